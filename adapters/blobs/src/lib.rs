@@ -1,0 +1,1 @@
+//! Blob storage for recording chunks: a trait with a local-directory implementation

@@ -1,0 +1,1 @@
+//! The event log: a trait with an embedded SQLite implementation

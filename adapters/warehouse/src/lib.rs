@@ -1,0 +1,1 @@
+//! The warehouse: sessions, events and recording chunks behind one trait

@@ -1,0 +1,1 @@
+//! The archiver: writes zstd playback chunks to blob storage

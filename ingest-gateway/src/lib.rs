@@ -1,0 +1,1 @@
+//! The ingest gateway: validates recorder batches and publishes them to the event log

@@ -1,0 +1,1 @@
+//! The query API: REST over the warehouse and the recording chunks, and the web UI

@@ -1,0 +1,1 @@
+//! The scorer: computes each session's explainable score and similarity signature

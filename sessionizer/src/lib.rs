@@ -1,0 +1,1 @@
+//! The sessionizer: groups raw batches into sessions and writes the transcript
