@@ -1,1 +1,258 @@
-//! The archiver: writes zstd playback chunks to blob storage
+//! The archiver.
+//!
+//! Consumes: `playback.raw-batches` (group `archiver`).
+//! Produces: zstd recording chunks in blob storage at
+//! `{project}/{yyyy-mm-dd}/{session}/{window}-{first seq}`, and one `recording_chunks` row each.
+//! Guarantees: it buffers each tab's batches and commits, per partition, only offsets below the
+//! oldest batch still in a buffer, so a crash replays exactly what was not yet in a chunk.
+//! A chunk written again after a replay has the same key and replaces the old one; a reader
+//! de-duplicates batches by `(window, seq)` across chunks, so overlapping chunks are harmless.
+//! A chunk starts at a FullSnapshot where it can: a batch that opens with Meta + FullSnapshot
+//! closes the buffer before it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use playback_blobs::BlobStore;
+use playback_log::{Consumer, EventLog, LogError, Record, Topic};
+use playback_schemas::{AvroMessage, RawBatch};
+use playback_warehouse::{ChunkRow, Warehouse};
+use serde::{Deserialize, Serialize};
+
+use playback_schemas::chunk::{self, encode_chunk, BatchEvents, Chunk};
+
+/// The consumer group of the archiver.
+pub const GROUP: &str = "archiver";
+
+/// Archiver settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArchiverConfig {
+    /// A tab's buffer is written once it holds this much event JSON (1 MiB).
+    pub chunk_target_bytes: usize,
+    /// ... or when no batch arrived for it for this long (5 s).
+    pub flush_idle_ms: u64,
+    /// ... or when its oldest batch is this old (60 s).
+    pub max_buffer_age_ms: u64,
+    /// zstd level (3).
+    pub zstd_level: i32,
+}
+
+impl Default for ArchiverConfig {
+    fn default() -> Self {
+        ArchiverConfig { chunk_target_bytes: 1 << 20, flush_idle_ms: 5_000, max_buffer_age_ms: 60_000, zstd_level: 3 }
+    }
+}
+
+/// One tab's batches waiting to be written.
+struct Buffer {
+    project_id: String,
+    session_id: String,
+    window_id: String,
+    /// Receive time of the first batch: the date in the chunk key.
+    first_received_ms: i64,
+    batches: Vec<BatchEvents>,
+    bytes: usize,
+    /// Where the oldest buffered record sits in the log.
+    partition: i32,
+    first_offset: i64,
+    opened: Instant,
+    last_append: Instant,
+}
+
+/// What the archiver runs on.
+pub struct Archiver {
+    pub log: Arc<dyn EventLog>,
+    pub warehouse: Arc<dyn Warehouse>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub config: ArchiverConfig,
+}
+
+async fn retry<T, E: std::fmt::Display, Fut: std::future::Future<Output = Result<T, E>>>(
+    what: &'static str,
+    mut work: impl FnMut() -> Fut,
+) -> T {
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match work().await {
+            Ok(value) => return value,
+            Err(error) => {
+                tracing::warn!(message = "retrying", what, %error);
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Archiver {
+    /// Runs until the task is dropped.
+    pub async fn run(self) -> Result<(), LogError> {
+        let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
+        let mut buffers: HashMap<(String, String, String), Buffer> = HashMap::new();
+        // Per partition: the offset after the last record polled.
+        let mut polled: HashMap<i32, i64> = HashMap::new();
+        let mut committed: HashMap<i32, i64> = HashMap::new();
+        loop {
+            let records = match consumer.poll(500, Duration::from_millis(500)).await {
+                Ok(records) => records,
+                Err(error) => {
+                    tracing::warn!(message = "poll failed", %error);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let mut due = Vec::new();
+            for record in &records {
+                polled.insert(record.partition, record.offset + 1);
+                self.buffer_record(&mut buffers, record, &mut due);
+            }
+            let now = Instant::now();
+            let mut ready = Vec::new();
+            for (key, buffer) in &buffers {
+                let idle = now.duration_since(buffer.last_append) >= Duration::from_millis(self.config.flush_idle_ms);
+                let old = now.duration_since(buffer.opened) >= Duration::from_millis(self.config.max_buffer_age_ms);
+                if idle || old || buffer.bytes >= self.config.chunk_target_bytes {
+                    ready.push(key.clone());
+                }
+            }
+            for key in ready {
+                if let Some(buffer) = buffers.remove(&key) {
+                    due.push(buffer);
+                }
+            }
+            self.flush(due).await;
+            self.commit_below_buffers(consumer.as_mut(), &buffers, &polled, &mut committed).await;
+        }
+    }
+
+    fn buffer_record(&self, buffers: &mut HashMap<(String, String, String), Buffer>, record: &Record, due: &mut Vec<Buffer>) {
+        let batch = match RawBatch::decode(&record.value) {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::error!(message = "undecodable raw batch skipped", %error, partition = record.partition, offset = record.offset);
+                return;
+            }
+        };
+        let events = BatchEvents::new(batch.seq, batch.events_json);
+        let key = (batch.project_id.clone(), batch.session_id.clone(), batch.window_id.clone());
+        // Start a new chunk at a snapshot, so that seeking needs one chunk.
+        if events.starts_with_snapshot {
+            if let Some(open) = buffers.remove(&key) {
+                due.push(open);
+            }
+        }
+        let now = Instant::now();
+        let buffer = buffers.entry(key).or_insert_with(|| Buffer {
+            project_id: batch.project_id,
+            session_id: batch.session_id,
+            window_id: batch.window_id,
+            first_received_ms: batch.received_at_ms,
+            batches: Vec::new(),
+            bytes: 0,
+            partition: record.partition,
+            first_offset: record.offset,
+            opened: now,
+            last_append: now,
+        });
+        buffer.bytes += events.json.len();
+        buffer.batches.push(events);
+        buffer.last_append = now;
+    }
+
+    async fn flush(&self, buffers: Vec<Buffer>) {
+        if buffers.is_empty() {
+            return;
+        }
+        let mut rows = Vec::with_capacity(buffers.len());
+        for buffer in buffers {
+            let chunk = Chunk {
+                project_id: buffer.project_id,
+                session_id: buffer.session_id,
+                window_id: buffer.window_id,
+                batches: buffer.batches,
+            };
+            let level = self.config.zstd_level;
+            let date = chunk::date_of(buffer.first_received_ms);
+            let key = chunk.blob_key(&date);
+            let encoded = tokio::task::spawn_blocking(move || {
+                let bytes = encode_chunk(&chunk, level);
+                (chunk, bytes)
+            })
+            .await;
+            let (chunk, bytes) = match encoded {
+                Ok((chunk, Ok(bytes))) => (chunk, bytes),
+                Ok((_, Err(error))) => {
+                    tracing::error!(message = "chunk not encodable", %error, key);
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(message = "chunk encoder failed", %error, key);
+                    continue;
+                }
+            };
+            let size = bytes.len() as i64;
+            retry("put chunk", || self.blobs.put(&key, bytes.clone())).await;
+            rows.push(chunk_row(&chunk, key, size, now_ms()));
+        }
+        let warehouse = &self.warehouse;
+        retry("insert chunk rows", || warehouse.insert_chunks(rows.clone())).await;
+    }
+
+    /// Commits each partition up to its oldest buffered record, or all it polled when nothing
+    /// from it is buffered.
+    async fn commit_below_buffers(
+        &self,
+        consumer: &mut dyn Consumer,
+        buffers: &HashMap<(String, String, String), Buffer>,
+        polled: &HashMap<i32, i64>,
+        committed: &mut HashMap<i32, i64>,
+    ) {
+        let mut safe: HashMap<i32, i64> = polled.clone();
+        for buffer in buffers.values() {
+            let entry = safe.entry(buffer.partition).or_insert(buffer.first_offset);
+            *entry = (*entry).min(buffer.first_offset);
+        }
+        let offsets: Vec<(i32, i64)> = safe
+            .into_iter()
+            .filter(|(partition, offset)| committed.get(partition).is_none_or(|done| offset > done))
+            .collect();
+        if offsets.is_empty() {
+            return;
+        }
+        let mut delay = Duration::from_millis(100);
+        while let Err(error) = consumer.commit(&offsets).await {
+            tracing::warn!(message = "retrying", what = "commit offsets", %error);
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(10));
+        }
+        committed.extend(offsets);
+    }
+}
+
+/// The warehouse row of `chunk` stored under `blob_key`.
+fn chunk_row(chunk: &Chunk, blob_key: String, bytes: i64, created_at_ms: i64) -> ChunkRow {
+    let first = chunk.batches.first();
+    ChunkRow {
+        project_id: chunk.project_id.clone(),
+        session_id: chunk.session_id.clone(),
+        window_id: chunk.window_id.clone(),
+        first_seq: chunk.batches.iter().map(|batch| batch.seq).min().unwrap_or(0),
+        last_seq: chunk.batches.iter().map(|batch| batch.seq).max().unwrap_or(0),
+        blob_key,
+        first_ts_ms: chunk.batches.iter().map(|batch| batch.first_ts_ms).min().unwrap_or(0),
+        last_ts_ms: chunk.batches.iter().map(|batch| batch.last_ts_ms).max().unwrap_or(0),
+        events: chunk.batches.iter().map(|batch| batch.event_count as i32).sum(),
+        bytes,
+        full_snapshot: first.is_some_and(|batch| batch.starts_with_snapshot),
+        created_at_ms,
+    }
+}

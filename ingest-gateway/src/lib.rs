@@ -1,1 +1,23 @@
-//! The ingest gateway: validates recorder batches and publishes them to the event log
+//! The ingest gateway.
+//!
+//! Consumes: `POST /v1/batches` from the recorder (JSON, plain or gzip), and answers
+//! `GET /v1/projects/{key}/config`.
+//! Produces: one Avro [`RawBatch`](playback_schemas::RawBatch) per accepted batch on
+//! `playback.raw-batches`, keyed by session id.
+//! Guarantees: `200` only once the event log has the batch durably; every other answer says
+//! why in a 4xx or 5xx with a reason, and nothing half-accepted is published. The events stay
+//! opaque JSON: the gateway checks their shape but never rewrites them.
+
+mod batch;
+mod device;
+mod error;
+mod projects;
+mod rate_limit;
+mod routes;
+
+pub use batch::{parse_batch, Limits, ParsedBatch};
+pub use device::parse_device;
+pub use error::GatewayError;
+pub use projects::{Project, ProjectRegistry};
+pub use rate_limit::RateLimiter;
+pub use routes::{router, GatewayState};

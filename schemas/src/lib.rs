@@ -4,11 +4,13 @@
 //! - [`SessionUpdate`]: what the sessionizer publishes to `playback.session-updates`.
 //! - [`SessionState`]: the sessionizer's changelog, `playback.sessionizer-state`.
 //! - [`rrweb`]: the numeric enums of the rrweb wire format.
+//! - [`chunk`]: the recording chunk format, written by the archiver and read by the query API.
 //!
 //! Every value on the event log is Avro in single-object encoding (see [`codec`]): a two-byte
 //! marker, the 8-byte Rabin fingerprint of the writer schema, then the Avro datum. This crate
 //! does no IO and depends on no other Playback crate.
 
+pub mod chunk;
 pub mod codec;
 pub mod rrweb;
 mod types;

@@ -118,6 +118,9 @@ pub struct WindowState {
 pub struct SessionState {
     pub update: SessionUpdate,
     pub last_received_ms: i64,
+    /// Server time of the entry and exit page views.
+    pub entry_ts_ms: i64,
+    pub exit_ts_ms: i64,
     pub windows: Vec<WindowState>,
     pub active_intervals: Vec<Interval>,
 }

@@ -80,6 +80,8 @@ fn session_state_round_trips() {
     let state = SessionState {
         update: update(),
         last_received_ms: 77,
+        entry_ts_ms: 1,
+        exit_ts_ms: 2,
         windows: vec![WindowState {
             window_id: "w".into(),
             seen: vec![SeqRange { first: 0, last: 4 }],

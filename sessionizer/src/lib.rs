@@ -1,1 +1,247 @@
-//! The sessionizer: groups raw batches into sessions and writes the transcript
+//! The sessionizer.
+//!
+//! Consumes: `playback.raw-batches` (group `sessionizer`).
+//! Produces: transcript rows in the warehouse `events` table, one `SessionUpdate` per changed
+//! session on `playback.session-updates`, and its own state on the compacted
+//! `playback.sessionizer-state` changelog.
+//! Guarantees: for each polled batch of records it writes, in this order, the event rows, the
+//! session updates, the changelog, and only then commits the offsets. After a crash it restores
+//! every open session from the changelog and replays the uncommitted records; a batch the
+//! changelog already holds is skipped (each window remembers the batch seqs it applied), and one
+//! it does not hold is applied again, producing the same rows and the same update. So every
+//! acknowledged batch is counted exactly once.
+//!
+//! A session closes after `idle_timeout_ms` without a batch, or `max_session_ms` after it
+//! started; a late batch reopens it. Closed sessions stay in memory for `evict_after_ms`
+//! and are then removed from the changelog.
+
+mod labels;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use playback_log::{next_offsets, EventLog, LogError, Record, Topic};
+use playback_schemas::{AvroMessage, RawBatch, SessionState};
+use playback_warehouse::{EventRow, Warehouse};
+use serde::{Deserialize, Serialize};
+
+pub use session::{active_ms, Session};
+
+/// The consumer group of the sessionizer.
+pub const GROUP: &str = "sessionizer";
+
+/// Sessionizer settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionizerConfig {
+    /// A session closes after this long without a batch (30 min).
+    pub idle_timeout_ms: i64,
+    /// A session closes this long after its first event (24 h).
+    pub max_session_ms: i64,
+    /// Each gap between user actions counts towards active time up to this much (10 s).
+    pub active_idle_cap_ms: i64,
+    /// A click with no DOM change, navigation, input, scroll or focus within this is dead (1 s).
+    pub dead_click_window_ms: i64,
+    /// This many clicks on one element within `rage_click_window_ms` are a rage click (3).
+    pub rage_click_count: usize,
+    pub rage_click_window_ms: i64,
+    /// Closed sessions are forgotten this long after they closed (2 h); a batch arriving
+    /// before then updates the session.
+    pub evict_after_ms: i64,
+    /// How often open sessions are checked for closing (10 s).
+    pub close_check_interval_ms: u64,
+    /// Records per poll (500).
+    pub poll_records: usize,
+}
+
+impl Default for SessionizerConfig {
+    fn default() -> Self {
+        SessionizerConfig {
+            idle_timeout_ms: 30 * 60_000,
+            max_session_ms: 24 * 3_600_000,
+            active_idle_cap_ms: 10_000,
+            dead_click_window_ms: 1_000,
+            rage_click_count: 3,
+            rage_click_window_ms: 1_000,
+            evict_after_ms: 2 * 3_600_000,
+            close_check_interval_ms: 10_000,
+            poll_records: 500,
+        }
+    }
+}
+
+/// What the sessionizer runs on.
+pub struct Sessionizer {
+    pub log: Arc<dyn EventLog>,
+    pub warehouse: Arc<dyn Warehouse>,
+    pub config: SessionizerConfig,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Retries `work` with capped exponential backoff until it succeeds: the sessionizer never
+/// moves past a batch whose effects are not durable.
+async fn retry<T, E: std::fmt::Display, F, Fut>(what: &'static str, mut work: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut delay = Duration::from_millis(100);
+    loop {
+        match work().await {
+            Ok(value) => return value,
+            Err(error) => {
+                tracing::warn!(message = "retrying", what, %error, delay_ms = delay.as_millis() as u64);
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+/// Commits offsets, retrying until the log takes them.
+async fn commit(consumer: &mut dyn playback_log::Consumer, offsets: &[(i32, i64)]) {
+    let mut delay = Duration::from_millis(100);
+    while let Err(error) = consumer.commit(offsets).await {
+        tracing::warn!(message = "retrying", what = "commit offsets", %error);
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+impl Sessionizer {
+    /// Runs until the task is dropped.
+    pub async fn run(self) -> Result<(), LogError> {
+        let mut sessions = self.restore().await?;
+        tracing::info!(message = "sessionizer restored", sessions = sessions.len());
+        let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
+        let mut close_check = tokio::time::interval(Duration::from_millis(self.config.close_check_interval_ms.max(100)));
+        loop {
+            tokio::select! {
+                records = consumer.poll(self.config.poll_records, Duration::from_secs(1)) => {
+                    let records = match records {
+                        Ok(records) => records,
+                        Err(error) => {
+                            tracing::warn!(message = "poll failed", %error);
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            continue;
+                        }
+                    };
+                    if records.is_empty() {
+                        continue;
+                    }
+                    let touched = self.apply_records(&mut sessions, &records).await;
+                    self.persist(&sessions, &touched, Vec::new()).await;
+                    commit(consumer.as_mut(), &next_offsets(&records)).await;
+                }
+                _ = close_check.tick() => {
+                    self.close_idle(&mut sessions, now_ms()).await;
+                }
+            }
+        }
+    }
+
+    /// Loads every session from the changelog.
+    async fn restore(&self) -> Result<HashMap<String, Session>, LogError> {
+        let mut sessions = HashMap::new();
+        for (key, value) in self.log.read_compacted(Topic::SessionizerState).await? {
+            match SessionState::decode(&value) {
+                Ok(state) => {
+                    sessions.insert(String::from_utf8_lossy(&key).into_owned(), Session::restore(state));
+                }
+                Err(error) => tracing::error!(message = "unreadable changelog entry skipped", %error),
+            }
+        }
+        Ok(sessions)
+    }
+
+    /// Applies records to the sessions and writes their event rows; returns the changed keys.
+    async fn apply_records(&self, sessions: &mut HashMap<String, Session>, records: &[Record]) -> Vec<String> {
+        let mut rows: Vec<EventRow> = Vec::new();
+        let mut touched: Vec<String> = Vec::new();
+        let now = now_ms();
+        for record in records {
+            let batch = match RawBatch::decode(&record.value) {
+                Ok(batch) => batch,
+                Err(error) => {
+                    tracing::error!(message = "undecodable raw batch skipped", %error, partition = record.partition, offset = record.offset);
+                    continue;
+                }
+            };
+            let key = format!("{}/{}", batch.project_id, batch.session_id);
+            let session = sessions.entry(key.clone()).or_insert_with(|| Session::new(&batch));
+            let applied = session.apply(&batch, &self.config, now);
+            if applied.changed && !touched.contains(&key) {
+                touched.push(key);
+            }
+            rows.extend(applied.rows);
+        }
+        let warehouse = &self.warehouse;
+        retry("insert events", || warehouse.insert_events(rows.clone())).await;
+        touched
+    }
+
+    /// Publishes the updates, then the changelog, of `touched` sessions, after writing `rows`.
+    async fn persist(&self, sessions: &HashMap<String, Session>, touched: &[String], rows: Vec<EventRow>) {
+        if !rows.is_empty() {
+            let warehouse = &self.warehouse;
+            retry("insert events", || warehouse.insert_events(rows.clone())).await;
+        }
+        for key in touched {
+            let Some(session) = sessions.get(key) else { continue };
+            let update = match session.update().encode() {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    tracing::error!(message = "session update not encodable", %error, key);
+                    continue;
+                }
+            };
+            let log = &self.log;
+            retry("publish session update", || log.publish(Topic::SessionUpdates, key.as_bytes(), update.clone())).await;
+        }
+        for key in touched {
+            let Some(session) = sessions.get(key) else { continue };
+            let Ok(state) = session.state.encode() else { continue };
+            let log = &self.log;
+            retry("publish changelog", || log.publish(Topic::SessionizerState, key.as_bytes(), state.clone())).await;
+        }
+    }
+
+    /// Closes sessions past the idle timeout or the maximum length, and forgets long-closed ones.
+    async fn close_idle(&self, sessions: &mut HashMap<String, Session>, now: i64) {
+        let mut closed = Vec::new();
+        let mut rows = Vec::new();
+        let mut evicted = Vec::new();
+        for (key, session) in sessions.iter_mut() {
+            let update = session.update();
+            let idle_since = session.state.last_received_ms.max(update.end_ms);
+            if update.closed {
+                if now - idle_since > self.config.idle_timeout_ms + self.config.evict_after_ms {
+                    evicted.push(key.clone());
+                }
+                continue;
+            }
+            let too_long = update.start_ms != i64::MAX && update.end_ms - update.start_ms >= self.config.max_session_ms;
+            if now - idle_since > self.config.idle_timeout_ms || too_long {
+                rows.extend(session.close(now));
+                closed.push(key.clone());
+            }
+        }
+        if !closed.is_empty() {
+            tracing::info!(message = "sessions closed", count = closed.len());
+            self.persist(sessions, &closed, rows).await;
+        }
+        for key in evicted {
+            let log = &self.log;
+            retry("publish tombstone", || log.publish(Topic::SessionizerState, key.as_bytes(), Vec::new())).await;
+            sessions.remove(&key);
+        }
+    }
+}

@@ -1,1 +1,125 @@
-//! The event log: a trait with an embedded SQLite implementation
+//! The event log: durable, partitioned, replayable topics with consumer groups.
+//!
+//! Stages see only [`EventLog`] and [`Consumer`]. Two implementations keep the same semantics:
+//! [`embedded::SqliteLog`] for `playback up`, and Kafka for a deployment.
+//!
+//! Semantics every implementation keeps, checked by [`conformance`]:
+//! - `publish` returns only once the record is durable;
+//! - records with the same key land in the same partition, in publish order;
+//! - a consumer group resumes after its last committed offset, so records that were polled
+//!   but not committed are delivered again (at least once);
+//! - groups are independent of each other;
+//! - a compacted read returns the newest value of each key, without deleted keys.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub mod conformance;
+pub mod embedded;
+
+/// The topics Playback uses: a closed set, each with one value schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// `RawBatch` values from the gateway, keyed by session id.
+    RawBatches,
+    /// `SessionUpdate` values from the sessionizer, keyed by session id.
+    SessionUpdates,
+    /// `SessionState` values: the sessionizer's compacted changelog, keyed by session id.
+    SessionizerState,
+}
+
+impl Topic {
+    /// Every topic.
+    pub const ALL: [Topic; 3] = [Topic::RawBatches, Topic::SessionUpdates, Topic::SessionizerState];
+
+    /// The topic's name on the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Topic::RawBatches => "playback.raw-batches",
+            Topic::SessionUpdates => "playback.session-updates",
+            Topic::SessionizerState => "playback.sessionizer-state",
+        }
+    }
+
+    /// Whether the topic keeps only the newest value per key.
+    pub fn is_compacted(self) -> bool {
+        matches!(self, Topic::SessionizerState)
+    }
+
+    /// The topic for a name, if it is one of ours.
+    pub fn from_name(name: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|topic| topic.name() == name)
+    }
+}
+
+/// One record read from a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Vec<u8>,
+    /// Empty for a tombstone on a compacted topic.
+    pub value: Vec<u8>,
+    /// When the log appended the record, ms since the epoch.
+    pub timestamp_ms: i64,
+}
+
+/// An error from the event log.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The log cannot take or serve records now; the caller may retry.
+    #[error("event log unavailable: {0}")]
+    Unavailable(String),
+    /// The log's storage failed.
+    #[error("event log storage: {0}")]
+    Storage(String),
+}
+
+/// An append-only, partitioned log of topics.
+#[async_trait]
+pub trait EventLog: Send + Sync + 'static {
+    /// Appends one record and returns once it is durable.
+    async fn publish(&self, topic: Topic, key: &[u8], value: Vec<u8>) -> Result<(), LogError>;
+
+    /// Joins consumer group `group` on `topic`, starting after the group's committed offsets
+    /// (from the beginning when it has none).
+    async fn consumer(&self, topic: Topic, group: &str) -> Result<Box<dyn Consumer>, LogError>;
+
+    /// The newest value of each key of a compacted topic, tombstones removed, in no order.
+    async fn read_compacted(&self, topic: Topic) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LogError>;
+}
+
+/// A member of a consumer group.
+#[async_trait]
+pub trait Consumer: Send {
+    /// Up to `max_records` records after the current position, waiting at most `timeout` for
+    /// the first one. Returns an empty vector on timeout.
+    async fn poll(&mut self, max_records: usize, timeout: Duration) -> Result<Vec<Record>, LogError>;
+
+    /// Commits, per partition, the offset of the next record the group should read.
+    async fn commit(&mut self, next_offsets: &[(i32, i64)]) -> Result<(), LogError>;
+}
+
+/// The next offset to commit per partition after processing `records` completely.
+pub fn next_offsets(records: &[Record]) -> Vec<(i32, i64)> {
+    let mut next: Vec<(i32, i64)> = Vec::new();
+    for record in records {
+        match next.iter_mut().find(|(partition, _)| *partition == record.partition) {
+            Some(entry) => entry.1 = entry.1.max(record.offset + 1),
+            None => next.push((record.partition, record.offset + 1)),
+        }
+    }
+    next
+}
+
+/// Which partition a key belongs to: FNV-1a, stable across processes and versions.
+pub fn partition_for(key: &[u8], partitions: i32) -> i32 {
+    debug_assert!(partitions > 0);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % partitions.max(1) as u64) as i32
+}

@@ -1,0 +1,113 @@
+//! The conformance suite that every [`EventLog`] implementation passes.
+//!
+//! Each check takes a fresh log and a unique prefix for group names, so the suite can run
+//! against a shared server. Call [`run_all`] from a test of each implementation.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use crate::{next_offsets, EventLog, Record, Topic};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Polls until `enough` holds for what arrived, then returns it; gives up after [`WAIT`].
+async fn drain(consumer: &mut dyn crate::Consumer, enough: impl Fn(&[Record]) -> bool) -> Vec<Record> {
+    let mut records = Vec::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !enough(&records) && tokio::time::Instant::now() < deadline {
+        let batch = consumer.poll(1000, Duration::from_millis(500)).await.expect("poll");
+        records.extend(batch);
+    }
+    records
+}
+
+/// How many of `records` carry `key`.
+fn count_key(records: &[Record], key: &str) -> usize {
+    records.iter().filter(|record| record.key == key.as_bytes()).count()
+}
+
+/// Runs every check against `log`; `unique` keeps group names apart between runs.
+pub async fn run_all(log: &dyn EventLog, unique: &str) {
+    publish_then_consume_in_key_order(log, unique).await;
+    uncommitted_records_are_delivered_again(log, unique).await;
+    groups_are_independent(log, unique).await;
+    compacted_read_keeps_newest_value(log, unique).await;
+}
+
+/// Records of one key come back in publish order, each exactly once per poll sequence.
+pub async fn publish_then_consume_in_key_order(log: &dyn EventLog, unique: &str) {
+    let key = format!("{unique}-order");
+    for index in 0..20u32 {
+        log.publish(Topic::SessionUpdates, key.as_bytes(), index.to_be_bytes().to_vec()).await.expect("publish");
+    }
+    let mut consumer = log.consumer(Topic::SessionUpdates, &format!("{unique}-order-group")).await.expect("consumer");
+    let records: Vec<Record> = drain(consumer.as_mut(), |records| count_key(records, &key) >= 20)
+        .await
+        .into_iter()
+        .filter(|record| record.key == key.as_bytes())
+        .collect();
+    let values: Vec<u32> = records.iter().map(|record| u32::from_be_bytes(record.value[..4].try_into().expect("4 bytes"))).collect();
+    assert_eq!(values, (0..20).collect::<Vec<_>>(), "one key's records arrive once, in publish order");
+    let offsets: HashSet<(i32, i64)> = records.iter().map(|record| (record.partition, record.offset)).collect();
+    assert_eq!(offsets.len(), records.len(), "offsets are unique");
+}
+
+/// A consumer that did not commit gets the same records again; after a commit it does not.
+pub async fn uncommitted_records_are_delivered_again(log: &dyn EventLog, unique: &str) {
+    let topic = Topic::RawBatches;
+    let group = format!("{unique}-redelivery");
+    let key = format!("{unique}-redelivery-key");
+    for index in 0..5u8 {
+        log.publish(topic, key.as_bytes(), vec![index + 1]).await.expect("publish");
+    }
+    let mine = |records: Vec<Record>| -> Vec<Record> { records.into_iter().filter(|record| record.key == key.as_bytes()).collect() };
+
+    let mut first = log.consumer(topic, &group).await.expect("consumer");
+    let seen = mine(drain(first.as_mut(), |records| count_key(records, &key) >= 5).await);
+    assert_eq!(seen.len(), 5);
+    drop(first);
+
+    let mut second = log.consumer(topic, &group).await.expect("consumer");
+    let again = drain(second.as_mut(), |records| count_key(records, &key) >= 5).await;
+    let again_mine = mine(again.clone());
+    assert_eq!(again_mine, seen, "uncommitted records are delivered again");
+    second.commit(&next_offsets(&again)).await.expect("commit");
+    drop(second);
+
+    log.publish(topic, key.as_bytes(), vec![99]).await.expect("publish");
+    let mut third = log.consumer(topic, &group).await.expect("consumer");
+    let after_commit = mine(drain(third.as_mut(), |records| count_key(records, &key) >= 1).await);
+    // Anything more would be a redelivery of committed records.
+    let extra = mine(third.poll(1000, Duration::from_millis(300)).await.expect("poll"));
+    assert!(extra.is_empty(), "nothing else arrives after the new record");
+    let values: Vec<Vec<u8>> = after_commit.into_iter().map(|record| record.value).collect();
+    assert_eq!(values, vec![vec![99]], "committed records are not delivered again");
+}
+
+/// Two groups each see every record.
+pub async fn groups_are_independent(log: &dyn EventLog, unique: &str) {
+    let key = format!("{unique}-groups");
+    log.publish(Topic::SessionUpdates, key.as_bytes(), b"x".to_vec()).await.expect("publish");
+    for name in ["a", "b"] {
+        let mut consumer = log.consumer(Topic::SessionUpdates, &format!("{unique}-groups-{name}")).await.expect("consumer");
+        let mut records = drain(consumer.as_mut(), |records| count_key(records, &key) >= 1).await;
+        records.extend(consumer.poll(1000, Duration::from_millis(300)).await.expect("poll"));
+        let count = count_key(&records, &key);
+        assert_eq!(count, 1, "group {name} sees the record once");
+    }
+}
+
+/// A compacted read yields the newest value per key and drops tombstoned keys.
+pub async fn compacted_read_keeps_newest_value(log: &dyn EventLog, unique: &str) {
+    let topic = Topic::SessionizerState;
+    let kept = format!("{unique}-kept");
+    let deleted = format!("{unique}-deleted");
+    log.publish(topic, kept.as_bytes(), b"v1".to_vec()).await.expect("publish");
+    log.publish(topic, deleted.as_bytes(), b"v1".to_vec()).await.expect("publish");
+    log.publish(topic, kept.as_bytes(), b"v2".to_vec()).await.expect("publish");
+    log.publish(topic, deleted.as_bytes(), Vec::new()).await.expect("publish");
+    let values = log.read_compacted(topic).await.expect("read");
+    let kept_values: Vec<&Vec<u8>> = values.iter().filter(|(key, _)| key == kept.as_bytes()).map(|(_, value)| value).collect();
+    assert_eq!(kept_values, vec![&b"v2".to_vec()]);
+    assert!(values.iter().all(|(key, _)| key != deleted.as_bytes()), "a tombstone removes the key");
+}

@@ -1,0 +1,345 @@
+//! The embedded event log: one SQLite file in WAL mode.
+//!
+//! A single writer thread owns the write connection and commits whatever publishes are waiting
+//! in one transaction (group commit), with `synchronous=FULL`, so a publish that returned is on
+//! disk. Consumers read through their own connections and are woken by a watch channel when
+//! something is appended.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::{partition_for, Consumer, EventLog, LogError, Record, Topic};
+
+const MAX_GROUP_COMMIT: usize = 512;
+
+enum WriteOp {
+    Publish { topic: Topic, key: Vec<u8>, value: Vec<u8>, done: oneshot::Sender<Result<(), LogError>> },
+    Commit { group: String, topic: Topic, offsets: Vec<(i32, i64)>, done: oneshot::Sender<Result<(), LogError>> },
+}
+
+/// The embedded event log.
+pub struct SqliteLog {
+    path: PathBuf,
+    writes: mpsc::Sender<WriteOp>,
+    appended: watch::Receiver<u64>,
+}
+
+fn storage(error: rusqlite::Error) -> LogError {
+    LogError::Storage(error.to_string())
+}
+
+fn open(path: &Path) -> Result<Connection, LogError> {
+    let connection = Connection::open(path).map_err(storage)?;
+    connection
+        .execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;
+             CREATE TABLE IF NOT EXISTS log (
+                 topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+                 key BLOB NOT NULL, value BLOB NOT NULL, ts INTEGER NOT NULL,
+                 PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS committed (
+                 grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
+                 next_offset INTEGER NOT NULL, PRIMARY KEY (grp, topic, partition)) WITHOUT ROWID;",
+        )
+        .map_err(storage)?;
+    Ok(connection)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl SqliteLog {
+    /// Opens (or creates) the log at `path` with `partitions` partitions per topic.
+    pub fn open(path: impl Into<PathBuf>, partitions: i32) -> Result<Self, LogError> {
+        let path = path.into();
+        let connection = open(&path)?;
+        let mut next: HashMap<(Topic, i32), i64> = HashMap::new();
+        {
+            let mut statement = connection
+                .prepare("SELECT topic, partition, MAX(offset) FROM log GROUP BY topic, partition")
+                .map_err(storage)?;
+            let rows = statement
+                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i32>(1)?, row.get::<_, i64>(2)?)))
+                .map_err(storage)?;
+            for row in rows {
+                let (name, partition, max_offset) = row.map_err(storage)?;
+                if let Some(topic) = Topic::from_name(&name) {
+                    next.insert((topic, partition), max_offset + 1);
+                }
+            }
+        }
+        let (writes, receiver) = mpsc::channel::<WriteOp>(4096);
+        let (appended_tx, appended) = watch::channel(0u64);
+        std::thread::Builder::new()
+            .name("playback-log-writer".into())
+            .spawn(move || writer_loop(connection, receiver, next, partitions.max(1), appended_tx))
+            .map_err(|error| LogError::Storage(error.to_string()))?;
+        Ok(SqliteLog { path, writes, appended })
+    }
+
+    async fn submit(&self, op: WriteOp, done: oneshot::Receiver<Result<(), LogError>>) -> Result<(), LogError> {
+        self.writes.send(op).await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?;
+        done.await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?
+    }
+}
+
+fn writer_loop(
+    mut connection: Connection,
+    mut receiver: mpsc::Receiver<WriteOp>,
+    mut next: HashMap<(Topic, i32), i64>,
+    partitions: i32,
+    appended: watch::Sender<u64>,
+) {
+    while let Some(first) = receiver.blocking_recv() {
+        let mut ops = vec![first];
+        while ops.len() < MAX_GROUP_COMMIT {
+            match receiver.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
+            }
+        }
+        let mut assigned = next.clone();
+        let result = write_ops(&mut connection, &ops, &mut assigned, partitions);
+        let published = ops.iter().any(|op| matches!(op, WriteOp::Publish { .. }));
+        if result.is_ok() {
+            next = assigned;
+        }
+        for op in ops {
+            let reply = result.as_ref().map(|_| ()).map_err(|error| LogError::Storage(error.to_string()));
+            match op {
+                WriteOp::Publish { done, .. } | WriteOp::Commit { done, .. } => {
+                    let _ = done.send(reply);
+                }
+            }
+        }
+        if published && result.is_ok() {
+            appended.send_modify(|count| *count += 1);
+        }
+    }
+}
+
+fn write_ops(
+    connection: &mut Connection,
+    ops: &[WriteOp],
+    next: &mut HashMap<(Topic, i32), i64>,
+    partitions: i32,
+) -> Result<(), rusqlite::Error> {
+    let transaction = connection.transaction()?;
+    let timestamp = now_ms();
+    for op in ops {
+        match op {
+            WriteOp::Publish { topic, key, value, .. } => {
+                let partition = partition_for(key, partitions);
+                let offset = next.entry((*topic, partition)).or_insert(0);
+                transaction.execute(
+                    "INSERT INTO log (topic, partition, offset, key, value, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![topic.name(), partition, *offset, key, value, timestamp],
+                )?;
+                *offset += 1;
+            }
+            WriteOp::Commit { group, topic, offsets, .. } => {
+                for (partition, next_offset) in offsets {
+                    transaction.execute(
+                        "INSERT INTO committed (grp, topic, partition, next_offset) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (grp, topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+                        params![group, topic.name(), partition, next_offset],
+                    )?;
+                }
+            }
+        }
+    }
+    transaction.commit()
+}
+
+#[async_trait]
+impl EventLog for SqliteLog {
+    async fn publish(&self, topic: Topic, key: &[u8], value: Vec<u8>) -> Result<(), LogError> {
+        let (done, wait) = oneshot::channel();
+        self.submit(WriteOp::Publish { topic, key: key.to_vec(), value, done }, wait).await
+    }
+
+    async fn consumer(&self, topic: Topic, group: &str) -> Result<Box<dyn Consumer>, LogError> {
+        let path = self.path.clone();
+        let group_name = group.to_string();
+        let (connection, positions) = tokio::task::spawn_blocking(move || -> Result<_, LogError> {
+            let connection = open(&path)?;
+            let mut positions = HashMap::new();
+            {
+                let mut statement = connection
+                    .prepare("SELECT partition, next_offset FROM committed WHERE grp = ?1 AND topic = ?2")
+                    .map_err(storage)?;
+                let rows = statement
+                    .query_map(params![group_name, topic.name()], |row| Ok((row.get::<_, i32>(0)?, row.get::<_, i64>(1)?)))
+                    .map_err(storage)?;
+                for row in rows {
+                    let (partition, next_offset) = row.map_err(storage)?;
+                    positions.insert(partition, next_offset);
+                }
+            }
+            Ok((connection, positions))
+        })
+        .await
+        .map_err(|error| LogError::Storage(error.to_string()))??;
+        Ok(Box::new(SqliteConsumer {
+            topic,
+            group: group.to_string(),
+            connection: Some(connection),
+            positions,
+            writes: self.writes.clone(),
+            appended: self.appended.clone(),
+        }))
+    }
+
+    async fn read_compacted(&self, topic: Topic) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LogError> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || -> Result<_, LogError> {
+            let connection = open(&path)?;
+            let mut statement = connection
+                .prepare("SELECT key, value FROM log WHERE topic = ?1 ORDER BY partition, offset")
+                .map_err(storage)?;
+            let rows = statement
+                .query_map(params![topic.name()], |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?)))
+                .map_err(storage)?;
+            let mut newest: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            for row in rows {
+                let (key, value) = row.map_err(storage)?;
+                if value.is_empty() {
+                    newest.remove(&key);
+                } else {
+                    newest.insert(key, value);
+                }
+            }
+            Ok(newest.into_iter().collect())
+        })
+        .await
+        .map_err(|error| LogError::Storage(error.to_string()))?
+    }
+}
+
+/// A consumer of the embedded log. Every consumer of a group reads every partition: the
+/// embedded log runs one process, so a group has one member.
+struct SqliteConsumer {
+    topic: Topic,
+    group: String,
+    connection: Option<Connection>,
+    /// Next offset to read, per partition.
+    positions: HashMap<i32, i64>,
+    writes: mpsc::Sender<WriteOp>,
+    appended: watch::Receiver<u64>,
+}
+
+impl SqliteConsumer {
+    async fn read(&mut self, max_records: usize) -> Result<Vec<Record>, LogError> {
+        let connection = self.connection.take().ok_or_else(|| LogError::Storage("consumer connection lost".into()))?;
+        let topic = self.topic;
+        let positions = self.positions.clone();
+        let (connection, result) = tokio::task::spawn_blocking(move || {
+            let result = read_after(&connection, topic, &positions, max_records);
+            (connection, result)
+        })
+        .await
+        .map_err(|error| LogError::Storage(error.to_string()))?;
+        self.connection = Some(connection);
+        let records = result.map_err(storage)?;
+        for record in &records {
+            self.positions.insert(record.partition, record.offset + 1);
+        }
+        Ok(records)
+    }
+}
+
+fn read_after(
+    connection: &Connection,
+    topic: Topic,
+    positions: &HashMap<i32, i64>,
+    max_records: usize,
+) -> Result<Vec<Record>, rusqlite::Error> {
+    let mut partitions: Vec<i32> = Vec::new();
+    {
+        let mut statement = connection.prepare_cached("SELECT DISTINCT partition FROM log WHERE topic = ?1")?;
+        let rows = statement.query_map(params![topic.name()], |row| row.get::<_, i32>(0))?;
+        for row in rows {
+            partitions.push(row?);
+        }
+    }
+    let mut records = Vec::new();
+    let mut statement = connection.prepare_cached(
+        "SELECT offset, key, value, ts FROM log WHERE topic = ?1 AND partition = ?2 AND offset >= ?3
+         ORDER BY offset LIMIT ?4",
+    )?;
+    for partition in partitions {
+        if records.len() >= max_records {
+            break;
+        }
+        let from = positions.get(&partition).copied().unwrap_or(0);
+        let remaining = (max_records - records.len()) as i64;
+        let rows = statement.query_map(params![topic.name(), partition, from, remaining], |row| {
+            Ok(Record {
+                partition,
+                offset: row.get(0)?,
+                key: row.get(1)?,
+                value: row.get(2)?,
+                timestamp_ms: row.get(3)?,
+            })
+        })?;
+        for row in rows {
+            records.push(row?);
+        }
+    }
+    Ok(records)
+}
+
+#[async_trait]
+impl Consumer for SqliteConsumer {
+    async fn poll(&mut self, max_records: usize, timeout: Duration) -> Result<Vec<Record>, LogError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            self.appended.borrow_and_update();
+            let records = self.read(max_records.max(1)).await?;
+            if !records.is_empty() {
+                return Ok(records);
+            }
+            // Woken by an append in this process; the timeout also covers other processes
+            // writing the same file.
+            let wake = tokio::time::timeout_at(deadline.min(tokio::time::Instant::now() + Duration::from_millis(500)), self.appended.changed()).await;
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(Vec::new());
+            }
+            if let Ok(Err(_)) = wake {
+                return Err(LogError::Unavailable("log writer stopped".into()));
+            }
+        }
+    }
+
+    async fn commit(&mut self, next_offsets: &[(i32, i64)]) -> Result<(), LogError> {
+        let (done, wait) = oneshot::channel();
+        let op = WriteOp::Commit { group: self.group.clone(), topic: self.topic, offsets: next_offsets.to_vec(), done };
+        self.writes.send(op).await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?;
+        wait.await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?
+    }
+}
+
+/// Reads a group's committed offsets; for tools and tests.
+pub fn committed_offsets(path: &Path, group: &str, topic: Topic) -> Result<Vec<(i32, i64)>, LogError> {
+    let connection = open(path)?;
+    let mut statement = connection
+        .prepare("SELECT partition, next_offset FROM committed WHERE grp = ?1 AND topic = ?2 ORDER BY partition")
+        .map_err(storage)?;
+    let rows = statement
+        .query_map(params![group, topic.name()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(storage)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row.map_err(storage)?);
+    }
+    Ok(out)
+}

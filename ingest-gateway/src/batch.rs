@@ -1,0 +1,338 @@
+//! Parsing and validation of one recorder batch.
+
+use std::io::Read;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::GatewayError;
+
+/// Size limits, applied before and after decompression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The request body as sent (compressed or not).
+    pub max_body_bytes: usize,
+    /// The JSON text after decompression.
+    pub max_decompressed_bytes: usize,
+    /// One rrweb event's JSON text.
+    pub max_event_bytes: usize,
+    /// Events in one batch.
+    pub max_events: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1 << 20,
+            max_decompressed_bytes: 16 << 20,
+            max_event_bytes: 8 << 20,
+            max_events: 10_000,
+        }
+    }
+}
+
+/// The earliest and latest timestamps accepted: 2000-01-01 and 2100-01-01.
+const MIN_TIMESTAMP_MS: i64 = 946_684_800_000;
+const MAX_TIMESTAMP_MS: i64 = 4_102_444_800_000;
+const MAX_WINDOW_ID_LEN: usize = 64;
+const MAX_USER_ID_LEN: usize = 512;
+const MAX_TRAITS_BYTES: usize = 16 << 10;
+/// Deeper JSON than this is refused. A DOM snapshot nests two levels per DOM level, and real
+/// pages stay far below this.
+pub const MAX_JSON_DEPTH: usize = 512;
+
+/// The deepest nesting of arrays and objects in a JSON text (strings are skipped).
+fn json_depth(text: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in text {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// A batch that passed validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedBatch {
+    pub session_id: String,
+    pub window_id: String,
+    pub seq: i64,
+    pub sent_at_ms: i64,
+    pub user_id: Option<String>,
+    /// The traits object as JSON text, `{}` when absent.
+    pub user_traits_json: Option<String>,
+    pub event_count: usize,
+    /// The events array exactly as sent.
+    pub events_json: Vec<u8>,
+    /// Viewport size from the last Meta event of the batch, if it has one.
+    pub screen: Option<(i32, i32)>,
+}
+
+#[derive(Deserialize)]
+struct Body<'a> {
+    session_id: String,
+    window_id: String,
+    seq: i64,
+    sent_at: i64,
+    #[serde(default)]
+    user: Option<UserBody<'a>>,
+    #[serde(borrow)]
+    events: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct UserBody<'a> {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default, borrow)]
+    traits: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct EventHead<'a> {
+    #[serde(rename = "type")]
+    kind: u8,
+    timestamp: f64,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct MetaData {
+    #[serde(default)]
+    width: Option<f64>,
+    #[serde(default)]
+    height: Option<f64>,
+}
+
+fn bad(reason: impl Into<String>) -> GatewayError {
+    GatewayError::BadRequest(reason.into())
+}
+
+/// Inflates a gzip body, refusing to go past `limit` bytes.
+fn inflate(body: &[u8], limit: usize) -> Result<Vec<u8>, GatewayError> {
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
+    let decoder = flate2::read::MultiGzDecoder::new(body);
+    decoder
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|error| bad(format!("invalid gzip body: {error}")))?;
+    if out.len() > limit {
+        return Err(GatewayError::TooLarge(format!("body inflates to more than {limit} bytes")));
+    }
+    Ok(out)
+}
+
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36 && uuid::Uuid::try_parse(text).is_ok()
+}
+
+/// Decompresses (when gzip) and validates a batch body.
+pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<ParsedBatch, GatewayError> {
+    if body.len() > limits.max_body_bytes {
+        return Err(GatewayError::TooLarge(format!("body above {} bytes", limits.max_body_bytes)));
+    }
+    let is_gzip = gzip_header || body.starts_with(&[0x1f, 0x8b]);
+    let inflated;
+    let json = if is_gzip {
+        inflated = inflate(body, limits.max_decompressed_bytes)?;
+        inflated.as_slice()
+    } else {
+        body
+    };
+    if json_depth(json) > MAX_JSON_DEPTH {
+        return Err(bad(format!("json nested deeper than {MAX_JSON_DEPTH} levels")));
+    }
+    let parsed: Body<'_> = serde_json::from_slice(json).map_err(|error| bad(format!("invalid batch json: {error}")))?;
+
+    if !is_uuid(&parsed.session_id) {
+        return Err(bad("session_id must be a uuid"));
+    }
+    let window_ok = !parsed.window_id.is_empty()
+        && parsed.window_id.len() <= MAX_WINDOW_ID_LEN
+        && parsed.window_id.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+    if !window_ok {
+        return Err(bad("window_id must be 1 to 64 characters of [A-Za-z0-9_-]"));
+    }
+    if parsed.seq < 0 || parsed.seq > i64::from(u32::MAX) {
+        return Err(bad("seq must be between 0 and 4294967295"));
+    }
+    if !(MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS).contains(&parsed.sent_at) {
+        return Err(bad("sent_at is not a plausible epoch time in milliseconds"));
+    }
+
+    let (user_id, user_traits_json) = match parsed.user {
+        None => (None, None),
+        Some(user) => {
+            if user.id.as_ref().is_some_and(|id| id.len() > MAX_USER_ID_LEN) {
+                return Err(bad("user.id is longer than 512 bytes"));
+            }
+            let traits = match user.traits {
+                None => "{}".to_string(),
+                Some(raw) => {
+                    let text = raw.get();
+                    if !text.trim_start().starts_with('{') {
+                        return Err(bad("user.traits must be an object"));
+                    }
+                    if text.len() > MAX_TRAITS_BYTES {
+                        return Err(GatewayError::TooLarge("user.traits above 16 KiB".into()));
+                    }
+                    text.to_string()
+                }
+            };
+            (user.id, Some(traits))
+        }
+    };
+
+    let events: Vec<&RawValue> =
+        serde_json::from_str(parsed.events.get()).map_err(|_| bad("events must be an array of rrweb events"))?;
+    if events.is_empty() {
+        return Err(bad("events is empty"));
+    }
+    if events.len() > limits.max_events {
+        return Err(GatewayError::TooLarge(format!("more than {} events in one batch", limits.max_events)));
+    }
+    let mut screen = None;
+    for (index, event) in events.iter().enumerate() {
+        let text = event.get();
+        if text.len() > limits.max_event_bytes {
+            return Err(GatewayError::TooLarge(format!("event {index} above {} bytes", limits.max_event_bytes)));
+        }
+        let head: EventHead<'_> = serde_json::from_str(text)
+            .map_err(|error| bad(format!("event {index} is not an rrweb event: {error}")))?;
+        if !head.timestamp.is_finite() || !(MIN_TIMESTAMP_MS as f64..MAX_TIMESTAMP_MS as f64).contains(&head.timestamp) {
+            return Err(bad(format!("event {index} has an implausible timestamp")));
+        }
+        if head.kind == playback_schemas::rrweb::EventType::Meta as u8 {
+            if let Some(data) = head.data {
+                if let Ok(meta) = serde_json::from_str::<MetaData>(data.get()) {
+                    if let (Some(width), Some(height)) = (meta.width, meta.height) {
+                        screen = Some((width.clamp(0.0, 100_000.0) as i32, height.clamp(0.0, 100_000.0) as i32));
+                    }
+                }
+            }
+        }
+    }
+
+    Ok(ParsedBatch {
+        session_id: parsed.session_id,
+        window_id: parsed.window_id,
+        seq: parsed.seq,
+        sent_at_ms: parsed.sent_at,
+        user_id,
+        user_traits_json,
+        event_count: events.len(),
+        events_json: parsed.events.get().as_bytes().to_vec(),
+        screen,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const SESSION: &str = "0192d3a4-7b1c-7c2e-9f00-3a6b2c1d4e5f";
+
+    fn body(events: &str) -> String {
+        format!(r#"{{"session_id":"{SESSION}","window_id":"w-1","seq":0,"sent_at":1764300000000,"events":{events}}}"#)
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn keeps_events_verbatim_and_reads_screen_size() {
+        let events = r#"[{"type":4,"data":{"href":"https://a.test/","width":1280,"height":720},"timestamp":1764300000000},
+            {"type":2,"data":{"node":{}},"timestamp":1764300000001}]"#;
+        let parsed = parse_batch(body(events).as_bytes(), false, &Limits::default()).unwrap();
+        assert_eq!(parsed.events_json, events.as_bytes());
+        assert_eq!(parsed.event_count, 2);
+        assert_eq!(parsed.screen, Some((1280, 720)));
+        assert_eq!(parsed.user_id, None);
+    }
+
+    #[test]
+    fn gzip_is_detected_by_magic_bytes() {
+        let plain = body(r#"[{"type":3,"data":{"source":2},"timestamp":1764300000000}]"#);
+        let parsed = parse_batch(&gzip(plain.as_bytes()), false, &Limits::default()).unwrap();
+        assert_eq!(parsed.event_count, 1);
+    }
+
+    #[test]
+    fn gzip_bomb_is_too_large() {
+        let mut huge = body(r#"[{"type":3,"data":{"source":2},"timestamp":1764300000000}]"#);
+        huge.push_str(&" ".repeat(40 << 20));
+        let compressed = gzip(huge.as_bytes());
+        assert!(compressed.len() < 100_000);
+        let result = parse_batch(&compressed, true, &Limits::default());
+        assert!(matches!(result, Err(GatewayError::TooLarge(_))), "{result:?}");
+    }
+
+    #[test]
+    fn refuses_malformed_input_with_reasons() {
+        let limits = Limits::default();
+        let event = r#"[{"type":3,"data":{},"timestamp":1764300000000}]"#;
+        let cases: Vec<(String, &str)> = vec![
+            ("{".into(), "invalid batch json"),
+            (body("[]"), "events is empty"),
+            (body("{}"), "events must be an array"),
+            (body(r#"[{"data":{}}]"#), "not an rrweb event"),
+            (body(r#"[{"type":3,"timestamp":-5}]"#), "implausible timestamp"),
+            (body(r#"[{"type":3,"timestamp":1e300}]"#), "implausible timestamp"),
+            (body(event).replace(SESSION, "not-a-uuid"), "session_id must be a uuid"),
+            (body(event).replace("w-1", "w 1"), "window_id"),
+            (body(event).replace("\"seq\":0", "\"seq\":-1"), "seq must be"),
+            (body(event).replace("\"seq\":0", "\"seq\":\"0\""), "invalid batch json"),
+            (body(event).replace("1764300000000,\"events", "99,\"events"), "sent_at"),
+            (body(event).replace("\"events\"", "\"user\":{\"traits\":[1]},\"events\""), "traits must be an object"),
+        ];
+        for (input, reason) in cases {
+            match parse_batch(input.as_bytes(), false, &limits) {
+                Err(GatewayError::BadRequest(message)) => assert!(message.contains(reason), "{message} for {input}"),
+                other => panic!("expected 400 for {input}, got {other:?}"),
+            }
+        }
+        let invalid_utf8 = [body(event).as_bytes(), &[0xff, 0xfe]].concat();
+        assert!(matches!(parse_batch(&invalid_utf8, false, &limits), Err(GatewayError::BadRequest(_))));
+        let nested = |levels: usize| {
+            body(&format!("[{{\"type\":3,\"timestamp\":1764300000000,\"data\":{}{}}}]", "[".repeat(levels), "]".repeat(levels)))
+        };
+        assert!(parse_batch(nested(50).as_bytes(), false, &limits).is_ok(), "50 levels are fine");
+        match parse_batch(nested(600).as_bytes(), false, &limits) {
+            Err(GatewayError::BadRequest(message)) => assert!(message.contains("nested deeper")),
+            other => panic!("expected 400 for deep nesting, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn limits_apply_to_body_event_and_count() {
+        let small = Limits { max_body_bytes: 200, max_decompressed_bytes: 400, max_event_bytes: 100, max_events: 2 };
+        let big_event = format!(r#"[{{"type":3,"data":"{}","timestamp":1764300000000}}]"#, "x".repeat(150));
+        assert!(matches!(parse_batch(body(&big_event).as_bytes(), false, &small), Err(GatewayError::TooLarge(_))));
+        let three = r#"[{"type":3,"timestamp":1764300000000},{"type":3,"timestamp":1764300000000},{"type":3,"timestamp":1764300000000}]"#;
+        let roomy = Limits { max_body_bytes: 1000, ..small };
+        assert!(matches!(parse_batch(body(three).as_bytes(), false, &roomy), Err(GatewayError::TooLarge(_))));
+        assert!(matches!(parse_batch(&vec![b' '; 201], false, &small), Err(GatewayError::TooLarge(_))));
+    }
+}

@@ -1,0 +1,94 @@
+/**
+ * The project config served by `GET {endpoint}/v1/projects/{key}/config`.
+ * Nothing is recorded until it has been fetched.
+ */
+import { backoffDelay, type Sleep } from './backoff';
+import { isRecord } from './storage';
+
+export interface ProjectConfig {
+  enabled: boolean;
+  /** Share of sessions (0 to 1) that are recorded. */
+  sample_rate: number;
+  flush_interval_ms: number;
+  max_batch_bytes: number;
+  /** Interval between checkout FullSnapshots. */
+  snapshot_interval_ms: number;
+  session_idle_timeout_ms: number;
+  session_max_ms: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<ProjectConfig> = {
+  enabled: true,
+  sample_rate: 1,
+  flush_interval_ms: 5_000,
+  max_batch_bytes: 512 * 1024,
+  snapshot_interval_ms: 5 * 60_000,
+  session_idle_timeout_ms: 30 * 60_000,
+  session_max_ms: 24 * 60 * 60_000,
+};
+
+/** The gateway refuses bodies above 1 MiB; keep room for the envelope. */
+const MAX_BATCH_BYTES_LIMIT = 1024 * 1024 - 64 * 1024;
+
+function numberIn(value: unknown, fallback: number, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return fallback;
+  }
+  return Math.min(max, Math.max(min, value));
+}
+
+/** Validates a config response; missing or invalid fields take their defaults. */
+export function parseConfig(raw: unknown): ProjectConfig {
+  const source = isRecord(raw) ? raw : {};
+  const d = DEFAULT_CONFIG;
+  return {
+    enabled: typeof source.enabled === 'boolean' ? source.enabled : d.enabled,
+    sample_rate: numberIn(source.sample_rate, d.sample_rate, 0, 1),
+    flush_interval_ms: numberIn(source.flush_interval_ms, d.flush_interval_ms, 250, 10 * 60_000),
+    max_batch_bytes: numberIn(source.max_batch_bytes, d.max_batch_bytes, 1024, MAX_BATCH_BYTES_LIMIT),
+    snapshot_interval_ms: numberIn(source.snapshot_interval_ms, d.snapshot_interval_ms, 10_000, 24 * 60 * 60_000),
+    session_idle_timeout_ms: numberIn(source.session_idle_timeout_ms, d.session_idle_timeout_ms, 60_000, 7 * 24 * 60 * 60_000),
+    session_max_ms: numberIn(source.session_max_ms, d.session_max_ms, 60_000, 7 * 24 * 60 * 60_000),
+  };
+}
+
+export function configUrl(endpoint: string, key: string): string {
+  return `${endpoint}/v1/projects/${encodeURIComponent(key)}/config`;
+}
+
+export interface LoadConfigDeps {
+  fetch: typeof fetch;
+  sleep: Sleep;
+  random: () => number;
+  /** Checked before every attempt; loading stops when it returns true. */
+  cancelled: () => boolean;
+  warn: (message: string) => void;
+}
+
+/**
+ * Fetches the project config, retrying network errors, 408, 429 and 5xx with
+ * exponential backoff for as long as the page lives. Resolves to null when the
+ * key is refused (401, 403, 404) or loading was cancelled.
+ */
+export async function loadConfig(endpoint: string, key: string, deps: LoadConfigDeps): Promise<ProjectConfig | null> {
+  for (let attempt = 0; ; attempt++) {
+    if (deps.cancelled()) {
+      return null;
+    }
+    let status = 0;
+    try {
+      const response = await deps.fetch(configUrl(endpoint, key), { credentials: 'omit', cache: 'no-store' });
+      status = response.status;
+      if (response.ok) {
+        return parseConfig(await response.json());
+      }
+    } catch {
+      status = 0;
+    }
+    if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      deps.warn(`project config refused (${status}); nothing will be recorded`);
+      return null;
+    }
+    await deps.sleep(backoffDelay(attempt, deps.random, 1_000, 5 * 60_000));
+  }
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { configUrl, DEFAULT_CONFIG, loadConfig, parseConfig } from '../src/config';
+
+test('parseConfig keeps valid values and fills in defaults', () => {
+  const served = {
+    enabled: true,
+    sample_rate: 0.5,
+    flush_interval_ms: 2000,
+    max_batch_bytes: 262144,
+    snapshot_interval_ms: 60000,
+    session_idle_timeout_ms: 600000,
+    session_max_ms: 3600000,
+  };
+  assert.deepEqual(parseConfig(served), served);
+  assert.deepEqual(parseConfig({}), DEFAULT_CONFIG);
+  assert.deepEqual(parseConfig(null), DEFAULT_CONFIG);
+  assert.equal(parseConfig({ enabled: false }).enabled, false);
+});
+
+test('parseConfig clamps values out of range', () => {
+  const config = parseConfig({ sample_rate: 3, flush_interval_ms: -5, max_batch_bytes: 50 * 1024 * 1024, session_max_ms: 'x' });
+  assert.equal(config.sample_rate, 1);
+  assert.equal(config.flush_interval_ms, 250);
+  assert.ok(config.max_batch_bytes < 1024 * 1024);
+  assert.equal(config.session_max_ms, DEFAULT_CONFIG.session_max_ms);
+  assert.equal(parseConfig({ sample_rate: -1 }).sample_rate, 0);
+});
+
+test('configUrl escapes the key', () => {
+  assert.equal(configUrl('https://pb.example', 'pk demo'), 'https://pb.example/v1/projects/pk%20demo/config');
+});
+
+function fakeFetch(responses: Array<Response | Error>): { fetch: typeof fetch; urls: string[] } {
+  const urls: string[] = [];
+  return {
+    urls,
+    fetch: async (input) => {
+      urls.push(String(input));
+      const next = responses.shift();
+      if (next === undefined || next instanceof Error) {
+        throw next ?? new Error('no response');
+      }
+      return next;
+    },
+  };
+}
+
+test('loadConfig retries network errors and 503 with growing delays', async () => {
+  const { fetch, urls } = fakeFetch([
+    new TypeError('offline'),
+    new Response('{"error":"unavailable"}', { status: 503 }),
+    new Response(JSON.stringify({ enabled: true, sample_rate: 0.25 }), { status: 200 }),
+  ]);
+  const sleeps: number[] = [];
+  const config = await loadConfig('https://pb.example', 'pk_demo', {
+    fetch,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 1,
+    cancelled: () => false,
+    warn: () => {},
+  });
+  assert.equal(config?.sample_rate, 0.25);
+  assert.equal(urls.length, 3);
+  assert.equal(urls[0], 'https://pb.example/v1/projects/pk_demo/config');
+  assert.deepEqual(sleeps, [1000, 2000]);
+});
+
+test('loadConfig gives up on an unknown key', async () => {
+  const { fetch, urls } = fakeFetch([new Response('{"error":"unknown project key"}', { status: 401 })]);
+  const warnings: string[] = [];
+  const config = await loadConfig('https://pb.example', 'pk_nope', {
+    fetch,
+    sleep: async () => {},
+    random: () => 0,
+    cancelled: () => false,
+    warn: (message) => warnings.push(message),
+  });
+  assert.equal(config, null);
+  assert.equal(urls.length, 1);
+  assert.equal(warnings.length, 1);
+});
+
+test('loadConfig stops retrying once cancelled', async () => {
+  let attempts = 0;
+  const config = await loadConfig('https://pb.example', 'pk_demo', {
+    fetch: async () => {
+      attempts++;
+      throw new TypeError('offline');
+    },
+    sleep: async () => {},
+    random: () => 0,
+    cancelled: () => attempts >= 4,
+    warn: () => {},
+  });
+  assert.equal(config, null);
+  assert.equal(attempts, 4);
+});

@@ -1,0 +1,451 @@
+//! One session's aggregate and how a batch changes it. Pure: no IO, no clock reads.
+
+use std::collections::HashMap;
+
+use playback_schemas::rrweb::{EventType, IncrementalSource, MouseInteraction};
+use playback_schemas::{rrweb::tags, ClickMark, Interval, RawBatch, SeqRange, SessionState, SessionUpdate, WindowState};
+use playback_warehouse::{kind, EventRow};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::labels::NodeLabels;
+use crate::SessionizerConfig;
+
+const MAX_URLS: usize = 200;
+const MAX_EVENT_NAMES: usize = 100;
+const MAX_SEQUENCE: usize = 500;
+const MAX_PROPS_BYTES: usize = 4096;
+
+/// A session held by the sessionizer: the durable state plus per-window node labels.
+#[derive(Debug)]
+pub struct Session {
+    pub state: SessionState,
+    labels: HashMap<String, NodeLabels>,
+}
+
+#[derive(Deserialize)]
+struct EventHead<'a> {
+    #[serde(rename = "type")]
+    kind: u64,
+    timestamp: f64,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+}
+
+/// What applying a batch produced.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub rows: Vec<EventRow>,
+    /// False when the batch had been applied before.
+    pub changed: bool,
+}
+
+fn seq_seen(ranges: &[SeqRange], seq: i64) -> bool {
+    ranges.iter().any(|range| range.first <= seq && seq <= range.last)
+}
+
+/// Inserts `seq` into sorted disjoint ranges, merging neighbours.
+fn add_seq(ranges: &mut Vec<SeqRange>, seq: i64) {
+    ranges.push(SeqRange { first: seq, last: seq });
+    ranges.sort_by_key(|range| range.first);
+    let mut merged: Vec<SeqRange> = Vec::with_capacity(ranges.len());
+    for range in ranges.drain(..) {
+        match merged.last_mut() {
+            Some(last) if range.first <= last.last + 1 => last.last = last.last.max(range.last),
+            _ => merged.push(range),
+        }
+    }
+    *ranges = merged;
+}
+
+/// Adds `[start, end)` to sorted disjoint intervals, merging overlaps.
+fn add_interval(intervals: &mut Vec<Interval>, start_ms: i64, end_ms: i64) {
+    if let Some(last) = intervals.last_mut() {
+        // The common case: actions arrive in time order.
+        if start_ms >= last.start_ms && start_ms <= last.end_ms {
+            last.end_ms = last.end_ms.max(end_ms);
+            return;
+        }
+        if start_ms > last.end_ms {
+            intervals.push(Interval { start_ms, end_ms });
+            return;
+        }
+    }
+    intervals.push(Interval { start_ms, end_ms });
+    intervals.sort_by_key(|interval| interval.start_ms);
+    let mut merged: Vec<Interval> = Vec::with_capacity(intervals.len());
+    for interval in intervals.drain(..) {
+        match merged.last_mut() {
+            Some(last) if interval.start_ms <= last.end_ms => last.end_ms = last.end_ms.max(interval.end_ms),
+            _ => merged.push(interval),
+        }
+    }
+    *intervals = merged;
+}
+
+/// Active time: the sum of gaps between user actions, each gap capped at `cap`. Each action
+/// covers `[t, t + cap)`; the union of those intervals measures the capped gaps plus one `cap`
+/// for the last action of the session, which is taken off again.
+pub fn active_ms(intervals: &[Interval], cap: i64) -> i64 {
+    let covered: i64 = intervals.iter().map(|interval| interval.end_ms - interval.start_ms).sum();
+    (covered - cap).max(0)
+}
+
+fn path_of(url: &str) -> String {
+    let without_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    let path = without_scheme.find('/').map(|index| &without_scheme[index..]).unwrap_or("/");
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    if path.is_empty() { "/".to_string() } else { path.to_string() }
+}
+
+fn clip_json(value: Option<&Value>) -> String {
+    let text = value.map(Value::to_string).unwrap_or_else(|| "{}".to_string());
+    if text.len() <= MAX_PROPS_BYTES {
+        text
+    } else {
+        serde_json::json!({ "truncated": true }).to_string()
+    }
+}
+
+fn push_capped(list: &mut Vec<String>, value: String, cap: usize) {
+    if list.len() < cap {
+        list.push(value);
+    }
+}
+
+impl Session {
+    /// A new, empty session.
+    pub fn new(batch: &RawBatch) -> Self {
+        let update = SessionUpdate {
+            project_id: batch.project_id.clone(),
+            session_id: batch.session_id.clone(),
+            start_ms: i64::MAX,
+            end_ms: i64::MIN,
+            device: batch.device.clone(),
+            ..SessionUpdate::default()
+        };
+        Session::restore(SessionState {
+            update,
+            last_received_ms: 0,
+            entry_ts_ms: 0,
+            exit_ts_ms: 0,
+            windows: Vec::new(),
+            active_intervals: Vec::new(),
+        })
+    }
+
+    /// A session from its changelog state.
+    pub fn restore(state: SessionState) -> Self {
+        Session { state, labels: HashMap::new() }
+    }
+
+    /// The update to publish for the current state.
+    pub fn update(&self) -> &SessionUpdate {
+        &self.state.update
+    }
+
+    fn window_index(&mut self, window_id: &str) -> usize {
+        if let Some(index) = self.state.windows.iter().position(|window| window.window_id == window_id) {
+            return index;
+        }
+        self.state.windows.push(WindowState {
+            window_id: window_id.to_string(),
+            seen: Vec::new(),
+            current_url: String::new(),
+            last_input_node: -1,
+            recent_clicks: Vec::new(),
+            pending_clicks: Vec::new(),
+            last_reaction_ms: 0,
+        });
+        self.state.windows.len() - 1
+    }
+
+    /// Applies one batch; a batch applied before changes nothing.
+    pub fn apply(&mut self, batch: &RawBatch, config: &SessionizerConfig, now_ms: i64) -> Applied {
+        let window = self.window_index(&batch.window_id);
+        if seq_seen(&self.state.windows[window].seen, batch.seq) {
+            return Applied::default();
+        }
+        add_seq(&mut self.state.windows[window].seen, batch.seq);
+
+        let mut rows = Vec::new();
+        let events: Vec<&RawValue> = serde_json::from_slice(&batch.events_json).unwrap_or_default();
+        for (index, raw) in events.iter().enumerate() {
+            let Ok(head) = serde_json::from_str::<EventHead<'_>>(raw.get()) else { continue };
+            let ts = head.timestamp as i64 + batch.clock_offset_ms;
+            self.state.update.events += 1;
+            self.state.update.start_ms = self.state.update.start_ms.min(ts);
+            self.state.update.end_ms = self.state.update.end_ms.max(ts);
+            let data: Value = head.data.and_then(|data| serde_json::from_str(data.get()).ok()).unwrap_or(Value::Null);
+            self.expire_pending_clicks(window, ts, config, &mut rows);
+            let mut context = EventContext { batch, window, index: index as i32, ts, config, rows: &mut rows };
+            self.classify(head.kind, &data, &mut context);
+        }
+
+        self.absorb_envelope(batch, now_ms);
+        self.state.update.version += 1;
+        self.state.update.closed = false;
+        self.state.update.active_ms = active_ms(&self.state.active_intervals, config.active_idle_cap_ms);
+        Applied { rows, changed: true }
+    }
+
+    fn absorb_envelope(&mut self, batch: &RawBatch, now_ms: i64) {
+        let update = &mut self.state.update;
+        if let Some(user) = &batch.user {
+            if user.id.as_ref().is_some_and(|id| !id.is_empty()) || update.user.is_none() {
+                update.user = Some(user.clone());
+            }
+        }
+        let screen = (update.device.screen_width, update.device.screen_height);
+        update.device = batch.device.clone();
+        if batch.device.screen_width == 0 {
+            (update.device.screen_width, update.device.screen_height) = screen;
+        }
+        update.windows = self.state.windows.len() as i32;
+        update.updated_at_ms = now_ms;
+        self.state.last_received_ms = self.state.last_received_ms.max(batch.received_at_ms);
+    }
+
+    fn classify(&mut self, event_type: u64, data: &Value, context: &mut EventContext<'_>) {
+        match EventType::from_wire(event_type) {
+            Some(EventType::Meta) => {
+                let href = data.get("href").and_then(Value::as_str).unwrap_or("");
+                self.page_view(href, context);
+            }
+            Some(EventType::FullSnapshot) => {
+                let labels = self.labels.entry(context.batch.window_id.clone()).or_default();
+                labels.clear();
+                if let Some(node) = data.get("node") {
+                    labels.add_tree(node, None);
+                }
+            }
+            Some(EventType::IncrementalSnapshot) => self.incremental(data, context),
+            Some(EventType::Custom) => self.custom(data, context),
+            _ => {}
+        }
+    }
+
+    fn incremental(&mut self, data: &Value, context: &mut EventContext<'_>) {
+        let Some(source) = data.get("source").and_then(Value::as_u64).and_then(IncrementalSource::from_wire) else {
+            return;
+        };
+        if source.is_user_action() {
+            add_interval(&mut self.state.active_intervals, context.ts, context.ts + context.config.active_idle_cap_ms);
+        }
+        match source {
+            IncrementalSource::Mutation => {
+                self.labels.entry(context.batch.window_id.clone()).or_default().add_mutations(data);
+                self.reaction(context);
+            }
+            IncrementalSource::Scroll => self.reaction(context),
+            IncrementalSource::MouseInteraction => {
+                let interaction = data.get("type").and_then(Value::as_u64).and_then(MouseInteraction::from_wire);
+                match interaction {
+                    Some(MouseInteraction::Click) => self.click(data, context),
+                    Some(MouseInteraction::Focus) => self.reaction(context),
+                    _ => {}
+                }
+            }
+            IncrementalSource::Input => {
+                self.reaction(context);
+                let node = data.get("id").and_then(Value::as_i64).unwrap_or(-1);
+                let window = &mut self.state.windows[context.window];
+                // Typing fires one Input event per keystroke: consecutive ones on the same field
+                // are one change.
+                if window.last_input_node == node {
+                    return;
+                }
+                window.last_input_node = node;
+                let target = self.target(context, node);
+                self.state.update.inputs += 1;
+                push_capped(&mut self.state.update.action_sequence, kind::INPUT.into(), MAX_SEQUENCE);
+                context.push(kind::INPUT, &self.state.windows[context.window].current_url, "", &target, "{}".into());
+            }
+            _ => {}
+        }
+    }
+
+    fn target(&self, context: &EventContext<'_>, node: i64) -> String {
+        match self.labels.get(&context.batch.window_id) {
+            Some(labels) => labels.target(node),
+            None => format!("node #{node}"),
+        }
+    }
+
+    fn click(&mut self, data: &Value, context: &mut EventContext<'_>) {
+        let node = data.get("id").and_then(Value::as_i64).unwrap_or(-1);
+        let target = self.target(context, node);
+        let config = context.config;
+        let window = &mut self.state.windows[context.window];
+        window.last_input_node = -1;
+        let url = window.current_url.clone();
+        let mark = ClickMark {
+            ts_ms: context.ts,
+            node_id: node,
+            batch_seq: context.batch.seq,
+            index: context.index,
+            url: url.clone(),
+            target: target.clone(),
+        };
+        window.recent_clicks.retain(|click| context.ts - click.ts_ms <= config.rage_click_window_ms && click.node_id == node);
+        window.recent_clicks.push(mark.clone());
+        let rage = window.recent_clicks.len() == config.rage_click_count;
+        window.pending_clicks.push(mark);
+        self.state.update.clicks += 1;
+        push_capped(&mut self.state.update.action_sequence, kind::CLICK.into(), MAX_SEQUENCE);
+        context.push(kind::CLICK, &url, "", &target, "{}".into());
+        if rage {
+            self.state.update.rage_clicks += 1;
+            let props = serde_json::json!({ "clicks": config.rage_click_count }).to_string();
+            context.push(kind::RAGE_CLICK, &url, "", &target, props);
+        }
+    }
+
+    /// Something visible happened: clicks just before it were not dead.
+    fn reaction(&mut self, context: &EventContext<'_>) {
+        let window = &mut self.state.windows[context.window];
+        window.last_reaction_ms = window.last_reaction_ms.max(context.ts);
+        let reacted_after = context.ts - context.config.dead_click_window_ms;
+        window.pending_clicks.retain(|click| click.ts_ms < reacted_after || click.ts_ms > context.ts);
+    }
+
+    /// Clicks with no reaction within the window are dead once the log has moved past it.
+    fn expire_pending_clicks(&mut self, window: usize, now_ts: i64, config: &SessionizerConfig, rows: &mut Vec<EventRow>) {
+        let pending = &mut self.state.windows[window].pending_clicks;
+        if pending.iter().all(|click| now_ts - click.ts_ms <= config.dead_click_window_ms) {
+            return;
+        }
+        let (dead, waiting): (Vec<ClickMark>, Vec<ClickMark>) =
+            pending.drain(..).partition(|click| now_ts - click.ts_ms > config.dead_click_window_ms);
+        *pending = waiting;
+        let window_id = self.state.windows[window].window_id.clone();
+        for click in dead {
+            self.state.update.dead_clicks += 1;
+            rows.push(dead_click_row(&self.state.update, &window_id, &click));
+        }
+    }
+
+    /// Called when the session closes: clicks still waiting never got a reaction.
+    pub fn close(&mut self, now_ms: i64) -> Vec<EventRow> {
+        let mut rows = Vec::new();
+        for window in &mut self.state.windows {
+            for click in window.pending_clicks.drain(..) {
+                self.state.update.dead_clicks += 1;
+                rows.push(dead_click_row(&self.state.update, &window.window_id, &click));
+            }
+            window.recent_clicks.clear();
+        }
+        self.state.update.closed = true;
+        self.state.update.version += 1;
+        self.state.update.updated_at_ms = now_ms;
+        rows
+    }
+
+    fn page_view(&mut self, href: &str, context: &mut EventContext<'_>) {
+        if href.is_empty() {
+            return;
+        }
+        let window = &mut self.state.windows[context.window];
+        window.last_input_node = -1;
+        if window.current_url == href {
+            return;
+        }
+        window.current_url = href.to_string();
+        self.reaction(context);
+        let state = &mut self.state;
+        let update = &mut state.update;
+        update.page_views += 1;
+        if !update.urls.iter().any(|url| url == href) {
+            push_capped(&mut update.urls, href.to_string(), MAX_URLS);
+        }
+        push_capped(&mut update.path_sequence, path_of(href), MAX_SEQUENCE);
+        push_capped(&mut update.action_sequence, kind::PAGE_VIEW.into(), MAX_SEQUENCE);
+        if context.ts < state.entry_ts_ms || update.entry_url.is_empty() {
+            state.entry_ts_ms = context.ts;
+            update.entry_url = href.to_string();
+        }
+        if context.ts >= state.exit_ts_ms || update.exit_url.is_empty() {
+            state.exit_ts_ms = context.ts;
+            update.exit_url = href.to_string();
+        }
+        context.push(kind::PAGE_VIEW, href, "", "", "{}".into());
+    }
+
+    fn custom(&mut self, data: &Value, context: &mut EventContext<'_>) {
+        let tag = data.get("tag").and_then(Value::as_str).unwrap_or("");
+        let payload = data.get("payload");
+        match tag {
+            tags::PAGE_VIEW => {
+                let href = payload.and_then(|payload| payload.get("href")).and_then(Value::as_str).unwrap_or("");
+                self.page_view(href, context);
+            }
+            tags::EXCEPTION => {
+                let message = payload.and_then(|payload| payload.get("message")).and_then(Value::as_str).unwrap_or("error");
+                let message: String = message.chars().take(300).collect();
+                self.state.update.errors += 1;
+                push_capped(&mut self.state.update.action_sequence, kind::EXCEPTION.into(), MAX_SEQUENCE);
+                let url = self.state.windows[context.window].current_url.clone();
+                context.push(kind::EXCEPTION, &url, &message, "", clip_json(payload));
+            }
+            tags::IDENTIFY | "" => {}
+            name => {
+                let name: String = name.chars().take(200).collect();
+                let update = &mut self.state.update;
+                update.custom_events += 1;
+                if !update.event_names.iter().any(|known| *known == name) {
+                    push_capped(&mut update.event_names, name.clone(), MAX_EVENT_NAMES);
+                }
+                push_capped(&mut update.action_sequence, format!("custom:{name}"), MAX_SEQUENCE);
+                let url = self.state.windows[context.window].current_url.clone();
+                context.push(kind::CUSTOM, &url, &name, "", clip_json(payload));
+            }
+        }
+    }
+}
+
+fn dead_click_row(update: &SessionUpdate, window_id: &str, click: &ClickMark) -> EventRow {
+    EventRow {
+        project_id: update.project_id.clone(),
+        session_id: update.session_id.clone(),
+        window_id: window_id.to_string(),
+        batch_seq: click.batch_seq,
+        event_index: click.index,
+        kind: kind::DEAD_CLICK.into(),
+        ts_ms: click.ts_ms,
+        url: click.url.clone(),
+        name: String::new(),
+        target: click.target.clone(),
+        props_json: "{}".into(),
+    }
+}
+
+struct EventContext<'a> {
+    batch: &'a RawBatch,
+    window: usize,
+    index: i32,
+    ts: i64,
+    config: &'a SessionizerConfig,
+    rows: &'a mut Vec<EventRow>,
+}
+
+impl EventContext<'_> {
+    fn push(&mut self, kind: &str, url: &str, name: &str, target: &str, props_json: String) {
+        self.rows.push(EventRow {
+            project_id: self.batch.project_id.clone(),
+            session_id: self.batch.session_id.clone(),
+            window_id: self.batch.window_id.clone(),
+            batch_seq: self.batch.seq,
+            event_index: self.index,
+            kind: kind.to_string(),
+            ts_ms: self.ts,
+            url: url.to_string(),
+            name: name.to_string(),
+            target: target.to_string(),
+            props_json,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

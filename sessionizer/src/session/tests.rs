@@ -1,0 +1,181 @@
+use super::*;
+use playback_schemas::{Device, User};
+use serde_json::json;
+
+const T0: i64 = 1_764_300_000_000;
+
+fn batch(window: &str, seq: i64, events: Value) -> RawBatch {
+    RawBatch {
+        project_id: "demo".into(),
+        session_id: "0192d3a4-7b1c-7c2e-9f00-3a6b2c1d4e5f".into(),
+        window_id: window.into(),
+        seq,
+        client_sent_at_ms: T0,
+        received_at_ms: T0 + 1_000,
+        clock_offset_ms: 1_000,
+        user: None,
+        device: Device { browser: "Chrome".into(), ..Device::default() },
+        event_count: events.as_array().map(Vec::len).unwrap_or(0) as i32,
+        events_json: events.to_string().into_bytes(),
+    }
+}
+
+fn meta(href: &str, at: i64) -> Value {
+    json!({"type": 4, "data": {"href": href, "width": 1280, "height": 720}, "timestamp": T0 + at})
+}
+
+fn snapshot(at: i64) -> Value {
+    json!({"type": 2, "timestamp": T0 + at, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "button", "attributes": {"id": "go"}, "childNodes": [{"type": 3, "id": 3, "textContent": "Go"}]},
+        {"type": 2, "id": 4, "tagName": "input", "attributes": {"id": "name"}, "childNodes": []},
+        {"type": 2, "id": 5, "tagName": "p", "attributes": {}, "childNodes": [{"type": 3, "id": 6, "textContent": "text"}]}]}}})
+}
+
+fn click(node: i64, at: i64) -> Value {
+    json!({"type": 3, "data": {"source": 2, "type": 2, "id": node, "x": 1, "y": 1}, "timestamp": T0 + at})
+}
+
+fn input(node: i64, at: i64) -> Value {
+    json!({"type": 3, "data": {"source": 5, "id": node, "text": "********", "isChecked": false}, "timestamp": T0 + at})
+}
+
+fn mutation(at: i64) -> Value {
+    json!({"type": 3, "data": {"source": 0, "adds": [], "removes": [], "texts": [], "attributes": []}, "timestamp": T0 + at})
+}
+
+fn custom(tag: &str, payload: Value, at: i64) -> Value {
+    json!({"type": 5, "data": {"tag": tag, "payload": payload}, "timestamp": T0 + at})
+}
+
+fn kinds(rows: &[EventRow]) -> Vec<&str> {
+    rows.iter().map(|row| row.kind.as_str()).collect()
+}
+
+#[test]
+fn classifies_page_views_clicks_inputs_errors_and_custom_events() {
+    let config = SessionizerConfig::default();
+    let events = json!([
+        meta("https://shop.test/", 0),
+        custom("$pageview", json!({"href": "https://shop.test/"}), 1),
+        snapshot(2),
+        click(3, 100),
+        mutation(150),
+        input(4, 200),
+        input(4, 300),
+        input(4, 400),
+        custom("$exception", json!({"message": "boom", "stack": "at x"}), 500),
+        custom("signup", json!({"plan": "pro"}), 600),
+        custom("$identify", json!({"user_id": "u"}), 700),
+        custom("$pageview", json!({"href": "https://shop.test/two?x=1"}), 800),
+    ]);
+    let mut session = Session::new(&batch("w1", 0, events.clone()));
+    let applied = session.apply(&batch("w1", 0, events), &config, T0 + 2_000);
+    assert_eq!(kinds(&applied.rows), vec!["page_view", "click", "input", "exception", "custom", "page_view"]);
+    let click_row = &applied.rows[1];
+    assert_eq!(click_row.target, "button#go \"Go\"");
+    assert_eq!(click_row.ts_ms, T0 + 100 + 1_000, "server time adds the clock offset");
+    assert_eq!(click_row.url, "https://shop.test/");
+    assert_eq!(applied.rows[3].name, "boom");
+    assert_eq!(applied.rows[4].name, "signup");
+    assert_eq!(applied.rows[4].props_json, r#"{"plan":"pro"}"#);
+    let update = session.update();
+    assert_eq!((update.page_views, update.clicks, update.inputs, update.errors, update.custom_events), (2, 1, 1, 1, 1));
+    assert_eq!(update.entry_url, "https://shop.test/");
+    assert_eq!(update.exit_url, "https://shop.test/two?x=1");
+    assert_eq!(update.path_sequence, vec!["/", "/two"]);
+    assert_eq!(update.event_names, vec!["signup"]);
+    assert_eq!(update.start_ms, T0 + 1_000);
+    assert_eq!(update.end_ms, T0 + 800 + 1_000);
+    assert_eq!(update.version, 1);
+}
+
+#[test]
+fn redelivered_batch_changes_nothing() {
+    let config = SessionizerConfig::default();
+    let first = batch("w1", 0, json!([meta("https://a.test/", 0), click(2, 10)]));
+    let mut session = Session::new(&first);
+    assert!(session.apply(&first, &config, T0).changed);
+    let before = session.update().clone();
+    let again = session.apply(&first, &config, T0 + 5);
+    assert!(!again.changed);
+    assert!(again.rows.is_empty());
+    assert_eq!(session.update(), &before);
+    // A later batch of the same window still applies, and so does an earlier one that was late.
+    assert!(session.apply(&batch("w1", 2, json!([click(2, 5_000)])), &config, T0).changed);
+    assert!(session.apply(&batch("w1", 1, json!([click(2, 3_000)])), &config, T0).changed);
+    assert_eq!(session.state.windows[0].seen, vec![SeqRange { first: 0, last: 2 }]);
+    assert_eq!(session.update().clicks, 3);
+}
+
+#[test]
+fn rage_and_dead_clicks() {
+    let config = SessionizerConfig::default();
+    // Three quick clicks on the paragraph, which never reacts; then one on the button, which does.
+    let events = json!([meta("https://a.test/", 0), snapshot(1), click(6, 100), click(6, 300), click(6, 500),
+        click(3, 3_000), mutation(3_100), mutation(9_000)]);
+    let mut session = Session::new(&batch("w1", 0, events.clone()));
+    let applied = session.apply(&batch("w1", 0, events), &config, T0);
+    assert_eq!(kinds(&applied.rows), vec!["page_view", "click", "click", "click", "rage_click", "dead_click", "dead_click", "dead_click", "click"]);
+    assert_eq!(applied.rows[1].target, "p", "a click on a paragraph's text is named by the paragraph");
+    assert_eq!(applied.rows[8].target, "button#go \"Go\"");
+    let update = session.update();
+    assert_eq!((update.clicks, update.rage_clicks, update.dead_clicks), (4, 1, 3));
+}
+
+#[test]
+fn pending_click_is_dead_when_the_session_closes() {
+    let config = SessionizerConfig::default();
+    let events = json!([meta("https://a.test/", 0), click(9, 100)]);
+    let mut session = Session::new(&batch("w1", 0, events.clone()));
+    session.apply(&batch("w1", 0, events), &config, T0);
+    let rows = session.close(T0 + 10);
+    assert_eq!(kinds(&rows), vec!["dead_click"]);
+    assert!(session.update().closed);
+    assert_eq!(session.update().dead_clicks, 1);
+}
+
+#[test]
+fn active_time_caps_idle_gaps_across_tabs() {
+    let config = SessionizerConfig { active_idle_cap_ms: 10_000, ..SessionizerConfig::default() };
+    let mut session = Session::new(&batch("w1", 0, json!([])));
+    // Tab 1: actions at 0s, 4s, then 64s (a 60 s idle gap counts 10 s).
+    session.apply(&batch("w1", 0, json!([click(1, 0), click(1, 4_000), click(1, 64_000)])), &config, T0);
+    // Tab 2 acts at 2 s, inside tab 1's activity: no extra time.
+    session.apply(&batch("w2", 0, json!([click(1, 2_000)])), &config, T0);
+    assert_eq!(session.update().active_ms, 4_000 + 10_000);
+    assert_eq!(session.update().windows, 2);
+}
+
+#[test]
+fn user_and_screen_come_from_the_envelope() {
+    let config = SessionizerConfig::default();
+    let mut first = batch("w1", 0, json!([meta("https://a.test/", 0)]));
+    first.device.screen_width = 1280;
+    first.device.screen_height = 720;
+    let mut session = Session::new(&first);
+    session.apply(&first, &config, T0);
+    let mut second = batch("w1", 1, json!([click(1, 10)]));
+    second.user = Some(User { id: Some("ada@example.com".into()), traits_json: r#"{"plan":"pro"}"#.into() });
+    session.apply(&second, &config, T0);
+    let update = session.update();
+    assert_eq!(update.user.as_ref().and_then(|user| user.id.as_deref()), Some("ada@example.com"));
+    assert_eq!((update.device.screen_width, update.device.screen_height), (1280, 720), "kept from the Meta batch");
+}
+
+#[test]
+fn intervals_and_ranges_merge() {
+    let mut ranges = Vec::new();
+    for seq in [3, 1, 2, 7, 0] {
+        add_seq(&mut ranges, seq);
+    }
+    assert_eq!(ranges, vec![SeqRange { first: 0, last: 3 }, SeqRange { first: 7, last: 7 }]);
+    let mut intervals = Vec::new();
+    add_interval(&mut intervals, 100, 200);
+    add_interval(&mut intervals, 0, 50);
+    add_interval(&mut intervals, 40, 120);
+    add_interval(&mut intervals, 300, 400);
+    assert_eq!(intervals, vec![Interval { start_ms: 0, end_ms: 200 }, Interval { start_ms: 300, end_ms: 400 }]);
+    assert_eq!(active_ms(&intervals, 100), 200);
+    assert_eq!(path_of("https://a.test/two/three?x#y"), "/two/three");
+    assert_eq!(path_of("https://a.test"), "/");
+}

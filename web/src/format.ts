@@ -1,0 +1,107 @@
+/** Display formatting. All dates are shown in UTC, as the API stores them. */
+
+const DAY_MS = 86_400_000;
+
+function pad2(value: number): string {
+  return String(value).padStart(2, '0');
+}
+
+/** `2025-11-28 03:20` (UTC). */
+export function formatDateTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
+/** `2025-11-28` (UTC). */
+export function formatDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** A human duration: `42s`, `3m 05s`, `1h 02m`. */
+export function formatDuration(ms: number): string {
+  const totalSeconds = Math.max(0, Math.round(ms / 1000));
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  if (hours > 0) return `${hours}h ${pad2(minutes)}m`;
+  if (minutes > 0) return `${minutes}m ${pad2(seconds)}s`;
+  return `${seconds}s`;
+}
+
+/** A playback clock: `mm:ss`, or `h:mm:ss` past the first hour. */
+export function formatClock(ms: number): string {
+  const totalSeconds = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  if (hours > 0) return `${hours}:${pad2(minutes)}:${pad2(seconds)}`;
+  return `${pad2(minutes)}:${pad2(seconds)}`;
+}
+
+export function formatScore(score: number): string {
+  return String(Math.round(score));
+}
+
+export function formatNumber(value: number, fractionDigits: number): string {
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: 0,
+    maximumFractionDigits: fractionDigits,
+  });
+}
+
+export function userLabel(userId: string): string {
+  return userId === '' ? 'Anonymous' : userId;
+}
+
+/** `Chrome 156 · Linux · desktop`, skipping the parts the user agent did not reveal. */
+export function deviceLabel(device: {
+  browser: string;
+  browser_version: string;
+  os: string;
+  os_version: string;
+  device_type: string;
+}): string {
+  const majorVersion = device.browser_version.split('.')[0] ?? '';
+  const browser = [device.browser, majorVersion].filter(Boolean).join(' ');
+  const os = [device.os, device.os_version].filter(Boolean).join(' ');
+  const parts = [browser, os, device.device_type].filter(Boolean);
+  return parts.length > 0 ? parts.join(' · ') : 'Unknown device';
+}
+
+/** Host and path of a URL, without the scheme: what a person scans for in a list. */
+export function shortUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}${parsed.search}${parsed.hash}`;
+  } catch {
+    return url;
+  }
+}
+
+/** The path of a URL (with query), or the URL itself when it cannot be parsed. */
+export function urlPath(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  } catch {
+    return url;
+  }
+}
+
+/** Start of the UTC day named by an `<input type="date">` value, or undefined when empty. */
+export function utcDayStart(value: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Exclusive end of the UTC day named by an `<input type="date">` value. */
+export function utcDayEnd(value: string): number | undefined {
+  const start = utcDayStart(value);
+  return start === undefined ? undefined : start + DAY_MS;
+}
+
+/** The `<input type="date">` value of the UTC day containing `ms`. */
+export function utcDayValue(ms: number): string {
+  return formatDate(ms);
+}

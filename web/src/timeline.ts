@@ -1,0 +1,142 @@
+/**
+ * Mapping between the transcript's clock and the replayer's clock.
+ *
+ * The transcript (`/events`) is in server time: each event's `ts` is its client
+ * timestamp corrected by the clock offset of the batch that carried it, and
+ * `offset_ms` is `ts` minus the session start. The recording keeps the raw
+ * client timestamps, and the replayer's time 0 is the earliest timestamp of
+ * the window it plays.
+ *
+ * We take the earliest client timestamp across all windows of the recording
+ * as the session start on the client clock. Then, for a window whose first
+ * event is `windowStart`:
+ *
+ *     playerTime = offset_ms - (windowStart - recordingStart)
+ *
+ * Only differences between client timestamps and differences between server
+ * times are used, so the clock offset cancels out and never has to be
+ * guessed. The residual error is the variation of the clock offset between
+ * batches (network latency jitter), which is well below what a person sees.
+ */
+import type { eventWithTime } from '@rrweb/types';
+import type { Recording } from './api';
+
+/** rrweb `EventType` values used here (see @rrweb/types). */
+const EVENT_TYPE_META = 4;
+const EVENT_TYPE_CUSTOM = 5;
+
+/** The custom event tag the recorder emits on client-side navigations. */
+export const PAGEVIEW_TAG = '$pageview';
+
+export interface WindowTimeline {
+  windowId: string;
+  events: eventWithTime[];
+  /** Earliest client timestamp of this window: the replayer's time 0. */
+  start: number;
+  /** Latest client timestamp of this window. */
+  end: number;
+  /** How long after the session's first recorded event this window starts. */
+  sessionOffset: number;
+  /** Navigations seen in the recording, sorted by time. */
+  locations: Location[];
+}
+
+export interface Location {
+  timestamp: number;
+  href: string;
+}
+
+export function buildTimelines(recording: Recording): WindowTimeline[] {
+  const bounds = recording.windows.map((window) => timestampBounds(window.events));
+  let recordingStart = Infinity;
+  for (const bound of bounds) {
+    if (bound) recordingStart = Math.min(recordingStart, bound.start);
+  }
+  const timelines: WindowTimeline[] = [];
+  recording.windows.forEach((window, index) => {
+    const bound = bounds[index];
+    if (!bound) return;
+    timelines.push({
+      windowId: window.window_id,
+      events: window.events,
+      start: bound.start,
+      end: bound.end,
+      sessionOffset: bound.start - recordingStart,
+      locations: extractLocations(window.events),
+    });
+  });
+  return timelines;
+}
+
+function timestampBounds(events: eventWithTime[]): { start: number; end: number } | undefined {
+  if (events.length === 0) return undefined;
+  let start = Infinity;
+  let end = -Infinity;
+  for (const event of events) {
+    start = Math.min(start, event.timestamp);
+    end = Math.max(end, event.timestamp);
+  }
+  return { start, end };
+}
+
+/** Navigations from Meta events (`data.href`) and `$pageview` custom events (`data.payload.href`). */
+export function extractLocations(events: eventWithTime[]): Location[] {
+  const locations: Location[] = [];
+  for (const event of events) {
+    const href = locationHref(event);
+    if (href !== undefined) locations.push({ timestamp: event.timestamp, href });
+  }
+  locations.sort((a, b) => a.timestamp - b.timestamp);
+  return locations;
+}
+
+function locationHref(event: eventWithTime): string | undefined {
+  const data: unknown = event.data;
+  if (!isRecord(data)) return undefined;
+  if (event.type === EVENT_TYPE_META) {
+    return typeof data.href === 'string' ? data.href : undefined;
+  }
+  if (event.type === EVENT_TYPE_CUSTOM && data.tag === PAGEVIEW_TAG && isRecord(data.payload)) {
+    return typeof data.payload.href === 'string' ? data.payload.href : undefined;
+  }
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** The URL shown at `playerTime` ms into the window's replay. */
+export function urlAt(timeline: WindowTimeline, playerTime: number): string {
+  const absolute = timeline.start + playerTime;
+  let current = timeline.locations[0]?.href ?? '';
+  for (const location of timeline.locations) {
+    if (location.timestamp > absolute) break;
+    current = location.href;
+  }
+  return current;
+}
+
+/** The replayer time of a transcript event, clamped to the window's replay. */
+export function playerTimeFor(timeline: WindowTimeline, offsetMs: number): number {
+  const duration = timeline.end - timeline.start;
+  const time = offsetMs - timeline.sessionOffset;
+  return Math.min(Math.max(time, 0), duration);
+}
+
+/** The session offset (transcript clock) of a moment in the window's replay. */
+export function sessionOffsetFor(timeline: WindowTimeline, playerTime: number): number {
+  return playerTime + timeline.sessionOffset;
+}
+
+/** The recorded viewport of a window, from its first Meta event that has one. */
+export function viewportOf(timeline: WindowTimeline): { width: number; height: number } | undefined {
+  for (const event of timeline.events) {
+    if (event.type !== EVENT_TYPE_META) continue;
+    const data: unknown = event.data;
+    if (isRecord(data) && typeof data.width === 'number' && typeof data.height === 'number') {
+      return { width: data.width, height: data.height };
+    }
+  }
+  return undefined;
+}
