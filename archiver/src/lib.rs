@@ -134,7 +134,12 @@ impl Archiver {
         }
     }
 
-    fn buffer_record(&self, buffers: &mut HashMap<(String, String, String), Buffer>, record: &Record, due: &mut Vec<Buffer>) {
+    fn buffer_record(
+        &self,
+        buffers: &mut HashMap<(String, String, String), Buffer>,
+        record: &Record,
+        due: &mut Vec<Buffer>,
+    ) {
         let batch = match RawBatch::decode(&record.value) {
             Ok(batch) => batch,
             Err(error) => {

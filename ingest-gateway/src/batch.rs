@@ -130,10 +130,7 @@ fn bad(reason: impl Into<String>) -> GatewayError {
 fn inflate(body: &[u8], limit: usize) -> Result<Vec<u8>, GatewayError> {
     let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
     let decoder = flate2::read::MultiGzDecoder::new(body);
-    decoder
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|error| bad(format!("invalid gzip body: {error}")))?;
+    decoder.take(limit as u64 + 1).read_to_end(&mut out).map_err(|error| bad(format!("invalid gzip body: {error}")))?;
     if out.len() > limit {
         return Err(GatewayError::TooLarge(format!("body inflates to more than {limit} bytes")));
     }
@@ -215,9 +212,10 @@ pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<Pa
         if text.len() > limits.max_event_bytes {
             return Err(GatewayError::TooLarge(format!("event {index} above {} bytes", limits.max_event_bytes)));
         }
-        let head: EventHead<'_> = serde_json::from_str(text)
-            .map_err(|error| bad(format!("event {index} is not an rrweb event: {error}")))?;
-        if !head.timestamp.is_finite() || !(MIN_TIMESTAMP_MS as f64..MAX_TIMESTAMP_MS as f64).contains(&head.timestamp) {
+        let head: EventHead<'_> =
+            serde_json::from_str(text).map_err(|error| bad(format!("event {index} is not an rrweb event: {error}")))?;
+        if !head.timestamp.is_finite() || !(MIN_TIMESTAMP_MS as f64..MAX_TIMESTAMP_MS as f64).contains(&head.timestamp)
+        {
             return Err(bad(format!("event {index} has an implausible timestamp")));
         }
         if head.kind == playback_schemas::rrweb::EventType::Meta as u8 {
@@ -316,7 +314,11 @@ mod tests {
         let invalid_utf8 = [body(event).as_bytes(), &[0xff, 0xfe]].concat();
         assert!(matches!(parse_batch(&invalid_utf8, false, &limits), Err(GatewayError::BadRequest(_))));
         let nested = |levels: usize| {
-            body(&format!("[{{\"type\":3,\"timestamp\":1764300000000,\"data\":{}{}}}]", "[".repeat(levels), "]".repeat(levels)))
+            body(&format!(
+                "[{{\"type\":3,\"timestamp\":1764300000000,\"data\":{}{}}}]",
+                "[".repeat(levels),
+                "]".repeat(levels)
+            ))
         };
         assert!(parse_batch(nested(50).as_bytes(), false, &limits).is_ok(), "50 levels are fine");
         match parse_batch(nested(600).as_bytes(), false, &limits) {

@@ -49,7 +49,10 @@ mod tests {
         let device = parse_device(
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
         );
-        assert_eq!((device.browser.as_str(), device.os.as_str(), device.device_type.as_str()), ("Chrome", "Linux", "desktop"));
+        assert_eq!(
+            (device.browser.as_str(), device.os.as_str(), device.device_type.as_str()),
+            ("Chrome", "Linux", "desktop")
+        );
         assert_eq!(device.browser_version, "156.0.0.0");
     }
 
@@ -58,7 +61,10 @@ mod tests {
         let device = parse_device(
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
         );
-        assert_eq!((device.browser.as_str(), device.os.as_str(), device.device_type.as_str()), ("Safari", "iPhone", "mobile"));
+        assert_eq!(
+            (device.browser.as_str(), device.os.as_str(), device.device_type.as_str()),
+            ("Safari", "iPhone", "mobile")
+        );
     }
 
     #[test]

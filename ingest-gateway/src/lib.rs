@@ -20,4 +20,4 @@ pub use device::parse_device;
 pub use error::GatewayError;
 pub use projects::{Project, ProjectRegistry};
 pub use rate_limit::RateLimiter;
-pub use routes::{router, GatewayState};
+pub use routes::{router, GatewayState, RecorderSettings};

@@ -64,6 +64,7 @@ pub fn router(state: GatewayState) -> Router {
         .route("/v1/batches", post(post_batch))
         .route("/v1/projects/{key}/config", get(project_config))
         .route("/recorder.js", get(recorder_js))
+        .route("/recorder.js.map", get(recorder_js_map))
         .layer(cors)
         .with_state(state)
 }
@@ -122,8 +123,7 @@ async fn post_batch(
     let value = raw.encode().map_err(|error| GatewayError::BadRequest(format!("cannot encode batch: {error}")))?;
     let publish = state.log.publish(Topic::RawBatches, raw.session_id.as_bytes(), value);
     match tokio::time::timeout(state.publish_timeout, publish).await {
-        Ok(Ok(())) => Ok((StatusCode::OK, Json(serde_json::json!({ "accepted": accepted })))
-            .into_response()),
+        Ok(Ok(())) => Ok((StatusCode::OK, Json(serde_json::json!({ "accepted": accepted }))).into_response()),
         Ok(Err(error)) => {
             tracing::warn!(message = "publish failed", %error, session_id = %raw.session_id);
             Err(GatewayError::Unavailable { retry_after_secs: 5 })
@@ -174,15 +174,27 @@ async fn project_config(State(state): State<GatewayState>, Path(key): Path<Strin
 }
 
 async fn recorder_js(State(state): State<GatewayState>) -> Response {
-    let Some(path) = state.recorder_js.as_ref() else {
-        return (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "recorder bundle not configured" }))).into_response();
+    serve_recorder_file(state.recorder_js.clone(), "application/javascript; charset=utf-8").await
+}
+
+async fn recorder_js_map(State(state): State<GatewayState>) -> Response {
+    let map = state.recorder_js.as_ref().map(|path| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".map");
+        PathBuf::from(name)
+    });
+    serve_recorder_file(map, "application/json").await
+}
+
+async fn serve_recorder_file(path: Option<PathBuf>, content_type: &'static str) -> Response {
+    let Some(path) = path.as_ref() else {
+        return (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "recorder bundle not configured" })))
+            .into_response();
     };
     match tokio::fs::read(path).await {
-        Ok(bytes) => (
-            [(header::CONTENT_TYPE, "application/javascript; charset=utf-8"), (header::CACHE_CONTROL, "max-age=300")],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => {
+            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "max-age=300")], bytes).into_response()
+        }
         Err(error) => {
             tracing::warn!(message = "recorder bundle unreadable", %error, path = %path.display());
             (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "recorder bundle not built" }))).into_response()

@@ -1,1 +1,76 @@
-fn main() {}
+//! `playback`: every Playback stage in one binary.
+//!
+//! `playback up` runs all stages in one process on embedded storage and serves the UI, the
+//! APIs, the recorder and a demo site on one address. `playback <stage>` runs one stage, which
+//! is what a deployment does: one image, different arguments. This crate only composes: it
+//! reads config, opens the adapters and hands them to the stages.
+
+mod app;
+mod config;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "playback", version, about = "Self-hosted session replay")]
+struct Cli {
+    /// A TOML config file; `PLAYBACK_*` environment variables override it.
+    #[arg(long, short, global = true, env = "PLAYBACK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run every stage in one process on embedded storage, with the UI and a demo site.
+    Up {
+        /// Address to serve on (default 127.0.0.1:8080; port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Directory of the embedded event log, warehouse and blobs (default ./data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Run the ingest gateway.
+    Gateway,
+    /// Run the sessionizer.
+    Sessionizer,
+    /// Run the scorer.
+    Scorer,
+    /// Run the archiver.
+    Archiver,
+    /// Run the query API and the web UI.
+    QueryApi,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLAYBACK_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Up { listen, data_dir } => {
+                if let Some(listen) = listen {
+                    config.listen = listen;
+                }
+                if let Some(data_dir) = data_dir {
+                    config.data_dir = data_dir;
+                }
+                app::up(config).await
+            }
+            Command::Gateway => app::gateway(config).await,
+            Command::Sessionizer => app::sessionizer(config).await,
+            Command::Scorer => app::scorer(config).await,
+            Command::Archiver => app::archiver(config).await,
+            Command::QueryApi => app::query_api(config).await,
+        }
+    })
+}

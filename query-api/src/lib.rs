@@ -1,1 +1,82 @@
-//! The query API: REST over the warehouse and the recording chunks, and the web UI
+//! The query API.
+//!
+//! Consumes: the warehouse (`sessions`, `events`, `recording_chunks`) and the recording chunks
+//! in blob storage.
+//! Produces: the REST API of docs/api.md and the web UI's files.
+//! Guarantees: read-only; a session's recording is returned exactly as the recorder emitted it,
+//! each batch once even when chunks overlap after a replay.
+
+mod error;
+mod recording;
+mod sessions;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use playback_blobs::BlobStore;
+use playback_warehouse::Warehouse;
+use tower_http::services::{ServeDir, ServeFile};
+
+pub use error::QueryError;
+
+/// The recency factor of the score, which the query API applies at query time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecencyConfig {
+    /// Points for a session that just ended.
+    pub weight: f64,
+    /// The points halve every this many hours.
+    pub half_life_hours: f64,
+}
+
+impl Default for RecencyConfig {
+    fn default() -> Self {
+        RecencyConfig { weight: 20.0, half_life_hours: 24.0 }
+    }
+}
+
+/// What the query API's handlers share.
+#[derive(Clone)]
+pub struct QueryState {
+    pub warehouse: Arc<dyn Warehouse>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub recency: RecencyConfig,
+}
+
+/// The REST routes under `/v1`.
+pub fn router(state: QueryState) -> Router {
+    Router::new()
+        .route("/v1/sessions", get(sessions::list))
+        .route("/v1/sessions/{id}", get(sessions::get))
+        .route("/v1/sessions/{id}/events", get(sessions::events))
+        .route("/v1/sessions/{id}/recording", get(recording::get))
+        .layer(axum::middleware::map_response(error::log_internal_errors))
+        .with_state(state)
+}
+
+/// The web UI from `web_dir`, with `index.html` for any other path that is not an API path,
+/// so the UI's own routes work on reload.
+pub fn web_router(web_dir: PathBuf) -> Router {
+    let index = web_dir.join("index.html");
+    let files = ServeDir::new(&web_dir).fallback(ServeFile::new(index));
+    Router::new().route("/v1/{*rest}", get(api_not_found)).fallback_service(files)
+}
+
+async fn api_not_found(uri: Uri) -> Response {
+    QueryError::NotFound(format!("no route for {}", uri.path())).into_response()
+}
+
+/// `GET /healthz`.
+pub async fn healthz() -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok\n").into_response()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -98,8 +98,7 @@ macro_rules! avro_message {
     ($ty:ty, $path:literal) => {
         impl $crate::codec::AvroMessage for $ty {
             fn compiled() -> &'static $crate::codec::CompiledSchema {
-                static COMPILED: std::sync::OnceLock<$crate::codec::CompiledSchema> =
-                    std::sync::OnceLock::new();
+                static COMPILED: std::sync::OnceLock<$crate::codec::CompiledSchema> = std::sync::OnceLock::new();
                 COMPILED.get_or_init(|| $crate::codec::CompiledSchema::compile(include_str!($path)))
             }
         }

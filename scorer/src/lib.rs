@@ -86,9 +86,24 @@ pub fn base_factors(update: &SessionUpdate, config: &ScoreConfig) -> Vec<Factor>
     let duration = (update.end_ms - update.start_ms).max(0) as f64;
     let activity = if duration > 0.0 { (update.active_ms as f64 / duration).clamp(0.0, 1.0) } else { 0.0 };
     vec![
-        factor("clicks", update.clicks as f64, saturate(update.clicks as f64, config.clicks_scale), config.clicks_weight),
-        factor("urls", update.urls.len() as f64, saturate(update.urls.len() as f64, config.urls_scale), config.urls_weight),
-        factor("inputs", update.inputs as f64, saturate(update.inputs as f64, config.inputs_scale), config.inputs_weight),
+        factor(
+            "clicks",
+            update.clicks as f64,
+            saturate(update.clicks as f64, config.clicks_scale),
+            config.clicks_weight,
+        ),
+        factor(
+            "urls",
+            update.urls.len() as f64,
+            saturate(update.urls.len() as f64, config.urls_scale),
+            config.urls_weight,
+        ),
+        factor(
+            "inputs",
+            update.inputs as f64,
+            saturate(update.inputs as f64, config.inputs_scale),
+            config.inputs_weight,
+        ),
         factor("activity", activity, activity, config.activity_weight),
     ]
 }
@@ -186,7 +201,9 @@ impl Scorer {
                             newest.insert(key, update);
                         }
                     }
-                    Err(error) => tracing::error!(message = "undecodable session update skipped", %error, offset = record.offset),
+                    Err(error) => {
+                        tracing::error!(message = "undecodable session update skipped", %error, offset = record.offset)
+                    }
                 }
             }
             let rows: Vec<SessionRow> = newest.values().map(|update| session_row(update, &self.config)).collect();

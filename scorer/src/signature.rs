@@ -74,7 +74,10 @@ mod tests {
         let actions = strings(&["page_view", "click", "input", "click", "page_view"]);
         let a = minhash(&shingles(&strings(&["/", "/two"]), &actions));
         let b = minhash(&shingles(&strings(&["/", "/two"]), &actions));
-        let c = minhash(&shingles(&strings(&["/pricing", "/signup", "/done"]), &strings(&["page_view", "custom:x", "page_view"])));
+        let c = minhash(&shingles(
+            &strings(&["/pricing", "/signup", "/done"]),
+            &strings(&["page_view", "custom:x", "page_view"]),
+        ));
         assert_eq!(jaccard(&a, &b), 1.0);
         assert!(jaccard(&a, &c) < 0.2);
         let partial = minhash(&shingles(&strings(&["/", "/three"]), &actions));

@@ -122,7 +122,8 @@ impl Sessionizer {
         let mut sessions = self.restore().await?;
         tracing::info!(message = "sessionizer restored", sessions = sessions.len());
         let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
-        let mut close_check = tokio::time::interval(Duration::from_millis(self.config.close_check_interval_ms.max(100)));
+        let mut close_check =
+            tokio::time::interval(Duration::from_millis(self.config.close_check_interval_ms.max(100)));
         loop {
             tokio::select! {
                 records = consumer.poll(self.config.poll_records, Duration::from_secs(1)) => {
@@ -204,7 +205,8 @@ impl Sessionizer {
                 }
             };
             let log = &self.log;
-            retry("publish session update", || log.publish(Topic::SessionUpdates, key.as_bytes(), update.clone())).await;
+            retry("publish session update", || log.publish(Topic::SessionUpdates, key.as_bytes(), update.clone()))
+                .await;
         }
         for key in touched {
             let Some(session) = sessions.get(key) else { continue };

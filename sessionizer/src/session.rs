@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use playback_schemas::rrweb::{EventType, IncrementalSource, MouseInteraction};
-use playback_schemas::{rrweb::tags, ClickMark, Interval, RawBatch, SeqRange, SessionState, SessionUpdate, WindowState};
+use playback_schemas::{
+    rrweb::tags, ClickMark, Interval, RawBatch, SeqRange, SessionState, SessionUpdate, WindowState,
+};
 use playback_warehouse::{kind, EventRow};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -96,7 +98,11 @@ fn path_of(url: &str) -> String {
     let without_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
     let path = without_scheme.find('/').map(|index| &without_scheme[index..]).unwrap_or("/");
     let path = path.split(['?', '#']).next().unwrap_or("/");
-    if path.is_empty() { "/".to_string() } else { path.to_string() }
+    if path.is_empty() {
+        "/".to_string()
+    } else {
+        path.to_string()
+    }
 }
 
 fn clip_json(value: Option<&Value>) -> String {
@@ -288,7 +294,9 @@ impl Session {
             url: url.clone(),
             target: target.clone(),
         };
-        window.recent_clicks.retain(|click| context.ts - click.ts_ms <= config.rage_click_window_ms && click.node_id == node);
+        window
+            .recent_clicks
+            .retain(|click| context.ts - click.ts_ms <= config.rage_click_window_ms && click.node_id == node);
         window.recent_clicks.push(mark.clone());
         let rage = window.recent_clicks.len() == config.rage_click_count;
         window.pending_clicks.push(mark);
@@ -311,7 +319,13 @@ impl Session {
     }
 
     /// Clicks with no reaction within the window are dead once the log has moved past it.
-    fn expire_pending_clicks(&mut self, window: usize, now_ts: i64, config: &SessionizerConfig, rows: &mut Vec<EventRow>) {
+    fn expire_pending_clicks(
+        &mut self,
+        window: usize,
+        now_ts: i64,
+        config: &SessionizerConfig,
+        rows: &mut Vec<EventRow>,
+    ) {
         let pending = &mut self.state.windows[window].pending_clicks;
         if pending.iter().all(|click| now_ts - click.ts_ms <= config.dead_click_window_ms) {
             return;
@@ -381,7 +395,8 @@ impl Session {
                 self.page_view(href, context);
             }
             tags::EXCEPTION => {
-                let message = payload.and_then(|payload| payload.get("message")).and_then(Value::as_str).unwrap_or("error");
+                let message =
+                    payload.and_then(|payload| payload.get("message")).and_then(Value::as_str).unwrap_or("error");
                 let message: String = message.chars().take(300).collect();
                 self.state.update.errors += 1;
                 push_capped(&mut self.state.update.action_sequence, kind::EXCEPTION.into(), MAX_SEQUENCE);
@@ -393,7 +408,7 @@ impl Session {
                 let name: String = name.chars().take(200).collect();
                 let update = &mut self.state.update;
                 update.custom_events += 1;
-                if !update.event_names.iter().any(|known| *known == name) {
+                if !update.event_names.contains(&name) {
                     push_capped(&mut update.event_names, name.clone(), MAX_EVENT_NAMES);
                 }
                 push_capped(&mut update.action_sequence, format!("custom:{name}"), MAX_SEQUENCE);

@@ -46,7 +46,8 @@ pub async fn publish_then_consume_in_key_order(log: &dyn EventLog, unique: &str)
         .into_iter()
         .filter(|record| record.key == key.as_bytes())
         .collect();
-    let values: Vec<u32> = records.iter().map(|record| u32::from_be_bytes(record.value[..4].try_into().expect("4 bytes"))).collect();
+    let values: Vec<u32> =
+        records.iter().map(|record| u32::from_be_bytes(record.value[..4].try_into().expect("4 bytes"))).collect();
     assert_eq!(values, (0..20).collect::<Vec<_>>(), "one key's records arrive once, in publish order");
     let offsets: HashSet<(i32, i64)> = records.iter().map(|record| (record.partition, record.offset)).collect();
     assert_eq!(offsets.len(), records.len(), "offsets are unique");
@@ -60,7 +61,9 @@ pub async fn uncommitted_records_are_delivered_again(log: &dyn EventLog, unique:
     for index in 0..5u8 {
         log.publish(topic, key.as_bytes(), vec![index + 1]).await.expect("publish");
     }
-    let mine = |records: Vec<Record>| -> Vec<Record> { records.into_iter().filter(|record| record.key == key.as_bytes()).collect() };
+    let mine = |records: Vec<Record>| -> Vec<Record> {
+        records.into_iter().filter(|record| record.key == key.as_bytes()).collect()
+    };
 
     let mut first = log.consumer(topic, &group).await.expect("consumer");
     let seen = mine(drain(first.as_mut(), |records| count_key(records, &key) >= 5).await);
@@ -89,7 +92,8 @@ pub async fn groups_are_independent(log: &dyn EventLog, unique: &str) {
     let key = format!("{unique}-groups");
     log.publish(Topic::SessionUpdates, key.as_bytes(), b"x".to_vec()).await.expect("publish");
     for name in ["a", "b"] {
-        let mut consumer = log.consumer(Topic::SessionUpdates, &format!("{unique}-groups-{name}")).await.expect("consumer");
+        let mut consumer =
+            log.consumer(Topic::SessionUpdates, &format!("{unique}-groups-{name}")).await.expect("consumer");
         let mut records = drain(consumer.as_mut(), |records| count_key(records, &key) >= 1).await;
         records.extend(consumer.poll(1000, Duration::from_millis(300)).await.expect("poll"));
         let count = count_key(&records, &key);
@@ -107,7 +111,8 @@ pub async fn compacted_read_keeps_newest_value(log: &dyn EventLog, unique: &str)
     log.publish(topic, kept.as_bytes(), b"v2".to_vec()).await.expect("publish");
     log.publish(topic, deleted.as_bytes(), Vec::new()).await.expect("publish");
     let values = log.read_compacted(topic).await.expect("read");
-    let kept_values: Vec<&Vec<u8>> = values.iter().filter(|(key, _)| key == kept.as_bytes()).map(|(_, value)| value).collect();
+    let kept_values: Vec<&Vec<u8>> =
+        values.iter().filter(|(key, _)| key == kept.as_bytes()).map(|(_, value)| value).collect();
     assert_eq!(kept_values, vec![&b"v2".to_vec()]);
     assert!(values.iter().all(|(key, _)| key != deleted.as_bytes()), "a tombstone removes the key");
 }

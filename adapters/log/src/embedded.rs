@@ -178,7 +178,9 @@ impl EventLog for SqliteLog {
                     .prepare("SELECT partition, next_offset FROM committed WHERE grp = ?1 AND topic = ?2")
                     .map_err(storage)?;
                 let rows = statement
-                    .query_map(params![group_name, topic.name()], |row| Ok((row.get::<_, i32>(0)?, row.get::<_, i64>(1)?)))
+                    .query_map(params![group_name, topic.name()], |row| {
+                        Ok((row.get::<_, i32>(0)?, row.get::<_, i64>(1)?))
+                    })
                     .map_err(storage)?;
                 for row in rows {
                     let (partition, next_offset) = row.map_err(storage)?;
@@ -310,7 +312,11 @@ impl Consumer for SqliteConsumer {
             }
             // Woken by an append in this process; the timeout also covers other processes
             // writing the same file.
-            let wake = tokio::time::timeout_at(deadline.min(tokio::time::Instant::now() + Duration::from_millis(500)), self.appended.changed()).await;
+            let wake = tokio::time::timeout_at(
+                deadline.min(tokio::time::Instant::now() + Duration::from_millis(500)),
+                self.appended.changed(),
+            )
+            .await;
             if tokio::time::Instant::now() >= deadline {
                 return Ok(Vec::new());
             }
@@ -334,9 +340,8 @@ pub fn committed_offsets(path: &Path, group: &str, topic: Topic) -> Result<Vec<(
     let mut statement = connection
         .prepare("SELECT partition, next_offset FROM committed WHERE grp = ?1 AND topic = ?2 ORDER BY partition")
         .map_err(storage)?;
-    let rows = statement
-        .query_map(params![group, topic.name()], |row| Ok((row.get(0)?, row.get(1)?)))
-        .map_err(storage)?;
+    let rows =
+        statement.query_map(params![group, topic.name()], |row| Ok((row.get(0)?, row.get(1)?))).map_err(storage)?;
     let mut out = Vec::new();
     for row in rows {
         out.push(row.map_err(storage)?);

@@ -2,9 +2,7 @@
 //!
 //! Each check writes under its own project id (`{unique}-…`), so the suite can share a server.
 
-use crate::{
-    kind, ChunkRow, EventRow, PageAfter, Recency, SessionOrder, SessionQuery, SessionRow, Warehouse,
-};
+use crate::{kind, ChunkRow, EventRow, PageAfter, Recency, SessionOrder, SessionQuery, SessionRow, Warehouse};
 
 /// Runs every check against a migrated `warehouse`.
 pub async fn run_all(warehouse: &dyn Warehouse, unique: &str) {

@@ -180,7 +180,8 @@ fn placeholders(count: usize) -> String {
 }
 
 /// The SQL expression of the score at query time.
-const SCORE_SQL: &str = "(base_score + CASE WHEN ?1 - end_ms <= 0 THEN ?2 ELSE ?2 * pb_exp2(-((?1 - end_ms) / ?3)) END)";
+const SCORE_SQL: &str =
+    "(base_score + CASE WHEN ?1 - end_ms <= 0 THEN ?2 ELSE ?2 * pb_exp2(-((?1 - end_ms) / ?3)) END)";
 
 #[async_trait]
 impl Warehouse for SqliteWarehouse {
@@ -188,7 +189,8 @@ impl Warehouse for SqliteWarehouse {
         Self::with(&self.writer, |connection| {
             connection.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")?;
             let applied: i64 =
-                connection.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |row| row.get(0))?;
+                connection
+                    .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |row| row.get(0))?;
             for (index, migration) in MIGRATIONS.iter().enumerate() {
                 let version = index as i64 + 1;
                 if version <= applied {
@@ -215,8 +217,17 @@ impl Warehouse for SqliteWarehouse {
                 let mut statement = transaction.prepare_cached(&sql)?;
                 for row in &rows {
                     statement.execute(params![
-                        row.project_id, row.session_id, row.window_id, row.batch_seq, row.event_index, row.kind,
-                        row.ts_ms, row.url, row.name, row.target, row.props_json
+                        row.project_id,
+                        row.session_id,
+                        row.window_id,
+                        row.batch_seq,
+                        row.event_index,
+                        row.kind,
+                        row.ts_ms,
+                        row.url,
+                        row.name,
+                        row.target,
+                        row.props_json
                     ])?;
                 }
             }
@@ -230,11 +241,8 @@ impl Warehouse for SqliteWarehouse {
             return Ok(());
         }
         Self::with(&self.writer, move |connection| {
-            let updates: Vec<String> = SESSION_COLUMNS
-                .split(", ")
-                .skip(2)
-                .map(|column| format!("{column} = excluded.{column}"))
-                .collect();
+            let updates: Vec<String> =
+                SESSION_COLUMNS.split(", ").skip(2).map(|column| format!("{column} = excluded.{column}")).collect();
             let sql = format!(
                 "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ({}) ON CONFLICT (project_id, session_id) \
                  DO UPDATE SET {} WHERE excluded.version >= sessions.version",
@@ -246,12 +254,38 @@ impl Warehouse for SqliteWarehouse {
                 let mut statement = transaction.prepare_cached(&sql)?;
                 for row in &rows {
                     statement.execute(params![
-                        row.project_id, row.session_id, row.version, row.closed, row.start_ms, row.end_ms,
-                        row.active_ms, row.user_id, row.user_traits_json, row.browser, row.browser_version, row.os,
-                        row.os_version, row.device_type, row.screen_width, row.screen_height, row.windows,
-                        row.events, row.page_views, row.clicks, row.inputs, row.errors, row.custom_events,
-                        row.rage_clicks, row.dead_clicks, row.entry_url, row.exit_url, row.urls_json,
-                        row.event_names_json, row.base_score, row.score_breakdown_json, row.signature_json,
+                        row.project_id,
+                        row.session_id,
+                        row.version,
+                        row.closed,
+                        row.start_ms,
+                        row.end_ms,
+                        row.active_ms,
+                        row.user_id,
+                        row.user_traits_json,
+                        row.browser,
+                        row.browser_version,
+                        row.os,
+                        row.os_version,
+                        row.device_type,
+                        row.screen_width,
+                        row.screen_height,
+                        row.windows,
+                        row.events,
+                        row.page_views,
+                        row.clicks,
+                        row.inputs,
+                        row.errors,
+                        row.custom_events,
+                        row.rage_clicks,
+                        row.dead_clicks,
+                        row.entry_url,
+                        row.exit_url,
+                        row.urls_json,
+                        row.event_names_json,
+                        row.base_score,
+                        row.score_breakdown_json,
+                        row.signature_json,
                         row.updated_at_ms
                     ])?;
                 }
@@ -268,12 +302,23 @@ impl Warehouse for SqliteWarehouse {
         Self::with(&self.writer, move |connection| {
             let transaction = connection.transaction()?;
             {
-                let sql = format!("INSERT OR REPLACE INTO recording_chunks ({CHUNK_COLUMNS}) VALUES ({})", placeholders(12));
+                let sql =
+                    format!("INSERT OR REPLACE INTO recording_chunks ({CHUNK_COLUMNS}) VALUES ({})", placeholders(12));
                 let mut statement = transaction.prepare_cached(&sql)?;
                 for row in &rows {
                     statement.execute(params![
-                        row.project_id, row.session_id, row.window_id, row.first_seq, row.last_seq, row.blob_key,
-                        row.first_ts_ms, row.last_ts_ms, row.events, row.bytes, row.full_snapshot, row.created_at_ms
+                        row.project_id,
+                        row.session_id,
+                        row.window_id,
+                        row.first_seq,
+                        row.last_seq,
+                        row.blob_key,
+                        row.first_ts_ms,
+                        row.last_ts_ms,
+                        row.events,
+                        row.bytes,
+                        row.full_snapshot,
+                        row.created_at_ms
                     ])?;
                 }
             }
@@ -347,7 +392,11 @@ impl Warehouse for SqliteWarehouse {
         .await
     }
 
-    async fn get_session(&self, project_id: Option<&str>, session_id: &str) -> Result<Option<SessionRow>, WarehouseError> {
+    async fn get_session(
+        &self,
+        project_id: Option<&str>,
+        session_id: &str,
+    ) -> Result<Option<SessionRow>, WarehouseError> {
         let project_id = project_id.map(str::to_string);
         let session_id = session_id.to_string();
         Self::with(&self.reader, move |connection| {

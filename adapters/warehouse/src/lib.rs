@@ -190,7 +190,11 @@ pub trait Warehouse: Send + Sync + 'static {
     /// A page of sessions.
     async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError>;
     /// One session, in `project_id` when given.
-    async fn get_session(&self, project_id: Option<&str>, session_id: &str) -> Result<Option<SessionRow>, WarehouseError>;
+    async fn get_session(
+        &self,
+        project_id: Option<&str>,
+        session_id: &str,
+    ) -> Result<Option<SessionRow>, WarehouseError>;
     /// A session's transcript in time order.
     async fn session_events(&self, project_id: &str, session_id: &str) -> Result<Vec<EventRow>, WarehouseError>;
     /// A session's chunks ordered by window and first seq.

@@ -111,11 +111,22 @@ fn redelivered_batch_changes_nothing() {
 fn rage_and_dead_clicks() {
     let config = SessionizerConfig::default();
     // Three quick clicks on the paragraph, which never reacts; then one on the button, which does.
-    let events = json!([meta("https://a.test/", 0), snapshot(1), click(6, 100), click(6, 300), click(6, 500),
-        click(3, 3_000), mutation(3_100), mutation(9_000)]);
+    let events = json!([
+        meta("https://a.test/", 0),
+        snapshot(1),
+        click(6, 100),
+        click(6, 300),
+        click(6, 500),
+        click(3, 3_000),
+        mutation(3_100),
+        mutation(9_000)
+    ]);
     let mut session = Session::new(&batch("w1", 0, events.clone()));
     let applied = session.apply(&batch("w1", 0, events), &config, T0);
-    assert_eq!(kinds(&applied.rows), vec!["page_view", "click", "click", "click", "rage_click", "dead_click", "dead_click", "dead_click", "click"]);
+    assert_eq!(
+        kinds(&applied.rows),
+        vec!["page_view", "click", "click", "click", "rage_click", "dead_click", "dead_click", "dead_click", "click"]
+    );
     assert_eq!(applied.rows[1].target, "p", "a click on a paragraph's text is named by the paragraph");
     assert_eq!(applied.rows[8].target, "button#go \"Go\"");
     let update = session.update();

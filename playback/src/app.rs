@@ -1,0 +1,209 @@
+//! Wiring: adapters from config, stages on top, routers merged.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::routing::get;
+use axum::Router;
+use playback_archiver::Archiver;
+use playback_blobs::{BlobStore, LocalDir};
+use playback_ingest_gateway::{GatewayState, Limits, ProjectRegistry, RateLimiter, RecorderSettings};
+use playback_log::embedded::SqliteLog;
+use playback_log::EventLog;
+use playback_query_api::{QueryState, RecencyConfig};
+use playback_scorer::Scorer;
+use playback_sessionizer::Sessionizer;
+use playback_warehouse::embedded::SqliteWarehouse;
+use playback_warehouse::Warehouse;
+use tokio::task::JoinSet;
+use tower_http::services::ServeDir;
+
+use crate::config::Config;
+
+/// The adapters every stage may use.
+struct Adapters {
+    log: Arc<dyn EventLog>,
+    warehouse: Arc<dyn Warehouse>,
+    blobs: Arc<dyn BlobStore>,
+}
+
+async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
+    let log = SqliteLog::open(dir.join("log.db"), config.log.partitions).context("cannot open the event log")?;
+    let warehouse = SqliteWarehouse::open(&dir.join("warehouse.db")).context("cannot open the warehouse")?;
+    warehouse.migrate().await.context("cannot migrate the warehouse")?;
+    let blobs = LocalDir::open(dir.join("blobs")).context("cannot open blob storage")?;
+    Ok(Adapters { log: Arc::new(log), warehouse: Arc::new(warehouse), blobs: Arc::new(blobs) })
+}
+
+fn gateway_state(config: &Config, log: Arc<dyn EventLog>) -> GatewayState {
+    let gateway = &config.gateway;
+    GatewayState {
+        log,
+        projects: Arc::new(ProjectRegistry::new(config.projects.clone())),
+        limits: Limits {
+            max_body_bytes: gateway.max_body_bytes,
+            max_decompressed_bytes: gateway.max_decompressed_bytes,
+            max_event_bytes: gateway.max_event_bytes,
+            max_events: gateway.max_events_per_batch,
+        },
+        limiter: Arc::new(RateLimiter::new(gateway.rate_limit_per_sec, gateway.rate_limit_burst)),
+        publish_timeout: Duration::from_millis(gateway.publish_timeout_ms),
+        recorder: RecorderSettings {
+            flush_interval_ms: gateway.flush_interval_ms,
+            max_batch_bytes: gateway.max_batch_bytes,
+            snapshot_interval_ms: gateway.snapshot_interval_ms,
+            session_idle_timeout_ms: config.sessionizer.idle_timeout_ms.max(0) as u64,
+            session_max_ms: config.sessionizer.max_session_ms.max(0) as u64,
+        },
+        recorder_js: Some(config.paths.recorder_js.clone()),
+    }
+}
+
+fn query_state(config: &Config, adapters: &Adapters) -> QueryState {
+    QueryState {
+        warehouse: Arc::clone(&adapters.warehouse),
+        blobs: Arc::clone(&adapters.blobs),
+        recency: RecencyConfig {
+            weight: config.scorer.recency_weight,
+            half_life_hours: config.scorer.recency_half_life_hours,
+        },
+    }
+}
+
+fn spawn_consumers(config: &Config, adapters: &Adapters, stages: &mut JoinSet<(&'static str, anyhow::Result<()>)>) {
+    let sessionizer = Sessionizer {
+        log: Arc::clone(&adapters.log),
+        warehouse: Arc::clone(&adapters.warehouse),
+        config: config.sessionizer.clone(),
+    };
+    stages.spawn(async move { ("sessionizer", sessionizer.run().await.map_err(anyhow::Error::from)) });
+    let scorer = Scorer {
+        log: Arc::clone(&adapters.log),
+        warehouse: Arc::clone(&adapters.warehouse),
+        config: config.scorer.clone(),
+    };
+    stages.spawn(async move { ("scorer", scorer.run().await.map_err(anyhow::Error::from)) });
+    let archiver = Archiver {
+        log: Arc::clone(&adapters.log),
+        warehouse: Arc::clone(&adapters.warehouse),
+        blobs: Arc::clone(&adapters.blobs),
+        config: config.archiver.clone(),
+    };
+    stages.spawn(async move { ("archiver", archiver.run().await.map_err(anyhow::Error::from)) });
+}
+
+fn health_router() -> Router {
+    Router::new().route("/healthz", get(playback_query_api::healthz))
+}
+
+async fn serve(listen: &str, router: Router) -> anyhow::Result<(tokio::net::TcpListener, Router)> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    Ok((listener, router))
+}
+
+/// Waits for the first stage to stop (which is an error: stages run forever) or for Ctrl-C.
+async fn supervise(mut stages: JoinSet<(&'static str, anyhow::Result<()>)>) -> anyhow::Result<()> {
+    tokio::select! {
+        finished = stages.join_next() => match finished {
+            Some(Ok((stage, Ok(())))) => anyhow::bail!("{stage} stopped"),
+            Some(Ok((stage, Err(error)))) => Err(error.context(format!("{stage} failed"))),
+            Some(Err(error)) => Err(anyhow::Error::from(error).context("a stage panicked")),
+            None => Ok(()),
+        },
+        _ = tokio::signal::ctrl_c() => {
+            tracing::info!(message = "shutting down");
+            Ok(())
+        }
+    }
+}
+
+fn spawn_server(
+    stages: &mut JoinSet<(&'static str, anyhow::Result<()>)>,
+    name: &'static str,
+    listener: tokio::net::TcpListener,
+    router: Router,
+) {
+    stages.spawn(async move { (name, axum::serve(listener, router).await.map_err(anyhow::Error::from)) });
+}
+
+/// `playback up`: everything in one process.
+pub async fn up(config: Config) -> anyhow::Result<()> {
+    let adapters = open_adapters(&config).await?;
+    let mut stages = JoinSet::new();
+    spawn_consumers(&config, &adapters, &mut stages);
+
+    let mut router = health_router()
+        .merge(playback_ingest_gateway::router(gateway_state(&config, Arc::clone(&adapters.log))))
+        .merge(playback_query_api::router(query_state(&config, &adapters)));
+    if !config.paths.demo_dir.as_os_str().is_empty() {
+        router = router.nest_service("/demo", ServeDir::new(&config.paths.demo_dir));
+    }
+    let router = router.merge(playback_query_api::web_router(config.paths.web_dir.clone()));
+
+    let (listener, router) = serve(&config.listen, router).await?;
+    let address = listener.local_addr()?;
+    let key = config.projects.first().map(|project| project.key.as_str()).unwrap_or("(none)");
+    println!("playback listening on http://{address}");
+    println!("  UI:       http://{address}/");
+    println!("  demo:     http://{address}/demo/");
+    println!("  recorder: http://{address}/recorder.js");
+    println!("  project key: {key}");
+    println!("  data dir: {}", config.data_dir.display());
+    spawn_server(&mut stages, "server", listener, router);
+    supervise(stages).await
+}
+
+/// `playback gateway`.
+pub async fn gateway(config: Config) -> anyhow::Result<()> {
+    let adapters = open_adapters(&config).await?;
+    let router = health_router().merge(playback_ingest_gateway::router(gateway_state(&config, adapters.log)));
+    let (listener, router) = serve(&config.gateway.listen, router).await?;
+    println!("playback gateway listening on http://{}", listener.local_addr()?);
+    let mut stages = JoinSet::new();
+    spawn_server(&mut stages, "gateway", listener, router);
+    supervise(stages).await
+}
+
+/// `playback query-api`.
+pub async fn query_api(config: Config) -> anyhow::Result<()> {
+    let adapters = open_adapters(&config).await?;
+    let router = health_router()
+        .merge(playback_query_api::router(query_state(&config, &adapters)))
+        .merge(playback_query_api::web_router(config.paths.web_dir.clone()));
+    let (listener, router) = serve(&config.query.listen, router).await?;
+    println!("playback query-api listening on http://{}", listener.local_addr()?);
+    let mut stages = JoinSet::new();
+    spawn_server(&mut stages, "query-api", listener, router);
+    supervise(stages).await
+}
+
+/// `playback sessionizer`.
+pub async fn sessionizer(config: Config) -> anyhow::Result<()> {
+    let adapters = open_adapters(&config).await?;
+    let stage = Sessionizer { log: adapters.log, warehouse: adapters.warehouse, config: config.sessionizer };
+    let mut stages = JoinSet::new();
+    stages.spawn(async move { ("sessionizer", stage.run().await.map_err(anyhow::Error::from)) });
+    supervise(stages).await
+}
+
+/// `playback scorer`.
+pub async fn scorer(config: Config) -> anyhow::Result<()> {
+    let adapters = open_adapters(&config).await?;
+    let stage = Scorer { log: adapters.log, warehouse: adapters.warehouse, config: config.scorer };
+    let mut stages = JoinSet::new();
+    stages.spawn(async move { ("scorer", stage.run().await.map_err(anyhow::Error::from)) });
+    supervise(stages).await
+}
+
+/// `playback archiver`.
+pub async fn archiver(config: Config) -> anyhow::Result<()> {
+    let adapters = open_adapters(&config).await?;
+    let stage =
+        Archiver { log: adapters.log, warehouse: adapters.warehouse, blobs: adapters.blobs, config: config.archiver };
+    let mut stages = JoinSet::new();
+    stages.spawn(async move { ("archiver", stage.run().await.map_err(anyhow::Error::from)) });
+    supervise(stages).await
+}

@@ -1,0 +1,183 @@
+//! Configuration: built-in defaults, then a TOML file, then `PLAYBACK_*` environment variables
+//! (sections split by `__`, for example `PLAYBACK_GATEWAY__RATE_LIMIT_PER_SEC=100`).
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use playback_archiver::ArchiverConfig;
+use playback_ingest_gateway::Project;
+use playback_scorer::ScoreConfig;
+use playback_sessionizer::SessionizerConfig;
+use serde::{Deserialize, Serialize};
+
+/// Everything `playback` reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the embedded event log, warehouse and blobs live (`data`).
+    pub data_dir: PathBuf,
+    /// The one address of `playback up` (`127.0.0.1:8080`).
+    pub listen: String,
+    pub paths: Paths,
+    /// Projects allowed to send recordings. Defaults to the demo project, key `pk_demo`.
+    pub projects: Vec<Project>,
+    pub log: LogConfig,
+    pub gateway: GatewayConfig,
+    pub query: QueryConfig,
+    pub sessionizer: SessionizerConfig,
+    pub scorer: ScoreConfig,
+    pub archiver: ArchiverConfig,
+}
+
+/// Files that Playback serves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Paths {
+    /// The built web UI (`web/dist`).
+    pub web_dir: PathBuf,
+    /// The recorder bundle (`recorder/dist/recorder.js`).
+    pub recorder_js: PathBuf,
+    /// The demo site, served at `/demo/` by `playback up` (`demo`); empty to turn it off.
+    pub demo_dir: PathBuf,
+}
+
+/// The event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// Partitions per topic of the embedded log (1).
+    pub partitions: i32,
+}
+
+/// The ingest gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// Address of `playback gateway` (`0.0.0.0:8081`).
+    pub listen: String,
+    pub max_body_bytes: usize,
+    pub max_decompressed_bytes: usize,
+    pub max_event_bytes: usize,
+    pub max_events_per_batch: usize,
+    /// Batches per second per project; 0 turns the limit off (200).
+    pub rate_limit_per_sec: f64,
+    pub rate_limit_burst: f64,
+    /// How long a batch may wait for the event log before the answer is 503 (5000 ms).
+    pub publish_timeout_ms: u64,
+    pub flush_interval_ms: u64,
+    pub max_batch_bytes: u64,
+    pub snapshot_interval_ms: u64,
+}
+
+/// The query API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueryConfig {
+    /// Address of `playback query-api` (`127.0.0.1:8082`).
+    pub listen: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            listen: "127.0.0.1:8080".into(),
+            paths: Paths::default(),
+            projects: vec![Project { id: "demo".into(), key: "pk_demo".into(), enabled: true, sample_rate: 1.0 }],
+            log: LogConfig::default(),
+            gateway: GatewayConfig::default(),
+            query: QueryConfig::default(),
+            sessionizer: SessionizerConfig::default(),
+            scorer: ScoreConfig::default(),
+            archiver: ArchiverConfig::default(),
+        }
+    }
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            web_dir: PathBuf::from("web/dist"),
+            recorder_js: PathBuf::from("recorder/dist/recorder.js"),
+            demo_dir: PathBuf::from("demo"),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { partitions: 1 }
+    }
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        let limits = playback_ingest_gateway::Limits::default();
+        let recorder = playback_ingest_gateway::RecorderSettings::default();
+        GatewayConfig {
+            listen: "0.0.0.0:8081".into(),
+            max_body_bytes: limits.max_body_bytes,
+            max_decompressed_bytes: limits.max_decompressed_bytes,
+            max_event_bytes: limits.max_event_bytes,
+            max_events_per_batch: limits.max_events,
+            rate_limit_per_sec: 200.0,
+            rate_limit_burst: 1000.0,
+            publish_timeout_ms: 5_000,
+            flush_interval_ms: recorder.flush_interval_ms,
+            max_batch_bytes: recorder.max_batch_bytes,
+            snapshot_interval_ms: recorder.snapshot_interval_ms,
+        }
+    }
+}
+
+impl Default for QueryConfig {
+    fn default() -> Self {
+        QueryConfig { listen: "127.0.0.1:8082".into() }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` when given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed("PLAYBACK_").split("__"));
+        figment.extract().map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("playback.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\n[[projects]]\nid = \"shop\"\nkey = \"pk_shop\"\nsample_rate = 0.5\n[sessionizer]\nidle_timeout_ms = 60000\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:9000");
+        assert_eq!(config.projects.len(), 1);
+        assert_eq!(config.projects[0].key, "pk_shop");
+        assert_eq!(config.sessionizer.idle_timeout_ms, 60_000);
+        assert_eq!(config.sessionizer.max_session_ms, SessionizerConfig::default().max_session_ms);
+
+        std::fs::write(&path, "[gateway]\nmax_body = 1\n").unwrap();
+        let error = Config::load(Some(&path)).unwrap_err();
+        assert!(error.to_string().contains("max_body"), "{error}");
+    }
+
+    #[test]
+    fn defaults_have_the_demo_project() {
+        let config = Config::default();
+        assert_eq!(config.projects[0].key, "pk_demo");
+        assert_eq!(config.listen, "127.0.0.1:8080");
+    }
+}
