@@ -1,0 +1,43 @@
+# Playback. `make up` runs everything on embedded defaults; `make test` runs every test.
+SHELL := /bin/bash
+CARGO ?= cargo
+LISTEN ?= 127.0.0.1:8080
+DATA_DIR ?= data
+
+.PHONY: up build js test test-rust test-js test-e2e lint clean
+
+up: ## Build, then run every stage in one process on 127.0.0.1:8080
+	./scripts/install-deps
+	npm run build
+	$(CARGO) build --release -p playback
+	./target/release/playback up --listen $(LISTEN) --data-dir $(DATA_DIR)
+
+js: ## Build the recorder bundle and the web UI
+	npm run build
+
+build: js
+	$(CARGO) build -p playback
+
+lint: ## Formatting, clippy and the TypeScript type check
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	npm run typecheck
+
+test: ## Install what is missing, then lint and run every test
+	./scripts/install-deps --browser
+	$(MAKE) lint
+	$(MAKE) test-rust
+	$(MAKE) test-js
+	$(MAKE) test-e2e
+
+test-rust:
+	$(CARGO) test --workspace
+
+test-js: js
+	npm test -w recorder
+
+test-e2e: build
+	npm test -w e2e
+
+clean:
+	rm -rf target node_modules recorder/dist web/dist e2e/artifacts
