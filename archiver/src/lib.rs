@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use playback_blobs::BlobStore;
-use playback_log::{Consumer, EventLog, LogError, Record, Topic};
-use playback_schemas::{AvroMessage, RawBatch};
+use playback_log::{retry, Consumer, EventLog, LogError, Record, Topic};
+use playback_schemas::{now_ms, AvroMessage, RawBatch};
 use playback_warehouse::{ChunkRow, Warehouse};
 use serde::{Deserialize, Serialize};
 
@@ -67,30 +67,6 @@ pub struct Archiver {
     pub warehouse: Arc<dyn Warehouse>,
     pub blobs: Arc<dyn BlobStore>,
     pub config: ArchiverConfig,
-}
-
-async fn retry<T, E: std::fmt::Display, Fut: std::future::Future<Output = Result<T, E>>>(
-    what: &'static str,
-    mut work: impl FnMut() -> Fut,
-) -> T {
-    let mut delay = Duration::from_millis(100);
-    loop {
-        match work().await {
-            Ok(value) => return value,
-            Err(error) => {
-                tracing::warn!(message = "retrying", what, %error);
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-        }
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl Archiver {
@@ -205,11 +181,11 @@ impl Archiver {
                 }
             };
             let size = bytes.len() as i64;
-            retry("put chunk", || self.blobs.put(&key, bytes.clone())).await;
+            retry::until_ok("put chunk", || self.blobs.put(&key, bytes.clone())).await;
             rows.push(chunk_row(&chunk, key, size, now_ms()));
         }
         let warehouse = &self.warehouse;
-        retry("insert chunk rows", || warehouse.insert_chunks(rows.clone())).await;
+        retry::until_ok("insert chunk rows", || warehouse.insert_chunks(rows.clone())).await;
     }
 
     /// Commits each partition up to its oldest buffered record, or all it polled when nothing
@@ -233,12 +209,7 @@ impl Archiver {
         if offsets.is_empty() {
             return;
         }
-        let mut delay = Duration::from_millis(100);
-        while let Err(error) = consumer.commit(&offsets).await {
-            tracing::warn!(message = "retrying", what = "commit offsets", %error);
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(10));
-        }
+        retry::commit(consumer, &offsets).await;
         committed.extend(offsets);
     }
 }

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body_util::BodyExt;
 use playback_log::{EventLog, Topic};
-use playback_schemas::{AvroMessage, RawBatch, User};
+use playback_schemas::{now_ms, AvroMessage, RawBatch, User};
 use serde::Deserialize;
 use tower_http::cors::{Any, CorsLayer};
 
@@ -72,13 +72,6 @@ pub fn router(state: GatewayState) -> Router {
 #[derive(Deserialize)]
 struct KeyQuery {
     key: Option<String>,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, GatewayError> {

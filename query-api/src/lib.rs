@@ -19,6 +19,8 @@ use axum::routing::get;
 use axum::Router;
 use playback_blobs::BlobStore;
 use playback_warehouse::Warehouse;
+
+pub(crate) use playback_schemas::now_ms;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub use error::QueryError;
@@ -72,11 +74,4 @@ async fn api_not_found(uri: Uri) -> Response {
 /// `GET /healthz`.
 pub async fn healthz() -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok\n").into_response()
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -16,4 +16,12 @@ pub mod rrweb;
 mod types;
 
 pub use codec::{AvroMessage, CodecError};
+
+/// The wall clock in milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
+}
 pub use types::*;

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use playback_log::{next_offsets, Consumer, EventLog, LogError, Topic};
+use playback_log::{next_offsets, retry, EventLog, LogError, Topic};
 use playback_schemas::{AvroMessage, SessionUpdate};
 use playback_warehouse::{Recency, SessionRow, Warehouse};
 use serde::{Deserialize, Serialize};
@@ -207,23 +207,10 @@ impl Scorer {
                 }
             }
             let rows: Vec<SessionRow> = newest.values().map(|update| session_row(update, &self.config)).collect();
-            let mut delay = Duration::from_millis(100);
-            while let Err(error) = self.warehouse.upsert_sessions(rows.clone()).await {
-                tracing::warn!(message = "retrying", what = "upsert sessions", %error);
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-            commit(consumer.as_mut(), &next_offsets(&records)).await;
+            let warehouse = &self.warehouse;
+            retry::until_ok("upsert sessions", || warehouse.upsert_sessions(rows.clone())).await;
+            retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
         }
-    }
-}
-
-async fn commit(consumer: &mut dyn Consumer, offsets: &[(i32, i64)]) {
-    let mut delay = Duration::from_millis(100);
-    while let Err(error) = consumer.commit(offsets).await {
-        tracing::warn!(message = "retrying", what = "commit offsets", %error);
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(10));
     }
 }
 

@@ -22,8 +22,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use playback_log::{next_offsets, EventLog, LogError, Record, Topic};
-use playback_schemas::{AvroMessage, RawBatch, SessionState};
+use playback_log::{next_offsets, retry, EventLog, LogError, Record, Topic};
+use playback_schemas::{now_ms, AvroMessage, RawBatch, SessionState};
 use playback_warehouse::{EventRow, Warehouse};
 use serde::{Deserialize, Serialize};
 
@@ -79,43 +79,6 @@ pub struct Sessionizer {
     pub config: SessionizerConfig,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// Retries `work` with capped exponential backoff until it succeeds: the sessionizer never
-/// moves past a batch whose effects are not durable.
-async fn retry<T, E: std::fmt::Display, F, Fut>(what: &'static str, mut work: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, E>>,
-{
-    let mut delay = Duration::from_millis(100);
-    loop {
-        match work().await {
-            Ok(value) => return value,
-            Err(error) => {
-                tracing::warn!(message = "retrying", what, %error, delay_ms = delay.as_millis() as u64);
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-        }
-    }
-}
-
-/// Commits offsets, retrying until the log takes them.
-async fn commit(consumer: &mut dyn playback_log::Consumer, offsets: &[(i32, i64)]) {
-    let mut delay = Duration::from_millis(100);
-    while let Err(error) = consumer.commit(offsets).await {
-        tracing::warn!(message = "retrying", what = "commit offsets", %error);
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(10));
-    }
-}
-
 impl Sessionizer {
     /// Runs until the task is dropped.
     pub async fn run(self) -> Result<(), LogError> {
@@ -140,7 +103,7 @@ impl Sessionizer {
                     }
                     let touched = self.apply_records(&mut sessions, &records).await;
                     self.persist(&sessions, &touched, Vec::new()).await;
-                    commit(consumer.as_mut(), &next_offsets(&records)).await;
+                    retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
                 }
                 _ = close_check.tick() => {
                     self.close_idle(&mut sessions, now_ms()).await;
@@ -185,7 +148,7 @@ impl Sessionizer {
             rows.extend(applied.rows);
         }
         let warehouse = &self.warehouse;
-        retry("insert events", || warehouse.insert_events(rows.clone())).await;
+        retry::until_ok("insert events", || warehouse.insert_events(rows.clone())).await;
         touched
     }
 
@@ -193,7 +156,7 @@ impl Sessionizer {
     async fn persist(&self, sessions: &HashMap<String, Session>, touched: &[String], rows: Vec<EventRow>) {
         if !rows.is_empty() {
             let warehouse = &self.warehouse;
-            retry("insert events", || warehouse.insert_events(rows.clone())).await;
+            retry::until_ok("insert events", || warehouse.insert_events(rows.clone())).await;
         }
         for key in touched {
             let Some(session) = sessions.get(key) else { continue };
@@ -205,14 +168,19 @@ impl Sessionizer {
                 }
             };
             let log = &self.log;
-            retry("publish session update", || log.publish(Topic::SessionUpdates, key.as_bytes(), update.clone()))
-                .await;
+            retry::until_ok("publish session update", || {
+                log.publish(Topic::SessionUpdates, key.as_bytes(), update.clone())
+            })
+            .await;
         }
         for key in touched {
             let Some(session) = sessions.get(key) else { continue };
             let Ok(state) = session.state.encode() else { continue };
             let log = &self.log;
-            retry("publish changelog", || log.publish(Topic::SessionizerState, key.as_bytes(), state.clone())).await;
+            retry::until_ok("publish changelog", || {
+                log.publish(Topic::SessionizerState, key.as_bytes(), state.clone())
+            })
+            .await;
         }
     }
 
@@ -242,7 +210,8 @@ impl Sessionizer {
         }
         for key in evicted {
             let log = &self.log;
-            retry("publish tombstone", || log.publish(Topic::SessionizerState, key.as_bytes(), Vec::new())).await;
+            retry::until_ok("publish tombstone", || log.publish(Topic::SessionizerState, key.as_bytes(), Vec::new()))
+                .await;
             sessions.remove(&key);
         }
     }

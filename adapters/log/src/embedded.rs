@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use playback_schemas::now_ms;
 use rusqlite::{params, Connection};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -48,13 +49,6 @@ fn open(path: &Path) -> Result<Connection, LogError> {
         )
         .map_err(storage)?;
     Ok(connection)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl SqliteLog {

@@ -17,6 +17,7 @@ use async_trait::async_trait;
 
 pub mod conformance;
 pub mod embedded;
+pub mod retry;
 
 /// The topics Playback uses: a closed set, each with one value schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
