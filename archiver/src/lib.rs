@@ -2,7 +2,8 @@
 //!
 //! Consumes: `playback.raw-batches` (group `archiver`).
 //! Produces: zstd recording chunks in blob storage at
-//! `{project}/{yyyy-mm-dd}/{session}/{window}-{first seq}`, and one `recording_chunks` row each.
+//! `{project}/{yyyy-mm-dd}/{session}/{window}-{first seq}-{last seq}`, and one
+//! `recording_chunks` row each.
 //! Guarantees: it buffers each tab's batches and commits, per partition, only offsets below the
 //! oldest batch still in a buffer, so a crash replays exactly what was not yet in a chunk.
 //! A chunk written again after a replay has the same key and replaces the old one; a reader
@@ -144,9 +145,13 @@ impl Archiver {
             opened: now,
             last_append: now,
         });
+        buffer.last_append = now;
+        // A batch sent twice (a client retry) is kept once per chunk.
+        if buffer.batches.iter().any(|buffered| buffered.seq == events.seq) {
+            return;
+        }
         buffer.bytes += events.json.len();
         buffer.batches.push(events);
-        buffer.last_append = now;
     }
 
     async fn flush(&self, buffers: Vec<Buffer>) {

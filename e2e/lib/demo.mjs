@@ -1,12 +1,13 @@
 /**
  * Records one visit of the demo site (`/demo/` then `/demo/page2.html`) in
- * Chromium, and captures every batch the recorder sent, so a test knows
- * exactly which rrweb events the recorder emitted.
+ * Chromium, through a proxy that keeps every batch the recorder sent, so a
+ * test knows exactly which rrweb events the recorder emitted.
  */
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from './api.mjs';
+import { startBatchProxy } from './proxy.mjs';
 
 export const DEMO_PASSWORD = 'Tr0ub4dor&3-never-leaves';
 export const DEMO_NAME = 'Ada Lovelace';
@@ -31,6 +32,7 @@ const RRWEB_FULL_SNAPSHOT = 2;
  * @property {string} sessionId
  * @property {number} clicks the clicks performed, each one rrweb Click
  * @property {number} midTimestamp client time after the form was filled, before leaving page 1
+ * @property {string} siteUrl the origin the browser visited (the proxy in front of the server)
  * @property {Map<string, SentBatch>} batches by `window_id/seq`, each batch once
  * @property {() => Map<string, any[]>} eventsByWindow each window's events, batches in seq order
  */
@@ -46,42 +48,46 @@ export function decodeBatchBody(body) {
 }
 
 /**
- * Collects the batches that the pages of `context` send to `/v1/batches`.
- * @param {import('playwright-core').BrowserContext} context
+ * The batches seen by `proxy`, each `(window, seq)` once.
+ * @param {{batches: import('./proxy.mjs').ProxiedBatch[]}} proxy
  */
-export function captureBatches(context) {
-  /** @type {Map<string, SentBatch>} */
-  const batches = new Map();
-  /** @type {Error[]} */
-  const problems = [];
-  context.on('request', (request) => {
-    if (request.method() !== 'POST' || new URL(request.url()).pathname !== '/v1/batches') {
-      return;
-    }
-    const body = request.postDataBuffer();
-    if (body === null) {
-      problems.push(new Error(`a batch request to ${request.url()} has no readable body`));
-      return;
-    }
-    const batch = decodeBatchBody(body);
-    const key = `${batch.window_id}/${batch.seq}`;
-    const earlier = batches.get(key);
-    if (earlier !== undefined) {
-      try {
+export function sentBatches(proxy) {
+  /** @returns {Map<string, SentBatch>} */
+  function unique() {
+    /** @type {Map<string, SentBatch>} */
+    const batches = new Map();
+    for (const proxied of proxy.batches) {
+      const batch = decodeBatchBody(proxied.body);
+      const key = `${batch.window_id}/${batch.seq}`;
+      const earlier = batches.get(key);
+      if (earlier === undefined) {
+        batches.set(key, batch);
+      } else {
         assert.deepStrictEqual(batch.events, earlier.events, `batch ${key} was sent twice with different events`);
-      } catch (error) {
-        problems.push(/** @type {Error} */ (error));
       }
-      return;
     }
-    batches.set(key, batch);
-  });
+    return batches;
+  }
 
-  /** @returns {Map<string, any[]>} */
+  /** Throws unless every batch sent was accepted (200) at least once. */
+  function assertAllAccepted() {
+    /** @type {Map<string, Array<number | null>>} */
+    const statuses = new Map();
+    for (const proxied of proxy.batches) {
+      const batch = decodeBatchBody(proxied.body);
+      const key = `${batch.window_id}/${batch.seq}`;
+      statuses.set(key, [...(statuses.get(key) ?? []), proxied.status]);
+    }
+    for (const [key, answers] of statuses) {
+      assert.ok(answers.includes(200), `batch ${key} was never accepted; the gateway answered ${JSON.stringify(answers)}`);
+    }
+  }
+
+  /** @returns {Map<string, any[]>} each window's events, its batches in seq order */
   function eventsByWindow() {
     /** @type {Map<string, SentBatch[]>} */
     const perWindow = new Map();
-    for (const batch of batches.values()) {
+    for (const batch of unique().values()) {
       const list = perWindow.get(batch.window_id) ?? [];
       list.push(batch);
       perWindow.set(batch.window_id, list);
@@ -91,7 +97,7 @@ export function captureBatches(context) {
     for (const [windowId, list] of perWindow) {
       list.sort((a, b) => a.seq - b.seq);
       list.forEach((batch, index) => {
-        assert.equal(batch.seq, index, `window ${windowId}: seqs sent are not 0..n (a batch was not captured)`);
+        assert.equal(batch.seq, index, `window ${windowId}: the seqs sent are not 0..n`);
       });
       result.set(windowId, list.flatMap((batch) => batch.events));
     }
@@ -100,19 +106,13 @@ export function captureBatches(context) {
 
   function fullSnapshots() {
     let count = 0;
-    for (const batch of batches.values()) {
+    for (const batch of unique().values()) {
       count += batch.events.filter((event) => event.type === RRWEB_FULL_SNAPSHOT).length;
     }
     return count;
   }
 
-  function assertNoProblems() {
-    if (problems.length > 0) {
-      throw problems[0];
-    }
-  }
-
-  return { batches, eventsByWindow, fullSnapshots, assertNoProblems };
+  return { unique, assertAllAccepted, eventsByWindow, fullSnapshots };
 }
 
 /**
@@ -120,7 +120,7 @@ export function captureBatches(context) {
  * page's FullSnapshot (the `snapshots`-th of the visit), flushing so that
  * the snapshot shows up in a captured batch.
  * @param {import('playwright-core').Page} page
- * @param {ReturnType<typeof captureBatches>} capture
+ * @param {ReturnType<typeof sentBatches>} capture
  * @param {number} snapshots
  * @returns {Promise<string>} the session id
  */
@@ -144,12 +144,13 @@ async function waitForRecording(page, capture, snapshots) {
  * scroll, identify, a custom event, an error, then page 2, a flush and the
  * tab closed.
  * @param {import('playwright-core').Browser} browser
- * @param {string} baseUrl
+ * @param {string} serverUrl
  * @returns {Promise<DemoSession>}
  */
-export async function recordDemoSession(browser, baseUrl) {
+export async function recordDemoSession(browser, serverUrl) {
+  const proxy = await startBatchProxy(serverUrl);
+  const capture = sentBatches(proxy);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const capture = captureBatches(context);
   try {
     const page = await context.newPage();
     let clicks = 0;
@@ -159,7 +160,7 @@ export async function recordDemoSession(browser, baseUrl) {
       clicks++;
     };
 
-    await page.goto(`${baseUrl}/demo/`);
+    await page.goto(`${proxy.url}/demo/`);
     const sessionId = await waitForRecording(page, capture, 1);
 
     await click('#name');
@@ -193,11 +194,20 @@ export async function recordDemoSession(browser, baseUrl) {
     const flushed = await page.evaluate(() => /** @type {any} */ (window).Playback.flush());
     assert.equal(flushed, true, 'Playback.flush() resolves true once the gateway accepted everything');
     await page.close();
-    // Whatever pagehide hands over leaves now; give its request time to be seen.
+    // Whatever pagehide hands over leaves now; give its request time to arrive.
     await sleep(1000);
-    capture.assertNoProblems();
-    return { sessionId, clicks, midTimestamp, batches: capture.batches, eventsByWindow: capture.eventsByWindow };
+    await proxy.close();
+    capture.assertAllAccepted();
+    return {
+      sessionId,
+      clicks,
+      midTimestamp,
+      siteUrl: proxy.url,
+      batches: capture.unique(),
+      eventsByWindow: capture.eventsByWindow,
+    };
   } finally {
     await context.close();
+    await proxy.close();
   }
 }

@@ -73,7 +73,7 @@ fn query_state(config: &Config, adapters: &Adapters) -> QueryState {
     }
 }
 
-fn spawn_consumers(config: &Config, adapters: &Adapters, stages: &mut JoinSet<(&'static str, anyhow::Result<()>)>) {
+fn spawn_consumers(config: &Config, adapters: &Adapters, stages: &mut Stages) {
     let sessionizer = Sessionizer {
         log: Arc::clone(&adapters.log),
         warehouse: Arc::clone(&adapters.warehouse),
@@ -105,7 +105,7 @@ async fn serve(listen: &str, router: Router) -> anyhow::Result<(tokio::net::TcpL
 }
 
 /// Waits for the first stage to stop (which is an error: stages run forever) or for Ctrl-C.
-async fn supervise(mut stages: JoinSet<(&'static str, anyhow::Result<()>)>) -> anyhow::Result<()> {
+async fn supervise(mut stages: Stages) -> anyhow::Result<()> {
     tokio::select! {
         finished = stages.join_next() => match finished {
             Some(Ok((stage, Ok(())))) => anyhow::bail!("{stage} stopped"),
@@ -120,20 +120,19 @@ async fn supervise(mut stages: JoinSet<(&'static str, anyhow::Result<()>)>) -> a
     }
 }
 
-fn spawn_server(
-    stages: &mut JoinSet<(&'static str, anyhow::Result<()>)>,
-    name: &'static str,
-    listener: tokio::net::TcpListener,
-    router: Router,
-) {
+fn spawn_server(stages: &mut Stages, name: &'static str, listener: tokio::net::TcpListener, router: Router) {
     stages.spawn(async move { (name, axum::serve(listener, router).await.map_err(anyhow::Error::from)) });
 }
 
-/// `playback up`: everything in one process.
-pub async fn up(config: Config) -> anyhow::Result<()> {
-    let adapters = open_adapters(&config).await?;
+/// The stages running in the background, each reporting its name when it stops.
+pub type Stages = JoinSet<(&'static str, anyhow::Result<()>)>;
+
+/// Everything of `playback up` but the listener: the consumer stages are started, and the
+/// returned router serves the gateway, the query API, the demo site and the UI.
+pub async fn embedded(config: &Config) -> anyhow::Result<(Router, Stages)> {
+    let adapters = open_adapters(config).await?;
     let mut stages = JoinSet::new();
-    spawn_consumers(&config, &adapters, &mut stages);
+    spawn_consumers(config, &adapters, &mut stages);
 
     let mut router = health_router()
         .merge(playback_ingest_gateway::router(gateway_state(&config, Arc::clone(&adapters.log))))
@@ -142,7 +141,12 @@ pub async fn up(config: Config) -> anyhow::Result<()> {
         router = router.nest_service("/demo", ServeDir::new(&config.paths.demo_dir));
     }
     let router = router.merge(playback_query_api::web_router(config.paths.web_dir.clone()));
+    Ok((router, stages))
+}
 
+/// `playback up`: everything in one process.
+pub async fn up(config: Config) -> anyhow::Result<()> {
+    let (router, mut stages) = embedded(&config).await?;
     let (listener, router) = serve(&config.listen, router).await?;
     let address = listener.local_addr()?;
     let key = config.projects.first().map(|project| project.key.as_str()).unwrap_or("(none)");

@@ -1,18 +1,9 @@
-//! `playback`: every Playback stage in one binary.
-//!
-//! `playback up` runs all stages in one process on embedded storage and serves the UI, the
-//! APIs, the recorder and a demo site on one address. `playback <stage>` runs one stage, which
-//! is what a deployment does: one image, different arguments. This crate only composes: it
-//! reads config, opens the adapters and hands them to the stages.
-
-mod app;
-mod config;
+//! `playback`: every Playback stage in one binary; see the library for the composition.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-
-use crate::config::Config;
+use playback::{app, Config};
 
 #[derive(Debug, Parser)]
 #[command(name = "playback", version, about = "Self-hosted session replay")]

@@ -58,10 +58,15 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    /// `{project}/{yyyy-mm-dd}/{session}/{window}-{first seq}`.
+    /// `{project}/{yyyy-mm-dd}/{session}/{window}-{first seq}-{last seq}`: the same batches
+    /// always get the same key, and chunks that overlap after a redelivery do not collide.
     pub fn blob_key(&self, date: &str) -> String {
         let first_seq = self.batches.iter().map(|batch| batch.seq).min().unwrap_or(0);
-        format!("{}/{}/{}/{}-{:010}", self.project_id, date, self.session_id, self.window_id, first_seq)
+        let last_seq = self.batches.iter().map(|batch| batch.seq).max().unwrap_or(0);
+        format!(
+            "{}/{}/{}/{}-{:010}-{:010}",
+            self.project_id, date, self.session_id, self.window_id, first_seq, last_seq
+        )
     }
 }
 
@@ -155,7 +160,7 @@ mod tests {
         assert!(chunk.batches[0].starts_with_snapshot);
         assert!(!chunk.batches[1].starts_with_snapshot);
         assert_eq!((chunk.batches[0].first_ts_ms, chunk.batches[0].last_ts_ms), (10, 11));
-        assert_eq!(chunk.blob_key("2026-11-28"), "demo/2026-11-28/s/w-0000000000");
+        assert_eq!(chunk.blob_key("2026-11-28"), "demo/2026-11-28/s/w-0000000000-0000000001");
         let decoded = decode_chunk(&encode_chunk(&chunk, 3).unwrap()).unwrap();
         assert_eq!(decoded.window_id, "w");
         assert_eq!(decoded.batches.len(), 2);

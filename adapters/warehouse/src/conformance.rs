@@ -80,7 +80,7 @@ pub async fn session_upsert_keeps_highest_version(warehouse: &dyn Warehouse, uni
     assert_eq!(warehouse.get_session(Some("another-project"), "s1").await.expect("get"), None);
 }
 
-/// Chunks upsert on (session, window, first seq) and come back ordered.
+/// Chunks upsert on (session, window, first seq, last seq) and come back ordered.
 pub async fn chunks_are_idempotent_on_identity(warehouse: &dyn Warehouse, unique: &str) {
     let project = format!("{unique}-chunks");
     let chunk = |first_seq: i64, last_seq: i64| ChunkRow {
@@ -98,10 +98,11 @@ pub async fn chunks_are_idempotent_on_identity(warehouse: &dyn Warehouse, unique
         created_at_ms: 1,
     };
     warehouse.insert_chunks(vec![chunk(3, 4), chunk(0, 2)]).await.expect("insert");
-    warehouse.insert_chunks(vec![chunk(3, 5)]).await.expect("replace");
+    warehouse.insert_chunks(vec![chunk(3, 4)]).await.expect("insert again");
+    warehouse.insert_chunks(vec![chunk(3, 5)]).await.expect("an overlapping chunk");
     let stored = warehouse.session_chunks(&project, "s1").await.expect("read");
     let ranges: Vec<(i64, i64)> = stored.iter().map(|row| (row.first_seq, row.last_seq)).collect();
-    assert_eq!(ranges, vec![(0, 2), (3, 5)]);
+    assert_eq!(ranges, vec![(0, 2), (3, 4), (3, 5)]);
 }
 
 /// Newest-first paging visits every session in the range once.

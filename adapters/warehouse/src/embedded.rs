@@ -41,7 +41,7 @@ CREATE TABLE recording_chunks (
     first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, blob_key TEXT NOT NULL,
     first_ts_ms INTEGER NOT NULL, last_ts_ms INTEGER NOT NULL, events INTEGER NOT NULL, bytes INTEGER NOT NULL,
     full_snapshot INTEGER NOT NULL, created_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (project_id, session_id, window_id, first_seq)
+    PRIMARY KEY (project_id, session_id, window_id, first_seq, last_seq)
 ) WITHOUT ROWID;
 "#];
 
@@ -430,7 +430,7 @@ impl Warehouse for SqliteWarehouse {
         Self::with(&self.reader, move |connection| {
             let sql = format!(
                 "SELECT {CHUNK_COLUMNS} FROM recording_chunks WHERE project_id = ?1 AND session_id = ?2 \
-                 ORDER BY window_id, first_seq"
+                 ORDER BY window_id, first_seq, last_seq"
             );
             let mut statement = connection.prepare_cached(&sql)?;
             let rows = statement.query_map(params![project_id, session_id], chunk_from_row)?;

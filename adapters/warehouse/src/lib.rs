@@ -4,7 +4,7 @@
 //! ClickHouse serves a deployment. Every write is an idempotent upsert on the row's identity:
 //! - an event row on `(project, session, window, batch seq, index, kind)`;
 //! - a session row on `(project, session)`, keeping the highest `version`;
-//! - a chunk row on `(project, session, window, first seq)`.
+//! - a chunk row on `(project, session, window, first seq, last seq)`.
 //!
 //! So a redelivered batch changes nothing, which [`conformance`] checks.
 
@@ -197,6 +197,7 @@ pub trait Warehouse: Send + Sync + 'static {
     ) -> Result<Option<SessionRow>, WarehouseError>;
     /// A session's transcript in time order.
     async fn session_events(&self, project_id: &str, session_id: &str) -> Result<Vec<EventRow>, WarehouseError>;
-    /// A session's chunks ordered by window and first seq.
+    /// A session's chunks ordered by window, first seq and last seq. Chunks may overlap after a
+    /// redelivery; readers keep each `(window, seq)` once.
     async fn session_chunks(&self, project_id: &str, session_id: &str) -> Result<Vec<ChunkRow>, WarehouseError>;
 }

@@ -1,0 +1,288 @@
+//! The whole embedded pipeline in one process: batches in through the gateway's router,
+//! sessions, transcript and recording out through the query API's.
+
+use std::io::Write;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use playback::app::{embedded, Stages};
+use playback::Config;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const UA: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+struct Harness {
+    router: Router,
+    _stages: Stages,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.data_dir = dir.path().to_path_buf();
+    config.archiver.flush_idle_ms = 200;
+    config.paths.demo_dir = "".into();
+    tune(&mut config);
+    let (router, stages) = embedded(&config).await.unwrap();
+    Harness { router, _stages: stages, _dir: dir }
+}
+
+impl Harness {
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, body, headers)
+    }
+
+    async fn post(&self, key: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let request = Request::post("/v1/batches")
+            .header("x-playback-key", key)
+            .header("user-agent", UA)
+            .body(Body::from(body))
+            .unwrap();
+        let (status, body, _) = self.send(request).await;
+        (status, body)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (status, body, _) = self.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        (status, body)
+    }
+
+    /// Polls `path` until `ready` holds, for up to 20 s.
+    async fn wait_for(&self, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (status, body) = self.get(path).await;
+            if status == StatusCode::OK && ready(&body) {
+                return body;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "timed out waiting on {path}: {status} {body}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+fn batch(session: &str, window: &str, seq: i64, events: &Value, user: Option<Value>) -> Vec<u8> {
+    let mut body =
+        json!({"session_id": session, "window_id": window, "seq": seq, "sent_at": now_ms(), "events": events});
+    if let Some(user) = user {
+        body["user"] = user;
+    }
+    serde_json::to_vec(&body).unwrap()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn session_events(t0: i64) -> (Value, Value, Value) {
+    let first = json!([
+        {"type": 4, "data": {"href": "https://shop.test/", "width": 1280, "height": 720}, "timestamp": t0},
+        {"type": 2, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+            {"type": 2, "id": 2, "tagName": "button", "attributes": {"id": "buy"}, "childNodes": [{"type": 3, "id": 3, "textContent": "Buy"}]},
+            {"type": 2, "id": 4, "tagName": "input", "attributes": {"id": "email"}, "childNodes": []}]}}, "timestamp": t0 + 1},
+        {"type": 5, "data": {"tag": "$pageview", "payload": {"href": "https://shop.test/"}}, "timestamp": t0 + 2},
+        {"type": 3, "data": {"source": 2, "type": 2, "id": 2, "x": 5, "y": 5}, "timestamp": t0 + 1_000},
+        {"type": 3, "data": {"source": 0, "adds": [], "removes": [], "texts": [], "attributes": []}, "timestamp": t0 + 1_100},
+        {"type": 3, "data": {"source": 5, "id": 4, "text": "********", "isChecked": false}, "timestamp": t0 + 2_000},
+        {"type": 3, "data": {"source": 5, "id": 4, "text": "********", "isChecked": false}, "timestamp": t0 + 2_100}
+    ]);
+    let second = json!([
+        {"type": 5, "data": {"tag": "$exception", "payload": {"message": "checkout failed", "stack": "at pay"}}, "timestamp": t0 + 3_000},
+        {"type": 5, "data": {"tag": "coupon_applied", "payload": {"code": "SPRING"}}, "timestamp": t0 + 3_500},
+        {"type": 5, "data": {"tag": "$pageview", "payload": {"href": "https://shop.test/done"}}, "timestamp": t0 + 4_000},
+        {"type": 3, "data": {"source": 3, "id": 1, "x": 0, "y": 300}, "timestamp": t0 + 4_500}
+    ]);
+    let other_tab = json!([
+        {"type": 4, "data": {"href": "https://shop.test/help", "width": 1280, "height": 720}, "timestamp": t0 + 500},
+        {"type": 2, "data": {"node": {"type": 0, "id": 1, "childNodes": []}}, "timestamp": t0 + 501}
+    ]);
+    (first, second, other_tab)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_become_a_scored_session_with_transcript_and_recording() {
+    let harness = start(|_| {}).await;
+    let session = uuid::Uuid::now_v7().to_string();
+    let t0 = now_ms() - 10_000;
+    let (first, second, other_tab) = session_events(t0);
+    let user = json!({"id": "ada@example.com", "traits": {"plan": "pro"}});
+
+    assert_eq!(
+        harness.post("pk_demo", batch(&session, "w1", 0, &first, None)).await,
+        (StatusCode::OK, json!({"accepted": 7}))
+    );
+    let gzipped = gzip(&batch(&session, "w1", 1, &second, Some(user)));
+    assert_eq!(harness.post("pk_demo", gzipped).await.0, StatusCode::OK, "gzip found by its magic bytes");
+    assert_eq!(harness.post("pk_demo", batch(&session, "w2", 0, &other_tab, None)).await.0, StatusCode::OK);
+    // A retried batch is accepted again and changes nothing.
+    assert_eq!(harness.post("pk_demo", batch(&session, "w1", 0, &first, None)).await.0, StatusCode::OK);
+
+    let path = format!("/v1/sessions/{session}");
+    let detail = harness.wait_for(&path, |body| body["page_views"] == 3 && body["errors"] == 1).await;
+    assert_eq!(detail["clicks"], 1);
+    assert_eq!(detail["inputs"], 1, "keystrokes in one field are one input change");
+    assert_eq!(detail["custom_events"], 1);
+    assert_eq!(detail["windows"], 2);
+    assert_eq!(detail["user_id"], "ada@example.com");
+    assert_eq!(detail["user_traits"], json!({"plan": "pro"}));
+    assert_eq!(
+        (detail["browser"].as_str(), detail["os"].as_str(), detail["device_type"].as_str()),
+        (Some("Chrome"), Some("Linux"), Some("desktop"))
+    );
+    assert_eq!((detail["screen_width"].as_i64(), detail["screen_height"].as_i64()), (Some(1280), Some(720)));
+    assert_eq!(detail["entry_url"], "https://shop.test/");
+    assert_eq!(detail["exit_url"], "https://shop.test/done");
+    assert!(detail["score"].as_f64().unwrap() > 0.0);
+    let factors: Vec<&str> =
+        detail["score_breakdown"].as_array().unwrap().iter().map(|f| f["factor"].as_str().unwrap()).collect();
+    assert_eq!(factors, vec!["clicks", "urls", "inputs", "activity", "recency"]);
+    let points: f64 = detail["score_breakdown"].as_array().unwrap().iter().map(|f| f["points"].as_f64().unwrap()).sum();
+    assert!((points - detail["score"].as_f64().unwrap()).abs() < 0.1, "the breakdown adds up to the score");
+
+    let transcript = harness.get(&format!("{path}/events")).await.1;
+    let kinds: Vec<&str> =
+        transcript["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["page_view", "page_view", "click", "input", "exception", "custom", "page_view"]);
+    let click = &transcript["events"][2];
+    assert_eq!(click["target"], "button#buy \"Buy\"");
+    assert_eq!(transcript["events"][4]["name"], "checkout failed");
+    assert_eq!(transcript["events"][5]["props"], json!({"code": "SPRING"}));
+
+    let recording = harness
+        .wait_for(&format!("{path}/recording"), |body| {
+            body["windows"].as_array().is_some_and(|windows| {
+                windows.len() == 2 && windows[0]["events"].as_array().is_some_and(|events| events.len() == 11)
+            })
+        })
+        .await;
+    let mut expected_w1 = first.as_array().unwrap().clone();
+    expected_w1.extend(second.as_array().unwrap().iter().cloned());
+    assert_eq!(recording["windows"][0]["window_id"], "w1");
+    assert_eq!(recording["windows"][0]["events"], Value::Array(expected_w1), "events as sent, each once, in order");
+    assert_eq!(recording["windows"][1]["events"], other_tab);
+    let one_tab = harness.get(&format!("{path}/recording?window_id=w2")).await.1;
+    assert_eq!(one_tab["windows"].as_array().unwrap().len(), 1);
+
+    let listed = harness.get("/v1/sessions").await.1;
+    assert_eq!(listed["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["sessions"][0]["session_id"], session.as_str());
+    assert_eq!(harness.get(&format!("/v1/sessions/{}", uuid::Uuid::now_v7())).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_pages_by_end_time_and_by_score() {
+    let harness = start(|_| {}).await;
+    let t0 = now_ms() - 60_000;
+    let mut sessions = Vec::new();
+    for index in 0..5i64 {
+        let session = uuid::Uuid::now_v7().to_string();
+        let mut events = vec![json!({"type": 4, "data": {"href": "https://a.test/"}, "timestamp": t0 + index * 1_000})];
+        for click in 0..index * 3 {
+            events.push(
+                json!({"type": 3, "data": {"source": 2, "type": 2, "id": 1}, "timestamp": t0 + index * 1_000 + click}),
+            );
+        }
+        assert_eq!(
+            harness.post("pk_demo", batch(&session, "w", 0, &Value::Array(events), None)).await.0,
+            StatusCode::OK
+        );
+        sessions.push(session);
+    }
+    harness.wait_for("/v1/sessions?limit=500", |body| body["sessions"].as_array().is_some_and(|s| s.len() == 5)).await;
+
+    for (sort, expected) in [
+        ("recent", sessions.iter().rev().cloned().collect::<Vec<_>>()),
+        ("score", sessions.iter().rev().cloned().collect()),
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/sessions?sort={sort}&limit=2");
+            if let Some(cursor) = &cursor {
+                path.push_str(&format!("&cursor={cursor}"));
+            }
+            let page = harness.get(&path).await.1;
+            for row in page["sessions"].as_array().unwrap() {
+                seen.push(row["session_id"].as_str().unwrap().to_string());
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "{sort} order visits every session once");
+    }
+    let (status, body) = harness.get("/v1/sessions?sort=sideways").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().unwrap().contains("sideways"));
+    assert_eq!(harness.get("/v1/sessions?cursor=%%%").await.0, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_clear_statuses() {
+    let harness = start(|config| {
+        config.gateway.rate_limit_per_sec = 1.0;
+        config.gateway.rate_limit_burst = 3.0;
+        config.projects.push(playback_ingest_gateway::Project {
+            id: "off".into(),
+            key: "pk_off".into(),
+            enabled: false,
+            sample_rate: 1.0,
+        });
+    })
+    .await;
+    let session = uuid::Uuid::now_v7().to_string();
+    let good = batch(&session, "w", 0, &json!([{"type": 4, "data": {}, "timestamp": now_ms()}]), None);
+
+    let (status, body) = harness.post("pk_demo", b"{\"session_id\":".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().unwrap().starts_with("invalid batch json"));
+    assert_eq!(harness.post("pk_wrong", good.clone()).await.0, StatusCode::UNAUTHORIZED);
+    let (status, body) = harness.post("pk_off", good.clone()).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("project is disabled")));
+    assert_eq!(harness.post("pk_demo", vec![b' '; 2 << 20]).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let (status, config, _) =
+        harness.send(Request::get("/v1/projects/pk_off/config").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, &config["enabled"]), (StatusCode::OK, &json!(false)));
+    assert_eq!(harness.get("/v1/projects/pk_nope/config").await.0, StatusCode::UNAUTHORIZED);
+
+    // The bucket (burst 3) is spent by the requests above that reached the limiter.
+    let mut limited = None;
+    for _ in 0..5 {
+        let request = Request::post("/v1/batches?key=pk_demo").body(Body::from(good.clone())).unwrap();
+        let (status, _, headers) = harness.send(request).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(headers);
+            break;
+        }
+    }
+    let headers = limited.expect("the rate limit answers 429");
+    assert!(headers.get("retry-after").is_some());
+
+    let preflight = Request::options("/v1/batches")
+        .header("origin", "https://shop.test")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-playback-key,content-encoding")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, headers) = harness.send(preflight).await;
+    assert_eq!(headers.get("access-control-allow-origin").unwrap(), "*");
+}
