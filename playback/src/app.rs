@@ -135,8 +135,8 @@ pub async fn embedded(config: &Config) -> anyhow::Result<(Router, Stages)> {
     spawn_consumers(config, &adapters, &mut stages);
 
     let mut router = health_router()
-        .merge(playback_ingest_gateway::router(gateway_state(&config, Arc::clone(&adapters.log))))
-        .merge(playback_query_api::router(query_state(&config, &adapters)));
+        .merge(playback_ingest_gateway::router(gateway_state(config, Arc::clone(&adapters.log))))
+        .merge(playback_query_api::router(query_state(config, &adapters)));
     if !config.paths.demo_dir.as_os_str().is_empty() {
         router = router.nest_service("/demo", ServeDir::new(&config.paths.demo_dir));
     }
