@@ -1,6 +1,8 @@
 //! The whole embedded pipeline in one process: batches in through the gateway's router,
 //! sessions, transcript and recording out through the query API's.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::Write;
 use std::time::Duration;
 
@@ -24,8 +26,7 @@ struct Harness {
 
 async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.data_dir = dir.path().to_path_buf();
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     config.archiver.flush_idle_ms = 200;
     config.paths.demo_dir = "".into();
     tune(&mut config);
