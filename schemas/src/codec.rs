@@ -61,6 +61,10 @@ pub trait AvroMessage: Serialize + DeserializeOwned {
     /// The current (reader and writer) schema.
     fn compiled() -> &'static CompiledSchema;
 
+    /// Every schema this type was ever written with, oldest first; the last may equal the
+    /// current one. Values written with any of them decode into the current type.
+    fn history() -> &'static [CompiledSchema];
+
     /// Encodes with the current schema, single-object framed.
     fn encode(&self) -> Result<Vec<u8>, CodecError> {
         let compiled = Self::compiled();
@@ -81,25 +85,34 @@ pub trait AvroMessage: Serialize + DeserializeOwned {
         }
         let compiled = Self::compiled();
         let fingerprint = &bytes[2..HEADER_LEN];
-        if fingerprint != compiled.fingerprint {
-            let mut id = [0u8; 8];
-            id.copy_from_slice(fingerprint);
-            return Err(CodecError::UnknownSchema(u64::from_le_bytes(id)));
-        }
         let mut reader = Cursor::new(&bytes[HEADER_LEN..]);
-        let value = apache_avro::from_avro_datum(&compiled.schema, &mut reader, None)?;
+        let value = if fingerprint == compiled.fingerprint {
+            apache_avro::from_avro_datum(&compiled.schema, &mut reader, None)?
+        } else {
+            let Some(writer) = Self::history().iter().find(|old| old.fingerprint == fingerprint) else {
+                let mut id = [0u8; 8];
+                id.copy_from_slice(fingerprint);
+                return Err(CodecError::UnknownSchema(u64::from_le_bytes(id)));
+            };
+            apache_avro::from_avro_datum(&writer.schema, &mut reader, Some(&compiled.schema))?
+        };
         Ok(apache_avro::from_value::<Self>(&value)?)
     }
 }
 
-/// Implements [`AvroMessage`] for a type from a schema file, compiled once.
+/// Implements [`AvroMessage`] for a type from its current schema file and its history.
 #[macro_export]
 macro_rules! avro_message {
-    ($ty:ty, $path:literal) => {
+    ($ty:ty, $path:literal, [$($old:literal),* $(,)?]) => {
         impl $crate::codec::AvroMessage for $ty {
             fn compiled() -> &'static $crate::codec::CompiledSchema {
                 static COMPILED: std::sync::OnceLock<$crate::codec::CompiledSchema> = std::sync::OnceLock::new();
                 COMPILED.get_or_init(|| $crate::codec::CompiledSchema::compile(include_str!($path)))
+            }
+
+            fn history() -> &'static [$crate::codec::CompiledSchema] {
+                static HISTORY: std::sync::OnceLock<Vec<$crate::codec::CompiledSchema>> = std::sync::OnceLock::new();
+                HISTORY.get_or_init(|| vec![$($crate::codec::CompiledSchema::compile(include_str!($old))),*])
             }
         }
     };

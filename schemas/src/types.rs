@@ -125,9 +125,11 @@ pub struct SessionState {
     pub active_intervals: Vec<Interval>,
 }
 
-crate::avro_message!(RawBatch, "../avro/raw_batch.avsc");
-crate::avro_message!(SessionUpdate, "../avro/session_update.avsc");
-crate::avro_message!(SessionState, "../avro/session_state.avsc");
+// A schema change adds a file to the history list; `tests/compatibility.rs` checks that values
+// written with every listed schema still decode.
+crate::avro_message!(RawBatch, "../avro/raw_batch.avsc", ["../avro/history/raw_batch.v1.avsc"]);
+crate::avro_message!(SessionUpdate, "../avro/session_update.avsc", ["../avro/history/session_update.v1.avsc"]);
+crate::avro_message!(SessionState, "../avro/session_state.avsc", ["../avro/history/session_state.v1.avsc"]);
 
 /// Avro `bytes` through serde: apache-avro maps `Value::Bytes` to a serde byte buffer.
 mod serde_bytes_vec {
