@@ -11,6 +11,8 @@
 //! A chunk starts at a FullSnapshot where it can: a batch that opens with Meta + FullSnapshot
 //! closes the buffer before it.
 
+pub mod metrics;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -107,6 +109,7 @@ impl Archiver {
                 }
             }
             self.flush(due).await;
+            metrics::BUFFERS_OPEN.set(buffers.len() as i64);
             self.commit_below_buffers(consumer.as_mut(), &buffers, &polled, &mut committed).await;
         }
     }
@@ -120,10 +123,12 @@ impl Archiver {
         let batch = match RawBatch::decode(&record.value) {
             Ok(batch) => batch,
             Err(error) => {
+                metrics::BATCHES.with_label_values(&["undecodable"]).inc();
                 tracing::error!(message = "undecodable raw batch skipped", %error, partition = record.partition, offset = record.offset);
                 return;
             }
         };
+        metrics::BATCHES.with_label_values(&["buffered"]).inc();
         let events = BatchEvents::new(batch.seq, batch.events_json);
         let key = (batch.project_id.clone(), batch.session_id.clone(), batch.window_id.clone());
         // Start a new chunk at a snapshot, so that seeking needs one chunk.
@@ -187,6 +192,8 @@ impl Archiver {
             };
             let size = bytes.len() as i64;
             retry::until_ok("put chunk", || self.blobs.put(&key, bytes.clone())).await;
+            metrics::CHUNKS.inc();
+            metrics::CHUNK_BYTES.inc_by(size as u64);
             rows.push(chunk_row(&chunk, key, size, now_ms()));
         }
         let warehouse = &self.warehouse;

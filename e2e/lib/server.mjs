@@ -17,6 +17,7 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** Output kept per server, enough for the end of a long log. */
 const MAX_OUTPUT_CHARS = 200_000;
+const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
 
 /**
  * @typedef {object} PlaybackServer
@@ -29,6 +30,23 @@ const MAX_OUTPUT_CHARS = 200_000;
  */
 
 /**
+ * The environment of the server: this one, without the harness's own
+ * variables, since `playback` reads `PLAYBACK_*` variables as its config and
+ * refuses unknown ones.
+ * @returns {NodeJS.ProcessEnv}
+ */
+function serverEnv() {
+  /** @type {NodeJS.ProcessEnv} */
+  const env = { RUST_BACKTRACE: '1', NO_COLOR: '1' };
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name !== 'PLAYBACK_BIN' && !name.startsWith('PLAYBACK_E2E_')) {
+      env[name] = value;
+    }
+  }
+  return env;
+}
+
+/**
  * One `playback up` process.
  * @param {string} dataDir
  * @param {(text: string) => void} log
@@ -37,7 +55,7 @@ const MAX_OUTPUT_CHARS = 200_000;
 function launch(dataDir, log) {
   const child = spawn(PLAYBACK_BIN, ['up', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
     cwd: REPO_ROOT,
-    env: { ...process.env, RUST_BACKTRACE: '1' },
+    env: serverEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   /** @type {Promise<void>} */
@@ -49,15 +67,21 @@ function launch(dataDir, log) {
   });
   return new Promise((resolve, reject) => {
     let stdout = '';
+    let printed = '';
+    /** @param {string} text */
+    const keep = (text) => {
+      printed = (printed + text.replace(ANSI_ESCAPE, '')).slice(-20_000);
+      log(text);
+    };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`playback did not print its address within ${START_TIMEOUT_MS} ms`));
+      reject(new Error(`playback did not print its address within ${START_TIMEOUT_MS} ms; it printed:\n${printed}`));
     }, START_TIMEOUT_MS);
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk) => log(chunk));
+    child.stderr?.on('data', keep);
     child.stdout?.on('data', (chunk) => {
-      log(chunk);
+      keep(chunk);
       stdout += chunk;
       const match = LISTENING.exec(stdout);
       if (match) {
@@ -71,7 +95,7 @@ function launch(dataDir, log) {
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`playback exited before listening (code ${code}, signal ${signal})`));
+      reject(new Error(`playback exited before listening (code ${code}, signal ${signal}); it printed:\n${printed}`));
     });
   });
 }
@@ -88,8 +112,9 @@ export async function startServer(t) {
   let written = 0;
   /** @param {string} text */
   const log = (text) => {
-    output += text;
-    written += text.length;
+    const plain = text.replace(ANSI_ESCAPE, '');
+    output += plain;
+    written += plain.length;
     if (output.length > MAX_OUTPUT_CHARS) {
       output = output.slice(output.length - MAX_OUTPUT_CHARS);
     }

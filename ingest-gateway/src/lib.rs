@@ -11,6 +11,7 @@
 mod batch;
 mod device;
 mod error;
+pub mod metrics;
 mod projects;
 mod rate_limit;
 mod routes;

@@ -61,7 +61,7 @@ pub fn router(state: GatewayState) -> Router {
         .allow_headers([header::CONTENT_TYPE, header::CONTENT_ENCODING, HeaderName::from_static("x-playback-key")])
         .max_age(Duration::from_secs(86_400));
     Router::new()
-        .route("/v1/batches", post(post_batch))
+        .route("/v1/batches", post(post_batch_counted))
         .route("/v1/projects/{key}/config", get(project_config))
         .route("/recorder.js", get(recorder_js))
         .route("/recorder.js.map", get(recorder_js_map))
@@ -85,6 +85,21 @@ async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, GatewayError>
     }
 }
 
+async fn post_batch_counted(
+    state: State<GatewayState>,
+    query: Query<KeyQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GatewayError> {
+    let result = post_batch(state, query, headers, body).await;
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(error) => error.status(),
+    };
+    crate::metrics::REQUESTS.with_label_values(&[status.as_str()]).inc();
+    result
+}
+
 async fn post_batch(
     State(state): State<GatewayState>,
     Query(query): Query<KeyQuery>,
@@ -101,6 +116,7 @@ async fn post_batch(
     state.limiter.check(&project_id).map_err(|retry_after_secs| GatewayError::RateLimited { retry_after_secs })?;
 
     let bytes = read_limited(body, state.limits.max_body_bytes).await?;
+    crate::metrics::RECEIVED_BYTES.inc_by(bytes.len() as u64);
     let gzip_header = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|value| value.to_str().ok())
@@ -115,8 +131,14 @@ async fn post_batch(
     let accepted = raw.event_count;
     let value = raw.encode().map_err(|error| GatewayError::BadRequest(format!("cannot encode batch: {error}")))?;
     let publish = state.log.publish(Topic::RawBatches, raw.session_id.as_bytes(), value);
-    match tokio::time::timeout(state.publish_timeout, publish).await {
-        Ok(Ok(())) => Ok((StatusCode::OK, Json(serde_json::json!({ "accepted": accepted }))).into_response()),
+    let timer = crate::metrics::PUBLISH_SECONDS.start_timer();
+    let published = tokio::time::timeout(state.publish_timeout, publish).await;
+    timer.observe_duration();
+    match published {
+        Ok(Ok(())) => {
+            crate::metrics::EVENTS_ACCEPTED.inc_by(accepted.max(0) as u64);
+            Ok((StatusCode::OK, Json(serde_json::json!({ "accepted": accepted }))).into_response())
+        }
         Ok(Err(error)) => {
             tracing::warn!(message = "publish failed", %error, session_id = %raw.session_id);
             Err(GatewayError::Unavailable { retry_after_secs: 5 })

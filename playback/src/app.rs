@@ -4,22 +4,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Json, Router};
 use playback_archiver::Archiver;
+use playback_blobs::s3::S3Store;
 use playback_blobs::{BlobStore, LocalDir};
 use playback_ingest_gateway::{GatewayState, Limits, ProjectRegistry, RateLimiter, RecorderSettings};
 use playback_log::embedded::SqliteLog;
+use playback_log::kafka::KafkaLog;
 use playback_log::EventLog;
 use playback_query_api::{QueryState, RecencyConfig};
 use playback_scorer::Scorer;
 use playback_sessionizer::Sessionizer;
+use playback_warehouse::clickhouse::ClickHouseWarehouse;
 use playback_warehouse::embedded::SqliteWarehouse;
 use playback_warehouse::Warehouse;
 use tokio::task::JoinSet;
 use tower_http::services::ServeDir;
 
-use crate::config::Config;
+use crate::config::{Backend, Config};
 
 /// The adapters every stage may use.
 struct Adapters {
@@ -28,14 +33,54 @@ struct Adapters {
     blobs: Arc<dyn BlobStore>,
 }
 
+/// Opens the adapters that config names. Embedded storage is created and migrated on the
+/// spot; servers must have been prepared by `playback migrate`.
 async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
     let dir = &config.data_dir;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
-    let log = SqliteLog::open(dir.join("log.db"), config.log.partitions).context("cannot open the event log")?;
-    let warehouse = SqliteWarehouse::open(&dir.join("warehouse.db")).context("cannot open the warehouse")?;
-    warehouse.migrate().await.context("cannot migrate the warehouse")?;
-    let blobs = LocalDir::open(dir.join("blobs")).context("cannot open blob storage")?;
-    Ok(Adapters { log: Arc::new(log), warehouse: Arc::new(warehouse), blobs: Arc::new(blobs) })
+    let embedded = [config.log.backend, config.warehouse.backend, config.blobs.backend].contains(&Backend::Embedded);
+    if embedded {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
+    }
+    let log: Arc<dyn EventLog> = match config.log.backend {
+        Backend::Embedded => {
+            Arc::new(SqliteLog::open(dir.join("log.db"), config.log.partitions).context("cannot open the event log")?)
+        }
+        Backend::Server => Arc::new(KafkaLog::connect(config.log.kafka.clone()).context("cannot configure Kafka")?),
+    };
+    let warehouse: Arc<dyn Warehouse> = match config.warehouse.backend {
+        Backend::Embedded => {
+            let warehouse = SqliteWarehouse::open(&dir.join("warehouse.db")).context("cannot open the warehouse")?;
+            warehouse.migrate().await.context("cannot migrate the warehouse")?;
+            Arc::new(warehouse)
+        }
+        Backend::Server => Arc::new(
+            ClickHouseWarehouse::new(config.warehouse.clickhouse.clone()).context("cannot configure ClickHouse")?,
+        ),
+    };
+    let blobs: Arc<dyn BlobStore> = match config.blobs.backend {
+        Backend::Embedded => Arc::new(LocalDir::open(dir.join("blobs")).context("cannot open blob storage")?),
+        Backend::Server => Arc::new(S3Store::new(config.blobs.s3.clone()).context("cannot configure S3")?),
+    };
+    Ok(Adapters { log, warehouse, blobs })
+}
+
+/// `playback migrate`: creates the Kafka topics, the warehouse tables and the bucket's
+/// lifecycle rule, as config names them. Safe to run again.
+pub async fn migrate(config: Config) -> anyhow::Result<()> {
+    if config.log.backend == Backend::Server {
+        let log = KafkaLog::connect(config.log.kafka.clone())?;
+        log.create_topics().await.context("cannot create the Kafka topics")?;
+        println!("kafka topics ready");
+    }
+    let adapters = open_adapters(&config).await?;
+    adapters.warehouse.migrate().await.context("cannot migrate the warehouse")?;
+    println!("warehouse tables ready");
+    if config.blobs.backend == Backend::Server {
+        let store = S3Store::new(config.blobs.s3.clone())?;
+        store.apply_lifecycle().await.context("cannot set the bucket lifecycle")?;
+        println!("bucket lifecycle set: expire after {} days", config.blobs.s3.expire_days);
+    }
+    Ok(())
 }
 
 fn gateway_state(config: &Config, log: Arc<dyn EventLog>) -> GatewayState {
@@ -95,8 +140,48 @@ fn spawn_consumers(config: &Config, adapters: &Adapters, stages: &mut Stages) {
     stages.spawn(async move { ("archiver", archiver.run().await.map_err(anyhow::Error::from)) });
 }
 
-fn health_router() -> Router {
-    Router::new().route("/healthz", get(playback_query_api::healthz))
+/// Registers every stage's metrics, so `/metrics` lists them before their first event.
+fn register_metrics() {
+    playback_ingest_gateway::metrics::register();
+    playback_sessionizer::metrics::register();
+    playback_scorer::metrics::register();
+    playback_archiver::metrics::register();
+}
+
+/// `/healthz` (the process runs), `/readyz` (its adapters answer) and `/metrics`.
+fn admin_router(adapters: &Adapters) -> Router {
+    register_metrics();
+    let log = Arc::clone(&adapters.log);
+    let blobs = Arc::clone(&adapters.blobs);
+    let readyz = move || {
+        let (log, blobs) = (Arc::clone(&log), Arc::clone(&blobs));
+        async move {
+            let mut failures = serde_json::Map::new();
+            if let Err(error) = log.check().await {
+                failures.insert("log".into(), error.to_string().into());
+            }
+            if let Err(error) = blobs.check().await {
+                failures.insert("blobs".into(), error.to_string().into());
+            }
+            if failures.is_empty() {
+                (StatusCode::OK, Json(serde_json::json!({ "ready": true })))
+            } else {
+                (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "ready": false, "failures": failures })))
+            }
+        }
+    };
+    Router::new()
+        .route("/healthz", get(playback_query_api::healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+async fn metrics() -> Response {
+    let mut body = String::new();
+    match prometheus::TextEncoder::new().encode_utf8(&prometheus::gather(), &mut body) {
+        Ok(()) => ([(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], body).into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
 }
 
 async fn serve(listen: &str, router: Router) -> anyhow::Result<(tokio::net::TcpListener, Router)> {
@@ -134,7 +219,7 @@ pub async fn embedded(config: &Config) -> anyhow::Result<(Router, Stages)> {
     let mut stages = JoinSet::new();
     spawn_consumers(config, &adapters, &mut stages);
 
-    let mut router = health_router()
+    let mut router = admin_router(&adapters)
         .merge(playback_ingest_gateway::router(gateway_state(config, Arc::clone(&adapters.log))))
         .merge(playback_query_api::router(query_state(config, &adapters)));
     if !config.paths.demo_dir.as_os_str().is_empty() {
@@ -163,7 +248,8 @@ pub async fn up(config: Config) -> anyhow::Result<()> {
 /// `playback gateway`.
 pub async fn gateway(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
-    let router = health_router().merge(playback_ingest_gateway::router(gateway_state(&config, adapters.log)));
+    let router = admin_router(&adapters)
+        .merge(playback_ingest_gateway::router(gateway_state(&config, Arc::clone(&adapters.log))));
     let (listener, router) = serve(&config.gateway.listen, router).await?;
     println!("playback gateway listening on http://{}", listener.local_addr()?);
     let mut stages = JoinSet::new();
@@ -174,7 +260,7 @@ pub async fn gateway(config: Config) -> anyhow::Result<()> {
 /// `playback query-api`.
 pub async fn query_api(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
-    let router = health_router()
+    let router = admin_router(&adapters)
         .merge(playback_query_api::router(query_state(&config, &adapters)))
         .merge(playback_query_api::web_router(config.paths.web_dir.clone()));
     let (listener, router) = serve(&config.query.listen, router).await?;
@@ -184,11 +270,20 @@ pub async fn query_api(config: Config) -> anyhow::Result<()> {
     supervise(stages).await
 }
 
+/// Serves the admin routes of a consumer stage on `admin_listen`.
+async fn serve_admin(config: &Config, adapters: &Adapters, stages: &mut Stages) -> anyhow::Result<()> {
+    let (listener, router) = serve(&config.admin_listen, admin_router(adapters)).await?;
+    println!("playback admin listening on http://{}", listener.local_addr()?);
+    spawn_server(stages, "admin", listener, router);
+    Ok(())
+}
+
 /// `playback sessionizer`.
 pub async fn sessionizer(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
-    let stage = Sessionizer { log: adapters.log, warehouse: adapters.warehouse, config: config.sessionizer };
     let mut stages = JoinSet::new();
+    serve_admin(&config, &adapters, &mut stages).await?;
+    let stage = Sessionizer { log: adapters.log, warehouse: adapters.warehouse, config: config.sessionizer };
     stages.spawn(async move { ("sessionizer", stage.run().await.map_err(anyhow::Error::from)) });
     supervise(stages).await
 }
@@ -196,8 +291,9 @@ pub async fn sessionizer(config: Config) -> anyhow::Result<()> {
 /// `playback scorer`.
 pub async fn scorer(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
-    let stage = Scorer { log: adapters.log, warehouse: adapters.warehouse, config: config.scorer };
     let mut stages = JoinSet::new();
+    serve_admin(&config, &adapters, &mut stages).await?;
+    let stage = Scorer { log: adapters.log, warehouse: adapters.warehouse, config: config.scorer };
     stages.spawn(async move { ("scorer", stage.run().await.map_err(anyhow::Error::from)) });
     supervise(stages).await
 }
@@ -205,9 +301,10 @@ pub async fn scorer(config: Config) -> anyhow::Result<()> {
 /// `playback archiver`.
 pub async fn archiver(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
+    let mut stages = JoinSet::new();
+    serve_admin(&config, &adapters, &mut stages).await?;
     let stage =
         Archiver { log: adapters.log, warehouse: adapters.warehouse, blobs: adapters.blobs, config: config.archiver };
-    let mut stages = JoinSet::new();
     stages.spawn(async move { ("archiver", stage.run().await.map_err(anyhow::Error::from)) });
     supervise(stages).await
 }

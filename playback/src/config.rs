@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use playback_archiver::ArchiverConfig;
+use playback_blobs::s3::S3Config;
 use playback_ingest_gateway::Project;
+use playback_log::kafka::KafkaConfig;
 use playback_scorer::ScoreConfig;
 use playback_sessionizer::SessionizerConfig;
+use playback_warehouse::clickhouse::ClickHouseConfig;
 use serde::{Deserialize, Serialize};
 
 /// Everything `playback` reads.
@@ -23,6 +26,11 @@ pub struct Config {
     /// Projects allowed to send recordings. Defaults to the demo project, key `pk_demo`.
     pub projects: Vec<Project>,
     pub log: LogConfig,
+    pub warehouse: WarehouseConfig,
+    pub blobs: BlobsConfig,
+    /// Where a single-stage process serves `/healthz`, `/readyz` and `/metrics`
+    /// (`0.0.0.0:9464`); the gateway and the query API serve them on their own address too.
+    pub admin_listen: String,
     pub gateway: GatewayConfig,
     pub query: QueryConfig,
     pub sessionizer: SessionizerConfig,
@@ -42,12 +50,44 @@ pub struct Paths {
     pub demo_dir: PathBuf,
 }
 
-/// The event log.
+/// Which implementation of an adapter to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// The embedded implementation under `data_dir`.
+    #[default]
+    Embedded,
+    /// The real server: Kafka, ClickHouse or S3.
+    Server,
+}
+
+/// The event log: embedded SQLite, or Kafka.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
+    /// `embedded` or `server` (Kafka).
+    pub backend: Backend,
     /// Partitions per topic of the embedded log (1).
     pub partitions: i32,
+    pub kafka: KafkaConfig,
+}
+
+/// The warehouse: embedded SQLite, or ClickHouse.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct WarehouseConfig {
+    /// `embedded` or `server` (ClickHouse).
+    pub backend: Backend,
+    pub clickhouse: ClickHouseConfig,
+}
+
+/// Blob storage: a local directory, or S3.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlobsConfig {
+    /// `embedded` or `server` (S3).
+    pub backend: Backend,
+    pub s3: S3Config,
 }
 
 /// The ingest gateway.
@@ -86,6 +126,9 @@ impl Default for Config {
             paths: Paths::default(),
             projects: vec![Project { id: "demo".into(), key: "pk_demo".into(), enabled: true, sample_rate: 1.0 }],
             log: LogConfig::default(),
+            warehouse: WarehouseConfig::default(),
+            blobs: BlobsConfig::default(),
+            admin_listen: "0.0.0.0:9464".into(),
             gateway: GatewayConfig::default(),
             query: QueryConfig::default(),
             sessionizer: SessionizerConfig::default(),
@@ -107,7 +150,7 @@ impl Default for Paths {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { partitions: 1 }
+        LogConfig { backend: Backend::Embedded, partitions: 1, kafka: KafkaConfig::default() }
     }
 }
 
@@ -144,9 +187,18 @@ impl Config {
         if let Some(path) = file {
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment.merge(Env::prefixed("PLAYBACK_").split("__"));
+        figment = figment.merge(Env::prefixed("PLAYBACK_").split("__").filter(|key| is_config_key(key.as_str())));
         figment.extract().map_err(Box::new)
     }
+}
+
+/// Whether a `PLAYBACK_*` variable (prefix removed, lowercase) is a config key: a top-level
+/// scalar, or a `section__key` path. Others, such as `PLAYBACK_CONFIG` (the config file) and
+/// `PLAYBACK_LOG` (the log filter), are not config.
+fn is_config_key(key: &str) -> bool {
+    const TOP_LEVEL: [&str; 3] = ["data_dir", "listen", "admin_listen"];
+    let key = key.to_ascii_lowercase();
+    key.contains("__") || key.contains('.') || TOP_LEVEL.contains(&key.as_str())
 }
 
 #[cfg(test)]
@@ -154,24 +206,69 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn file_overrides_defaults_and_unknown_keys_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("playback.toml");
-        std::fs::write(
-            &path,
-            "listen = \"127.0.0.1:9000\"\n[[projects]]\nid = \"shop\"\nkey = \"pk_shop\"\nsample_rate = 0.5\n[sessionizer]\nidle_timeout_ms = 60000\n",
-        )
-        .unwrap();
-        let config = Config::load(Some(&path)).unwrap();
-        assert_eq!(config.listen, "127.0.0.1:9000");
-        assert_eq!(config.projects.len(), 1);
-        assert_eq!(config.projects[0].key, "pk_shop");
-        assert_eq!(config.sessionizer.idle_timeout_ms, 60_000);
-        assert_eq!(config.sessionizer.max_session_ms, SessionizerConfig::default().max_session_ms);
+        // Jail serializes the tests that read the environment.
+        figment::Jail::expect_with(|_jail| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("playback.toml");
+            std::fs::write(
+                &path,
+                "listen = \"127.0.0.1:9000\"\n[[projects]]\nid = \"shop\"\nkey = \"pk_shop\"\nsample_rate = 0.5\n[sessionizer]\nidle_timeout_ms = 60000\n",
+            )
+            .unwrap();
+            let config = Config::load(Some(&path)).unwrap();
+            assert_eq!(config.listen, "127.0.0.1:9000");
+            assert_eq!(config.projects.len(), 1);
+            assert_eq!(config.projects[0].key, "pk_shop");
+            assert_eq!(config.sessionizer.idle_timeout_ms, 60_000);
+            assert_eq!(config.sessionizer.max_session_ms, SessionizerConfig::default().max_session_ms);
 
-        std::fs::write(&path, "[gateway]\nmax_body = 1\n").unwrap();
-        let error = Config::load(Some(&path)).unwrap_err();
-        assert!(error.to_string().contains("max_body"), "{error}");
+            std::fs::write(&path, "[gateway]\nmax_body = 1\n").unwrap();
+            let error = Config::load(Some(&path)).unwrap_err();
+            assert!(error.to_string().contains("max_body"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn backends_are_chosen_per_adapter() {
+        // Jail serializes the tests that read the environment.
+        figment::Jail::expect_with(|_jail| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("playback.toml");
+            std::fs::write(
+                &path,
+                "[log]\nbackend = \"server\"\n[log.kafka]\nbrokers = \"k1:9092\"\n[blobs]\nbackend = \"server\"\n\
+                 [blobs.s3]\nbucket = \"b\"\nencryption = { mode = \"sse-c\", key_base64 = \"a2V5\" }\n",
+            )
+            .unwrap();
+            let config = Config::load(Some(&path)).unwrap();
+            assert_eq!(config.log.backend, Backend::Server);
+            assert_eq!(config.log.kafka.brokers, "k1:9092");
+            assert_eq!(config.warehouse.backend, Backend::Embedded);
+            assert_eq!(config.blobs.s3.encryption, playback_blobs::s3::Encryption::SseC { key_base64: "a2V5".into() });
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn environment_overrides_and_foreign_variables_are_ignored() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PLAYBACK_LISTEN", "127.0.0.1:7000");
+            jail.set_env("PLAYBACK_GATEWAY__RATE_LIMIT_PER_SEC", "5");
+            jail.set_env("PLAYBACK_LOG", "debug");
+            jail.set_env("PLAYBACK_CONFIG", "/nowhere.toml");
+            jail.set_env("PLAYBACK_BIN", "/usr/bin/playback");
+            let config = Config::load(None).expect("loads");
+            assert_eq!(config.listen, "127.0.0.1:7000");
+            assert_eq!(config.gateway.rate_limit_per_sec, 5.0);
+            jail.set_env("PLAYBACK_GATEWAY__RATE_LIMT_PER_SEC", "5");
+            assert!(Config::load(None).is_err(), "a misspelt nested key is refused");
+            Ok(())
+        });
     }
 
     #[test]

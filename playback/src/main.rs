@@ -26,6 +26,8 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Create the Kafka topics, warehouse tables and bucket settings; safe to run again.
+    Migrate,
     /// Run the ingest gateway.
     Gateway,
     /// Run the sessionizer.
@@ -57,6 +59,7 @@ fn main() -> anyhow::Result<()> {
                 }
                 app::up(config).await
             }
+            Command::Migrate => app::migrate(config).await,
             Command::Gateway => app::gateway(config).await,
             Command::Sessionizer => app::sessionizer(config).await,
             Command::Scorer => app::scorer(config).await,

@@ -10,6 +10,7 @@
 //! by its weight, and the points are summed. Recency depends on the time of the query, so the
 //! stored `base_score` leaves it out and the query API adds it (see [`recency`]).
 
+pub mod metrics;
 mod signature;
 
 use std::collections::HashMap;
@@ -195,6 +196,7 @@ impl Scorer {
             for record in &records {
                 match SessionUpdate::decode(&record.value) {
                     Ok(update) => {
+                        metrics::UPDATES.with_label_values(&["scored"]).inc();
                         let key = (update.project_id.clone(), update.session_id.clone());
                         let keep = newest.get(&key).is_none_or(|known| known.version <= update.version);
                         if keep {
@@ -202,6 +204,7 @@ impl Scorer {
                         }
                     }
                     Err(error) => {
+                        metrics::UPDATES.with_label_values(&["undecodable"]).inc();
                         tracing::error!(message = "undecodable session update skipped", %error, offset = record.offset)
                     }
                 }

@@ -16,6 +16,7 @@
 //! and are then removed from the changelog.
 
 mod labels;
+pub mod metrics;
 mod session;
 
 use std::collections::HashMap;
@@ -85,29 +86,25 @@ impl Sessionizer {
         let mut sessions = self.restore().await?;
         tracing::info!(message = "sessionizer restored", sessions = sessions.len());
         let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
-        let mut close_check =
-            tokio::time::interval(Duration::from_millis(self.config.close_check_interval_ms.max(100)));
+        let close_every = Duration::from_millis(self.config.close_check_interval_ms.max(100));
+        let mut next_close_check = tokio::time::Instant::now() + close_every;
         loop {
-            tokio::select! {
-                records = consumer.poll(self.config.poll_records, Duration::from_secs(1)) => {
-                    let records = match records {
-                        Ok(records) => records,
-                        Err(error) => {
-                            tracing::warn!(message = "poll failed", %error);
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                            continue;
-                        }
-                    };
-                    if records.is_empty() {
-                        continue;
-                    }
+            // Polls are never cancelled: the close check runs between them.
+            match consumer.poll(self.config.poll_records, Duration::from_secs(1)).await {
+                Ok(records) if !records.is_empty() => {
                     let touched = self.apply_records(&mut sessions, &records).await;
                     self.persist(&sessions, &touched, Vec::new()).await;
                     retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
                 }
-                _ = close_check.tick() => {
-                    self.close_idle(&mut sessions, now_ms()).await;
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(message = "poll failed", %error);
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                 }
+            }
+            if tokio::time::Instant::now() >= next_close_check {
+                self.close_idle(&mut sessions, now_ms()).await;
+                next_close_check = tokio::time::Instant::now() + close_every;
             }
         }
     }
@@ -135,6 +132,7 @@ impl Sessionizer {
             let batch = match RawBatch::decode(&record.value) {
                 Ok(batch) => batch,
                 Err(error) => {
+                    metrics::BATCHES.with_label_values(&["undecodable"]).inc();
                     tracing::error!(message = "undecodable raw batch skipped", %error, partition = record.partition, offset = record.offset);
                     continue;
                 }
@@ -142,6 +140,8 @@ impl Sessionizer {
             let key = format!("{}/{}", batch.project_id, batch.session_id);
             let session = sessions.entry(key.clone()).or_insert_with(|| Session::new(&batch));
             let applied = session.apply(&batch, &self.config, now);
+            let outcome = if applied.changed { "applied" } else { "duplicate" };
+            metrics::BATCHES.with_label_values(&[outcome]).inc();
             if applied.changed && !touched.contains(&key) {
                 touched.push(key);
             }
@@ -149,6 +149,8 @@ impl Sessionizer {
         }
         let warehouse = &self.warehouse;
         retry::until_ok("insert events", || warehouse.insert_events(rows.clone())).await;
+        metrics::EVENT_ROWS.inc_by(rows.len() as u64);
+        metrics::SESSIONS_OPEN.set(sessions.values().filter(|session| !session.update().closed).count() as i64);
         touched
     }
 
@@ -206,6 +208,7 @@ impl Sessionizer {
         }
         if !closed.is_empty() {
             tracing::info!(message = "sessions closed", count = closed.len());
+            metrics::SESSIONS_CLOSED.inc_by(closed.len() as u64);
             self.persist(sessions, &closed, rows).await;
         }
         for key in evicted {

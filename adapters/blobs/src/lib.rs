@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 
 pub mod conformance;
+pub mod s3;
 
 /// An error from blob storage.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,11 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
     /// Every key that starts with `prefix`, sorted.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, BlobError>;
+
+    /// Whether the store can serve now: for readiness probes.
+    async fn check(&self) -> Result<(), BlobError> {
+        Ok(())
+    }
 }
 
 /// Checks that a key is a relative path of safe segments.

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,7 +15,7 @@ use playback_schemas::now_ms;
 use rusqlite::{params, Connection};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::{partition_for, Consumer, EventLog, LogError, Record, Topic};
+use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic};
 
 const MAX_GROUP_COMMIT: usize = 512;
 
@@ -188,14 +189,14 @@ impl EventLog for SqliteLog {
         Ok(Box::new(SqliteConsumer {
             topic,
             group: group.to_string(),
-            connection: Some(connection),
+            connection: Arc::new(Mutex::new(connection)),
             positions,
             writes: self.writes.clone(),
             appended: self.appended.clone(),
         }))
     }
 
-    async fn read_compacted(&self, topic: Topic) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LogError> {
+    async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || -> Result<_, LogError> {
             let connection = open(&path)?;
@@ -226,7 +227,9 @@ impl EventLog for SqliteLog {
 struct SqliteConsumer {
     topic: Topic,
     group: String,
-    connection: Option<Connection>,
+    /// Shared with the blocking task of a read, so a poll that is cancelled (dropped while it
+    /// waits) leaves the consumer usable; its records are read again by the next poll.
+    connection: Arc<Mutex<Connection>>,
     /// Next offset to read, per partition.
     positions: HashMap<i32, i64>,
     writes: mpsc::Sender<WriteOp>,
@@ -235,17 +238,15 @@ struct SqliteConsumer {
 
 impl SqliteConsumer {
     async fn read(&mut self, max_records: usize) -> Result<Vec<Record>, LogError> {
-        let connection = self.connection.take().ok_or_else(|| LogError::Storage("consumer connection lost".into()))?;
+        let connection = Arc::clone(&self.connection);
         let topic = self.topic;
         let positions = self.positions.clone();
-        let (connection, result) = tokio::task::spawn_blocking(move || {
-            let result = read_after(&connection, topic, &positions, max_records);
-            (connection, result)
+        let records = tokio::task::spawn_blocking(move || {
+            let connection = connection.lock().map_err(|_| LogError::Storage("consumer connection poisoned".into()))?;
+            read_after(&connection, topic, &positions, max_records).map_err(storage)
         })
         .await
-        .map_err(|error| LogError::Storage(error.to_string()))?;
-        self.connection = Some(connection);
-        let records = result.map_err(storage)?;
+        .map_err(|error| LogError::Storage(error.to_string()))??;
         for record in &records {
             self.positions.insert(record.partition, record.offset + 1);
         }

@@ -17,7 +17,9 @@ use async_trait::async_trait;
 
 pub mod conformance;
 pub mod embedded;
+pub mod kafka;
 pub mod retry;
+pub mod testing;
 
 /// The topics Playback uses: a closed set, each with one value schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,6 +68,9 @@ pub struct Record {
     pub timestamp_ms: i64,
 }
 
+/// Keys with their newest values, as a compacted read returns them.
+pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// An error from the event log.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
@@ -88,7 +93,12 @@ pub trait EventLog: Send + Sync + 'static {
     async fn consumer(&self, topic: Topic, group: &str) -> Result<Box<dyn Consumer>, LogError>;
 
     /// The newest value of each key of a compacted topic, tombstones removed, in no order.
-    async fn read_compacted(&self, topic: Topic) -> Result<Vec<(Vec<u8>, Vec<u8>)>, LogError>;
+    async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError>;
+
+    /// Whether the log can serve now: for readiness probes.
+    async fn check(&self) -> Result<(), LogError> {
+        Ok(())
+    }
 }
 
 /// A member of a consumer group.

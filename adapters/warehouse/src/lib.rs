@@ -1,7 +1,8 @@
 //! The warehouse: the `sessions`, `events` and `recording_chunks` tables.
 //!
 //! Stages see only [`Warehouse`]. [`embedded::SqliteWarehouse`] serves `playback up`;
-//! ClickHouse serves a deployment. Every write is an idempotent upsert on the row's identity:
+//! [`clickhouse::ClickHouseWarehouse`] serves a deployment. Every write is an idempotent upsert
+//! on the row's identity:
 //! - an event row on `(project, session, window, batch seq, index, kind)`;
 //! - a session row on `(project, session)`, keeping the highest `version`;
 //! - a chunk row on `(project, session, window, first seq, last seq)`.
@@ -11,6 +12,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub mod clickhouse;
 pub mod conformance;
 pub mod embedded;
 

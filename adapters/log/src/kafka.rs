@@ -1,0 +1,303 @@
+//! The event log on Apache Kafka, through librdkafka.
+//!
+//! - The producer is idempotent with `acks=all`: `publish` returns once every in-sync replica
+//!   has the record, and a retried send is never written twice.
+//! - A consumer is a member of a consumer group with auto-commit off; offsets are committed
+//!   only through [`Consumer::commit`], after the stage's effects are durable.
+//! - An empty value is sent as a null payload, Kafka's tombstone, so compaction removes the key.
+//! - Topic names carry a configurable prefix, so several deployments (or test runs) can share
+//!   a cluster.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, StreamConsumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::util::Timeout;
+use rdkafka::{Offset, TopicPartitionList};
+use serde::{Deserialize, Serialize};
+
+use crate::{Consumer, EventLog, KeyValues, LogError, Record, Topic};
+
+/// Connection and topic settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// `host:port,host:port`.
+    pub brokers: String,
+    /// Prepended to every topic name, for example `staging.`.
+    pub topic_prefix: String,
+    /// Prepended to every consumer group name.
+    pub group_prefix: String,
+    /// Partitions of topics that `migrate` creates (12). The consumers of a group share them.
+    pub partitions: i32,
+    pub replication_factor: i32,
+    /// How long a publish may wait for the brokers before it fails (10 s).
+    pub publish_timeout_ms: u64,
+    /// Extra librdkafka settings for every client, for example `security.protocol`,
+    /// `sasl.mechanism`, `sasl.username`, `sasl.password`.
+    pub client: BTreeMap<String, String>,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            brokers: "127.0.0.1:9092".into(),
+            topic_prefix: String::new(),
+            group_prefix: "playback-".into(),
+            partitions: 12,
+            replication_factor: 3,
+            publish_timeout_ms: 10_000,
+            client: BTreeMap::new(),
+        }
+    }
+}
+
+fn unavailable(error: KafkaError) -> LogError {
+    LogError::Unavailable(error.to_string())
+}
+
+/// The Kafka event log.
+pub struct KafkaLog {
+    config: KafkaConfig,
+    producer_config: ClientConfig,
+    producer: FutureProducer,
+}
+
+impl KafkaLog {
+    fn client_config(&self) -> ClientConfig {
+        client_config(&self.config)
+    }
+
+    fn topic_name(&self, topic: Topic) -> String {
+        format!("{}{}", self.config.topic_prefix, topic.name())
+    }
+
+    /// Connects the producer; topics must exist (see [`KafkaLog::create_topics`]).
+    pub fn connect(config: KafkaConfig) -> Result<Self, LogError> {
+        let mut producer_config = client_config(&config);
+        producer_config
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("compression.type", "lz4")
+            .set("linger.ms", "5")
+            .set("message.timeout.ms", config.publish_timeout_ms.to_string());
+        let producer: FutureProducer = producer_config.create().map_err(unavailable)?;
+        Ok(KafkaLog { config, producer_config, producer })
+    }
+
+    /// A producer setting as librdkafka resolved it (after its own defaults and aliases).
+    pub fn producer_setting(&self, name: &str) -> Option<String> {
+        self.producer_config.create_native_config().ok().and_then(|config| config.get(name).ok())
+    }
+
+    /// Creates every topic that is missing; existing topics are left as they are.
+    pub async fn create_topics(&self) -> Result<(), LogError> {
+        let admin: AdminClient<DefaultClientContext> = self.client_config().create().map_err(unavailable)?;
+        let names: Vec<(Topic, String)> = Topic::ALL.into_iter().map(|topic| (topic, self.topic_name(topic))).collect();
+        let mut new_topics = Vec::new();
+        for (topic, name) in &names {
+            let mut new_topic =
+                NewTopic::new(name, self.config.partitions, TopicReplication::Fixed(self.config.replication_factor));
+            if topic.is_compacted() {
+                new_topic = new_topic.set("cleanup.policy", "compact");
+            }
+            new_topics.push(new_topic);
+        }
+        let options = AdminOptions::new().operation_timeout(Some(Timeout::After(Duration::from_secs(30))));
+        let results = admin.create_topics(&new_topics, &options).await.map_err(unavailable)?;
+        for result in results {
+            match result {
+                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((name, code)) => return Err(LogError::Unavailable(format!("cannot create topic {name}: {code}"))),
+            }
+        }
+        // Creation is asynchronous on the brokers: wait until the metadata shows every topic.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.check_topics().await {
+                Ok(()) => return Ok(()),
+                Err(error) if tokio::time::Instant::now() >= deadline => return Err(error),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+
+    /// Checks that the brokers answer and every topic exists.
+    pub async fn check_topics(&self) -> Result<(), LogError> {
+        let producer = self.producer.clone();
+        let names: Vec<String> = Topic::ALL.into_iter().map(|topic| self.topic_name(topic)).collect();
+        tokio::task::spawn_blocking(move || {
+            let metadata = producer.client().fetch_metadata(None, Duration::from_secs(5)).map_err(unavailable)?;
+            for name in names {
+                if !metadata.topics().iter().any(|topic| topic.name() == name && !topic.partitions().is_empty()) {
+                    return Err(LogError::Unavailable(format!("topic {name} does not exist")));
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|error| LogError::Unavailable(error.to_string()))?
+    }
+}
+
+fn client_config(config: &KafkaConfig) -> ClientConfig {
+    let mut client = ClientConfig::new();
+    client.set("bootstrap.servers", &config.brokers);
+    for (key, value) in &config.client {
+        client.set(key, value);
+    }
+    client
+}
+
+#[async_trait]
+impl EventLog for KafkaLog {
+    async fn publish(&self, topic: Topic, key: &[u8], value: Vec<u8>) -> Result<(), LogError> {
+        let name = self.topic_name(topic);
+        let mut record: FutureRecord<'_, [u8], Vec<u8>> = FutureRecord::to(&name).key(key);
+        if !value.is_empty() {
+            record = record.payload(&value);
+        }
+        self.producer.send(record, Timeout::Never).await.map(|_| ()).map_err(|(error, _)| unavailable(error))
+    }
+
+    async fn consumer(&self, topic: Topic, group: &str) -> Result<Box<dyn Consumer>, LogError> {
+        let consumer: StreamConsumer = self
+            .client_config()
+            .set("group.id", format!("{}{group}", self.config.group_prefix))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("partition.assignment.strategy", "cooperative-sticky")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000")
+            .create()
+            .map_err(unavailable)?;
+        let name = self.topic_name(topic);
+        consumer.subscribe(&[&name]).map_err(unavailable)?;
+        Ok(Box::new(KafkaConsumer { consumer: Arc::new(consumer), topic: name }))
+    }
+
+    async fn check(&self) -> Result<(), LogError> {
+        self.check_topics().await
+    }
+
+    async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
+        let config = self.client_config();
+        let name = self.topic_name(topic);
+        tokio::task::spawn_blocking(move || read_to_end(config, &name))
+            .await
+            .map_err(|error| LogError::Unavailable(error.to_string()))?
+    }
+}
+
+/// Reads every partition of `topic` from the beginning up to its high watermark, outside any
+/// consumer group, keeping the newest value of each key.
+fn read_to_end(mut config: ClientConfig, topic: &str) -> Result<KeyValues, LogError> {
+    let consumer: BaseConsumer = config
+        .set("group.id", format!("playback-reader-{}", uuid::Uuid::new_v4()))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .create()
+        .map_err(unavailable)?;
+    let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).map_err(unavailable)?;
+    let partitions: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .filter(|entry| entry.name() == topic)
+        .flat_map(|entry| entry.partitions().iter().map(|partition| partition.id()))
+        .collect();
+    let mut assignment = TopicPartitionList::new();
+    let mut remaining: HashMap<i32, i64> = HashMap::new();
+    for partition in partitions {
+        let (low, high) = consumer.fetch_watermarks(topic, partition, Duration::from_secs(10)).map_err(unavailable)?;
+        if high > low {
+            assignment.add_partition_offset(topic, partition, Offset::Beginning).map_err(unavailable)?;
+            remaining.insert(partition, high);
+        }
+    }
+    let mut newest: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+    if remaining.is_empty() {
+        return Ok(Vec::new());
+    }
+    consumer.assign(&assignment).map_err(unavailable)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !remaining.is_empty() {
+        if std::time::Instant::now() > deadline {
+            return Err(LogError::Unavailable(format!("timed out reading {topic}")));
+        }
+        let Some(message) = consumer.poll(Duration::from_millis(500)) else { continue };
+        let message = message.map_err(unavailable)?;
+        let key = message.key().unwrap_or_default().to_vec();
+        match message.payload() {
+            Some(value) if !value.is_empty() => {
+                newest.insert(key, value.to_vec());
+            }
+            _ => {
+                newest.remove(&key);
+            }
+        }
+        if remaining.get(&message.partition()).is_some_and(|high| message.offset() + 1 >= *high) {
+            remaining.remove(&message.partition());
+        }
+    }
+    Ok(newest.into_iter().collect())
+}
+
+/// A member of a Kafka consumer group.
+struct KafkaConsumer {
+    consumer: Arc<StreamConsumer>,
+    topic: String,
+}
+
+fn record_of(message: &rdkafka::message::BorrowedMessage<'_>) -> Record {
+    Record {
+        partition: message.partition(),
+        offset: message.offset(),
+        key: message.key().unwrap_or_default().to_vec(),
+        value: message.payload().unwrap_or_default().to_vec(),
+        timestamp_ms: message.timestamp().to_millis().unwrap_or(0),
+    }
+}
+
+#[async_trait]
+impl Consumer for KafkaConsumer {
+    async fn poll(&mut self, max_records: usize, timeout: Duration) -> Result<Vec<Record>, LogError> {
+        let mut records = Vec::new();
+        let first = match tokio::time::timeout(timeout, self.consumer.recv()).await {
+            Err(_) => return Ok(records),
+            Ok(message) => message.map_err(unavailable)?,
+        };
+        records.push(record_of(&first));
+        drop(first);
+        // Take what is already fetched, without waiting for more.
+        while records.len() < max_records {
+            match tokio::time::timeout(Duration::from_millis(5), self.consumer.recv()).await {
+                Ok(Ok(message)) => records.push(record_of(&message)),
+                Ok(Err(error)) => return Err(unavailable(error)),
+                Err(_) => break,
+            }
+        }
+        Ok(records)
+    }
+
+    async fn commit(&mut self, next_offsets: &[(i32, i64)]) -> Result<(), LogError> {
+        let mut list = TopicPartitionList::new();
+        for (partition, offset) in next_offsets {
+            list.add_partition_offset(&self.topic, *partition, Offset::Offset(*offset)).map_err(unavailable)?;
+        }
+        let consumer = Arc::clone(&self.consumer);
+        tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync))
+            .await
+            .map_err(|error| LogError::Unavailable(error.to_string()))?
+            .map_err(unavailable)
+    }
+}

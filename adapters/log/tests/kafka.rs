@@ -1,0 +1,40 @@
+//! The conformance suite against a real Kafka broker (`scripts/test-stack up`).
+
+#![allow(clippy::unwrap_used)]
+
+use playback_log::kafka::{KafkaConfig, KafkaLog};
+use playback_log::testing::real_backend;
+use playback_log::{conformance, EventLog, Topic};
+
+async fn connect(unique: &str) -> Option<KafkaLog> {
+    let brokers = real_backend("PLAYBACK_TEST_KAFKA_BROKERS")?;
+    let config = KafkaConfig {
+        brokers,
+        topic_prefix: format!("test-{unique}."),
+        group_prefix: format!("test-{unique}-"),
+        partitions: 4,
+        replication_factor: 1,
+        ..KafkaConfig::default()
+    };
+    let log = KafkaLog::connect(config).unwrap();
+    log.create_topics().await.unwrap();
+    log.create_topics().await.unwrap();
+    log.check_topics().await.unwrap();
+    Some(log)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_log_passes_conformance() {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let Some(log) = connect(&unique).await else { return };
+    conformance::run_all(&log, &unique).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kafka_producer_is_idempotent_with_acks_all() {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let Some(log) = connect(&unique).await else { return };
+    assert_eq!(log.producer_setting("enable.idempotence").as_deref(), Some("true"));
+    assert_eq!(log.producer_setting("acks").as_deref(), Some("-1"), "acks=all is -1 in librdkafka");
+    log.publish(Topic::RawBatches, b"k", b"v".to_vec()).await.unwrap();
+}

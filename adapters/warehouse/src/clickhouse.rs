@@ -1,0 +1,249 @@
+//! The distributed warehouse: ClickHouse over HTTP through the `clickhouse` crate.
+//!
+//! It keeps the embedded warehouse's semantics on tables that only ever grow: every upsert is
+//! an `INSERT` into a ReplacingMergeTree, and reads de-duplicate (`clickhouse/schema.rs`
+//! explains the keys and partitions). Each `insert_*` call sends its rows in one `INSERT`
+//! (several only above [`ClickHouseConfig::insert_batch_rows`]); the stages already batch.
+//!
+//! The SQL is the subset that ClickHouse 18.16 (the test server) and 23+ (production) both
+//! accept; `tests/chdb.rs` runs [`migration_statements`] and [`example_queries`] on the
+//! current engine as well.
+
+use std::future::Future;
+use std::time::Duration;
+
+use ::clickhouse::sql::Identifier;
+use ::clickhouse::{Client, RowOwned, RowWrite};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::{ChunkRow, EventRow, SessionHit, SessionQuery, SessionRow, Warehouse, WarehouseError};
+
+mod examples;
+mod records;
+mod schema;
+mod sql;
+
+pub use schema::migration_statements;
+
+use records::{ChunkRecord, EventRecord, SessionHitRecord, SessionRecord};
+
+/// Where the warehouse is and how to talk to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClickHouseConfig {
+    /// The HTTP(S) endpoint. Default `http://127.0.0.1:8123`.
+    pub url: String,
+    /// The database of the tables; `migrate` creates it when it is missing. Default `playback`.
+    pub database: String,
+    /// Default `default`.
+    pub user: String,
+    /// Default empty.
+    pub password: String,
+    /// Check each row's Rust types against the columns' (RowBinaryWithNamesAndTypes). Only a
+    /// server 23 or newer understands this; turn it on only there. Default `false`.
+    pub validation: bool,
+    /// The most rows sent in one `INSERT`; a call with more is split. Default 100 000.
+    pub insert_batch_rows: usize,
+    /// The longest a session lasts, from its first event to its last, including late events.
+    /// A listing by end time `[from, to)` reads only sessions that started at or after
+    /// `from - max_session_ms`, which lets ClickHouse skip older partitions; it must be at
+    /// least the sessionizer's maximum session length. Default 24 h (86 400 000).
+    pub max_session_ms: i64,
+    /// How long one call may take before it fails as unavailable. Default 30 000.
+    pub timeout_ms: u64,
+}
+
+impl Default for ClickHouseConfig {
+    fn default() -> Self {
+        ClickHouseConfig {
+            url: "http://127.0.0.1:8123".into(),
+            database: "playback".into(),
+            user: "default".into(),
+            password: String::new(),
+            validation: false,
+            insert_batch_rows: 100_000,
+            max_session_ms: 24 * 3_600_000,
+            timeout_ms: 30_000,
+        }
+    }
+}
+
+/// The ClickHouse warehouse.
+pub struct ClickHouseWarehouse {
+    config: ClickHouseConfig,
+    /// Queries in `config.database`.
+    client: Client,
+    /// Queries outside any database, to create it.
+    server: Client,
+}
+
+fn storage(error: impl std::fmt::Display) -> WarehouseError {
+    WarehouseError::Storage(error.to_string())
+}
+
+/// Connection failures and timeouts may pass; everything else is about the storage itself.
+fn classify(error: ::clickhouse::error::Error) -> WarehouseError {
+    match error {
+        ::clickhouse::error::Error::Network(_) | ::clickhouse::error::Error::TimedOut => {
+            WarehouseError::Unavailable(error.to_string())
+        }
+        other => storage(other),
+    }
+}
+
+impl ClickHouseWarehouse {
+    /// A warehouse for `config`; nothing is sent before the first call. Call
+    /// [`Warehouse::migrate`] before use.
+    pub fn new(config: ClickHouseConfig) -> Result<Self, WarehouseError> {
+        if config.database.is_empty() {
+            return Err(storage("clickhouse database must not be empty"));
+        }
+        if config.insert_batch_rows == 0 {
+            return Err(storage("clickhouse insert_batch_rows must be at least 1"));
+        }
+        if config.max_session_ms <= 0 {
+            return Err(storage("clickhouse max_session_ms must be positive"));
+        }
+        let server = Client::default()
+            .with_url(&config.url)
+            .with_user(&config.user)
+            .with_password(&config.password)
+            .with_validation(config.validation);
+        let client = server.clone().with_database(&config.database);
+        Ok(ClickHouseWarehouse { config, client, server })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ClickHouseConfig {
+        &self.config
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(self.config.timeout_ms)
+    }
+
+    /// Runs `work` within the configured timeout.
+    async fn bounded<T>(
+        &self,
+        work: impl Future<Output = Result<T, ::clickhouse::error::Error>>,
+    ) -> Result<T, WarehouseError> {
+        match tokio::time::timeout(self.timeout(), work).await {
+            Ok(result) => result.map_err(classify),
+            Err(_) => {
+                Err(WarehouseError::Unavailable(format!("clickhouse call took over {} ms", self.config.timeout_ms)))
+            }
+        }
+    }
+
+    async fn execute(&self, client: &Client, statement: &sql::Statement) -> Result<(), WarehouseError> {
+        self.bounded(statement.query(client).execute()).await
+    }
+
+    async fn fetch_all<T: RowOwned + ::clickhouse::RowRead>(
+        &self,
+        statement: &sql::Statement,
+    ) -> Result<Vec<T>, WarehouseError> {
+        self.bounded(statement.query(&self.client).fetch_all::<T>()).await
+    }
+
+    /// Sends `records` to `table` in as few `INSERT`s as `insert_batch_rows` allows.
+    async fn insert<T: RowOwned + RowWrite>(&self, table: &str, records: Vec<T>) -> Result<(), WarehouseError> {
+        for batch in records.chunks(self.config.insert_batch_rows) {
+            let send = async {
+                let mut insert = self.client.insert::<T>(table).await?;
+                for record in batch {
+                    insert.write(record).await?;
+                }
+                insert.end().await
+            };
+            self.bounded(send).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Warehouse for ClickHouseWarehouse {
+    async fn migrate(&self) -> Result<(), WarehouseError> {
+        let database = &self.config.database;
+        let exists: u64 = self.bounded(sql::database_exists(database).query(&self.server).fetch_one()).await?;
+        if exists == 0 {
+            let create = self.server.query("CREATE DATABASE IF NOT EXISTS ?").bind(Identifier(database));
+            self.bounded(create.execute()).await?;
+        }
+        let migrations_table = sql::Statement { sql: schema::MIGRATIONS_TABLE.into(), params: Vec::new() };
+        self.execute(&self.client, &migrations_table).await?;
+        let applied: i64 = self.bounded(sql::applied_migration().query(&self.client).fetch_one()).await?;
+        for (index, migration) in schema::MIGRATIONS.iter().enumerate() {
+            let version = index as i64 + 1;
+            if version <= applied {
+                continue;
+            }
+            for statement in migration.iter() {
+                let statement = sql::Statement { sql: statement.to_string(), params: Vec::new() };
+                self.execute(&self.client, &statement).await?;
+            }
+            self.execute(&self.client, &sql::record_migration(version)).await?;
+            tracing::info!(message = "applied warehouse migration", version, database = %database);
+        }
+        self.client.clear_cached_metadata().await;
+        Ok(())
+    }
+
+    async fn insert_events(&self, rows: Vec<EventRow>) -> Result<(), WarehouseError> {
+        let records: Vec<EventRecord> = rows.into_iter().map(EventRecord::from).collect();
+        self.insert("events", records).await
+    }
+
+    async fn upsert_sessions(&self, rows: Vec<SessionRow>) -> Result<(), WarehouseError> {
+        let records: Vec<SessionRecord> = rows.into_iter().map(SessionRecord::from).collect();
+        self.insert("sessions", records).await
+    }
+
+    async fn insert_chunks(&self, rows: Vec<ChunkRow>) -> Result<(), WarehouseError> {
+        let records: Vec<ChunkRecord> = rows.into_iter().map(ChunkRecord::from).collect();
+        self.insert("recording_chunks", records).await
+    }
+
+    async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError> {
+        let statement = sql::list_sessions(query, self.config.max_session_ms);
+        let records: Vec<SessionHitRecord> = self.fetch_all(&statement).await?;
+        let hits = records.into_iter().map(|(record, score)| SessionHit { row: record.into(), score }).collect();
+        Ok(hits)
+    }
+
+    async fn get_session(
+        &self,
+        project_id: Option<&str>,
+        session_id: &str,
+    ) -> Result<Option<SessionRow>, WarehouseError> {
+        let statement = sql::get_session(project_id, session_id);
+        let records: Vec<SessionRecord> = self.fetch_all(&statement).await?;
+        Ok(records.into_iter().next().map(SessionRow::from))
+    }
+
+    async fn session_events(&self, project_id: &str, session_id: &str) -> Result<Vec<EventRow>, WarehouseError> {
+        let records: Vec<EventRecord> = self.fetch_all(&sql::session_events(project_id, session_id)).await?;
+        Ok(records.into_iter().map(EventRow::from).collect())
+    }
+
+    async fn session_chunks(&self, project_id: &str, session_id: &str) -> Result<Vec<ChunkRow>, WarehouseError> {
+        let records: Vec<ChunkRecord> = self.fetch_all(&sql::session_chunks(project_id, session_id)).await?;
+        Ok(records.into_iter().map(ChunkRow::from).collect())
+    }
+}
+
+/// A statement for checking the SQL on another engine, rendered with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleQuery {
+    pub sql: String,
+    /// The rows it returns after the examples before it ran.
+    pub rows: usize,
+}
+
+/// Sample rows and every kind of statement the warehouse sends, rendered with their
+/// parameters. Run [`migration_statements`] first, then these in order.
+pub fn example_queries() -> Vec<ExampleQuery> {
+    examples::queries()
+}

@@ -1,0 +1,236 @@
+//! The rows as they travel in RowBinary. Validation is off against old servers, so a field's
+//! Rust type must be exactly its column's type (`i64` for Int64, `i32` for Int32, `u8` for
+//! UInt8, `f64` for Float64, `String` for String) and the fields come in column order.
+
+use ::clickhouse::Row;
+use serde::{Deserialize, Serialize};
+
+use crate::{ChunkRow, EventRow, SessionRow};
+
+/// A `sessions` row; the fields follow [`super::schema::SESSION_COLUMNS`].
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub(crate) struct SessionRecord {
+    pub project_id: String,
+    pub session_id: String,
+    pub version: i64,
+    pub closed: u8,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub active_ms: i64,
+    pub user_id: String,
+    pub user_traits_json: String,
+    pub browser: String,
+    pub browser_version: String,
+    pub os: String,
+    pub os_version: String,
+    pub device_type: String,
+    pub screen_width: i32,
+    pub screen_height: i32,
+    pub windows: i32,
+    pub events: i64,
+    pub page_views: i32,
+    pub clicks: i32,
+    pub inputs: i32,
+    pub errors: i32,
+    pub custom_events: i32,
+    pub rage_clicks: i32,
+    pub dead_clicks: i32,
+    pub entry_url: String,
+    pub exit_url: String,
+    pub urls_json: String,
+    pub event_names_json: String,
+    pub base_score: f64,
+    pub score_breakdown_json: String,
+    pub signature_json: String,
+    pub updated_at_ms: i64,
+}
+
+/// A session of a listing followed by its score at query time.
+pub(crate) type SessionHitRecord = (SessionRecord, f64);
+
+/// An `events` row; the fields follow [`super::schema::EVENT_COLUMNS`].
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub(crate) struct EventRecord {
+    pub project_id: String,
+    pub session_id: String,
+    pub window_id: String,
+    pub batch_seq: i64,
+    pub event_index: i32,
+    pub kind: String,
+    pub ts_ms: i64,
+    pub url: String,
+    pub name: String,
+    pub target: String,
+    pub props_json: String,
+}
+
+/// A `recording_chunks` row; the fields follow [`super::schema::CHUNK_COLUMNS`].
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub(crate) struct ChunkRecord {
+    pub project_id: String,
+    pub session_id: String,
+    pub window_id: String,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub blob_key: String,
+    pub first_ts_ms: i64,
+    pub last_ts_ms: i64,
+    pub events: i32,
+    pub bytes: i64,
+    pub full_snapshot: u8,
+    pub created_at_ms: i64,
+}
+
+impl From<SessionRow> for SessionRecord {
+    fn from(row: SessionRow) -> Self {
+        SessionRecord {
+            project_id: row.project_id,
+            session_id: row.session_id,
+            version: row.version,
+            closed: u8::from(row.closed),
+            start_ms: row.start_ms,
+            end_ms: row.end_ms,
+            active_ms: row.active_ms,
+            user_id: row.user_id,
+            user_traits_json: row.user_traits_json,
+            browser: row.browser,
+            browser_version: row.browser_version,
+            os: row.os,
+            os_version: row.os_version,
+            device_type: row.device_type,
+            screen_width: row.screen_width,
+            screen_height: row.screen_height,
+            windows: row.windows,
+            events: row.events,
+            page_views: row.page_views,
+            clicks: row.clicks,
+            inputs: row.inputs,
+            errors: row.errors,
+            custom_events: row.custom_events,
+            rage_clicks: row.rage_clicks,
+            dead_clicks: row.dead_clicks,
+            entry_url: row.entry_url,
+            exit_url: row.exit_url,
+            urls_json: row.urls_json,
+            event_names_json: row.event_names_json,
+            base_score: row.base_score,
+            score_breakdown_json: row.score_breakdown_json,
+            signature_json: row.signature_json,
+            updated_at_ms: row.updated_at_ms,
+        }
+    }
+}
+
+impl From<SessionRecord> for SessionRow {
+    fn from(record: SessionRecord) -> Self {
+        SessionRow {
+            project_id: record.project_id,
+            session_id: record.session_id,
+            version: record.version,
+            closed: record.closed != 0,
+            start_ms: record.start_ms,
+            end_ms: record.end_ms,
+            active_ms: record.active_ms,
+            user_id: record.user_id,
+            user_traits_json: record.user_traits_json,
+            browser: record.browser,
+            browser_version: record.browser_version,
+            os: record.os,
+            os_version: record.os_version,
+            device_type: record.device_type,
+            screen_width: record.screen_width,
+            screen_height: record.screen_height,
+            windows: record.windows,
+            events: record.events,
+            page_views: record.page_views,
+            clicks: record.clicks,
+            inputs: record.inputs,
+            errors: record.errors,
+            custom_events: record.custom_events,
+            rage_clicks: record.rage_clicks,
+            dead_clicks: record.dead_clicks,
+            entry_url: record.entry_url,
+            exit_url: record.exit_url,
+            urls_json: record.urls_json,
+            event_names_json: record.event_names_json,
+            base_score: record.base_score,
+            score_breakdown_json: record.score_breakdown_json,
+            signature_json: record.signature_json,
+            updated_at_ms: record.updated_at_ms,
+        }
+    }
+}
+
+impl From<EventRow> for EventRecord {
+    fn from(row: EventRow) -> Self {
+        EventRecord {
+            project_id: row.project_id,
+            session_id: row.session_id,
+            window_id: row.window_id,
+            batch_seq: row.batch_seq,
+            event_index: row.event_index,
+            kind: row.kind,
+            ts_ms: row.ts_ms,
+            url: row.url,
+            name: row.name,
+            target: row.target,
+            props_json: row.props_json,
+        }
+    }
+}
+
+impl From<EventRecord> for EventRow {
+    fn from(record: EventRecord) -> Self {
+        EventRow {
+            project_id: record.project_id,
+            session_id: record.session_id,
+            window_id: record.window_id,
+            batch_seq: record.batch_seq,
+            event_index: record.event_index,
+            kind: record.kind,
+            ts_ms: record.ts_ms,
+            url: record.url,
+            name: record.name,
+            target: record.target,
+            props_json: record.props_json,
+        }
+    }
+}
+
+impl From<ChunkRow> for ChunkRecord {
+    fn from(row: ChunkRow) -> Self {
+        ChunkRecord {
+            project_id: row.project_id,
+            session_id: row.session_id,
+            window_id: row.window_id,
+            first_seq: row.first_seq,
+            last_seq: row.last_seq,
+            blob_key: row.blob_key,
+            first_ts_ms: row.first_ts_ms,
+            last_ts_ms: row.last_ts_ms,
+            events: row.events,
+            bytes: row.bytes,
+            full_snapshot: u8::from(row.full_snapshot),
+            created_at_ms: row.created_at_ms,
+        }
+    }
+}
+
+impl From<ChunkRecord> for ChunkRow {
+    fn from(record: ChunkRecord) -> Self {
+        ChunkRow {
+            project_id: record.project_id,
+            session_id: record.session_id,
+            window_id: record.window_id,
+            first_seq: record.first_seq,
+            last_seq: record.last_seq,
+            blob_key: record.blob_key,
+            first_ts_ms: record.first_ts_ms,
+            last_ts_ms: record.last_ts_ms,
+            events: record.events,
+            bytes: record.bytes,
+            full_snapshot: record.full_snapshot != 0,
+            created_at_ms: record.created_at_ms,
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The tables and their versioned migrations.
+//!
+//! Every statement is in the SQL that both ClickHouse 18.16 and 23+ accept: no TTL (retention
+//! drops monthly partitions), no DateTime64 (a `DateTime('UTC')` column computed from the
+//! epoch-millisecond column), no Map, no skip indexes, no LowCardinality.
+//!
+//! Keys, partitions and de-duplication:
+//! - `sessions` is a ReplacingMergeTree on `version`, sorted by `(project_id, session_id)` and
+//!   partitioned by the UTC month of `start_time`. The sorting key holds only what never
+//!   changes, so every version of a session has the same key and merges collapse them, and a
+//!   session is read by its key. The partition comes from the start time, which can still move
+//!   a little earlier when a late event arrives out of order; if that crosses a month boundary
+//!   two versions live in two partitions and no merge collapses them. Reads therefore never
+//!   trust merges: they take, per `(project_id, session_id)`, the columns of the row with the
+//!   highest `(version, updated_at_ms)` (`argMax`), as the embedded warehouse's upsert does.
+//!   A key with `toDate(start_time)` in it would split versions at every midnight instead of at
+//!   month ends only, and a month from the UUIDv7 session id would trust the browser's clock.
+//! - `events` is a ReplacingMergeTree sorted by the event identity, partitioned by the month of
+//!   its server time, which a redelivered batch reproduces exactly; the last write wins.
+//! - `recording_chunks` is a ReplacingMergeTree sorted by the chunk identity, partitioned by the
+//!   month of the chunk's first client timestamp, which a rewrite of the same seq range keeps.
+//!   Both are read with `FINAL`.
+
+/// The columns of `sessions`, in the order of [`super::records::SessionRecord`].
+pub(crate) const SESSION_COLUMNS: [&str; 33] = [
+    "project_id",
+    "session_id",
+    "version",
+    "closed",
+    "start_ms",
+    "end_ms",
+    "active_ms",
+    "user_id",
+    "user_traits_json",
+    "browser",
+    "browser_version",
+    "os",
+    "os_version",
+    "device_type",
+    "screen_width",
+    "screen_height",
+    "windows",
+    "events",
+    "page_views",
+    "clicks",
+    "inputs",
+    "errors",
+    "custom_events",
+    "rage_clicks",
+    "dead_clicks",
+    "entry_url",
+    "exit_url",
+    "urls_json",
+    "event_names_json",
+    "base_score",
+    "score_breakdown_json",
+    "signature_json",
+    "updated_at_ms",
+];
+
+/// The columns of `events`, in the order of [`super::records::EventRecord`].
+pub(crate) const EVENT_COLUMNS: &str =
+    "project_id, session_id, window_id, batch_seq, event_index, kind, ts_ms, url, name, target, props_json";
+
+/// The columns of `recording_chunks`, in the order of [`super::records::ChunkRecord`].
+pub(crate) const CHUNK_COLUMNS: &str = "project_id, session_id, window_id, first_seq, last_seq, blob_key, \
+    first_ts_ms, last_ts_ms, events, bytes, full_snapshot, created_at_ms";
+
+/// The table that records which migrations ran.
+pub(crate) const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version Int64,
+    applied_at DateTime('UTC')
+) ENGINE = ReplacingMergeTree
+ORDER BY version";
+
+const CREATE_SESSIONS: &str = "CREATE TABLE IF NOT EXISTS sessions (
+    project_id String,
+    session_id String,
+    version Int64,
+    closed UInt8,
+    start_ms Int64,
+    end_ms Int64,
+    active_ms Int64,
+    user_id String,
+    user_traits_json String,
+    browser String,
+    browser_version String,
+    os String,
+    os_version String,
+    device_type String,
+    screen_width Int32,
+    screen_height Int32,
+    windows Int32,
+    events Int64,
+    page_views Int32,
+    clicks Int32,
+    inputs Int32,
+    errors Int32,
+    custom_events Int32,
+    rage_clicks Int32,
+    dead_clicks Int32,
+    entry_url String,
+    exit_url String,
+    urls_json String,
+    event_names_json String,
+    base_score Float64,
+    score_breakdown_json String,
+    signature_json String,
+    updated_at_ms Int64,
+    start_time DateTime('UTC') MATERIALIZED toDateTime(intDiv(start_ms, 1000)),
+    end_time DateTime('UTC') MATERIALIZED toDateTime(intDiv(end_ms, 1000))
+) ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(start_time)
+ORDER BY (project_id, session_id)";
+
+const CREATE_EVENTS: &str = "CREATE TABLE IF NOT EXISTS events (
+    project_id String,
+    session_id String,
+    window_id String,
+    batch_seq Int64,
+    event_index Int32,
+    kind String,
+    ts_ms Int64,
+    url String,
+    name String,
+    target String,
+    props_json String,
+    ts DateTime('UTC') MATERIALIZED toDateTime(intDiv(ts_ms, 1000))
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(ts)
+ORDER BY (project_id, session_id, window_id, batch_seq, event_index, kind)";
+
+const CREATE_RECORDING_CHUNKS: &str = "CREATE TABLE IF NOT EXISTS recording_chunks (
+    project_id String,
+    session_id String,
+    window_id String,
+    first_seq Int64,
+    last_seq Int64,
+    blob_key String,
+    first_ts_ms Int64,
+    last_ts_ms Int64,
+    events Int32,
+    bytes Int64,
+    full_snapshot UInt8,
+    created_at_ms Int64,
+    first_time DateTime('UTC') MATERIALIZED toDateTime(intDiv(first_ts_ms, 1000))
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(first_time)
+ORDER BY (project_id, session_id, window_id, first_seq, last_seq)";
+
+/// Versioned migrations: migration `n` (1-based) is `MIGRATIONS[n - 1]`, one statement per
+/// entry, since the HTTP interface runs one statement per request. Each statement is
+/// idempotent, so a migration interrupted half-way is simply run again.
+pub(crate) const MIGRATIONS: &[&[&str]] = &[&[CREATE_SESSIONS, CREATE_EVENTS, CREATE_RECORDING_CHUNKS]];
+
+/// Every DDL statement that [`crate::Warehouse::migrate`] runs, in order, on a database
+/// without tables.
+pub fn migration_statements() -> Vec<String> {
+    let mut statements = vec![MIGRATIONS_TABLE.to_string()];
+    for migration in MIGRATIONS {
+        statements.extend(migration.iter().map(|statement| statement.to_string()));
+    }
+    statements
+}

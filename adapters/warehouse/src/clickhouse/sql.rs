@@ -1,0 +1,267 @@
+//! The read queries, built as SQL text with `?` placeholders plus their parameters in order.
+//! Values are always bound by the client (`Query::bind`), never pasted into the text.
+
+use ::clickhouse::query::Query;
+use ::clickhouse::Client;
+
+use super::schema::{CHUNK_COLUMNS, EVENT_COLUMNS, SESSION_COLUMNS};
+use crate::{PageAfter, SessionOrder, SessionQuery};
+
+/// One bound value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param {
+    Int(i64),
+    UInt(u64),
+    Text(String),
+}
+
+/// SQL text with its parameters, in the order of the `?` in the text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Statement {
+    pub sql: String,
+    pub params: Vec<Param>,
+}
+
+impl Statement {
+    /// The query with every parameter bound.
+    pub fn query(&self, client: &Client) -> Query {
+        let mut query = client.query(&self.sql);
+        for param in &self.params {
+            query = match param {
+                Param::Int(value) => query.bind(value),
+                Param::UInt(value) => query.bind(value),
+                Param::Text(value) => query.bind(value.as_str()),
+            };
+        }
+        query
+    }
+
+    /// The SQL text with the parameters as the client renders them.
+    pub fn render(&self) -> String {
+        self.query(&Client::default()).sql_display().to_string()
+    }
+}
+
+/// Appends text and parameters together, so they cannot get out of order.
+#[derive(Default)]
+pub(crate) struct Builder {
+    sql: String,
+    params: Vec<Param>,
+}
+
+impl Builder {
+    pub(crate) fn text(&mut self, text: &str) -> &mut Self {
+        self.sql.push_str(text);
+        self
+    }
+
+    pub(crate) fn int(&mut self, value: i64) -> &mut Self {
+        self.sql.push('?');
+        self.params.push(Param::Int(value));
+        self
+    }
+
+    pub(crate) fn uint(&mut self, value: u64) -> &mut Self {
+        self.sql.push('?');
+        self.params.push(Param::UInt(value));
+        self
+    }
+
+    pub(crate) fn string(&mut self, value: &str) -> &mut Self {
+        self.sql.push('?');
+        self.params.push(Param::Text(value.to_string()));
+        self
+    }
+
+    /// A Float64 passed as its eight bytes, so that the server gets exactly this value. A
+    /// decimal literal would also round-trip, but the shortest decimal form of a tiny score
+    /// is longer than the 18.16 parser accepts.
+    pub(crate) fn float(&mut self, value: f64) -> &mut Self {
+        let hex: String = value.to_le_bytes().iter().map(|byte| format!("{byte:02X}")).collect();
+        self.sql.push_str("reinterpretAsFloat64(unhex(?))");
+        self.params.push(Param::Text(hex));
+        self
+    }
+
+    pub(crate) fn build(self) -> Statement {
+        Statement { sql: self.sql, params: self.params }
+    }
+}
+
+/// The lower bound on `start_time`, in whole seconds, that narrows a listing by end time
+/// `[from, to)` before de-duplication, so that ClickHouse reads only the partitions that can
+/// hold such sessions; `None` when it would not narrow anything.
+///
+/// A session that lasts at most `max_session_ms` and ends at or after `from` started at or
+/// after `from - max_session_ms`. Filtering versions before the newest one is picked is safe
+/// here: if the newest version fails the bound, it ends before `from`, and since a session's
+/// end never decreases from one version to the next, so does every older version.
+pub(crate) fn start_lower_bound_secs(end_from_ms: i64, max_session_ms: i64) -> Option<i64> {
+    let secs = end_from_ms.saturating_sub(max_session_ms).div_euclid(1000);
+    (1..=i64::from(u32::MAX)).contains(&secs).then_some(secs)
+}
+
+/// `SELECT` of the newest version of each session that passes `filter`, with every column
+/// but the key renamed `latest_<column>`. The newest is the highest `(version, updated_at_ms)`.
+fn latest_sessions(builder: &mut Builder, filter: impl FnOnce(&mut Builder)) {
+    builder.text("SELECT project_id, session_id");
+    for column in &SESSION_COLUMNS[2..] {
+        builder.text(&format!(", argMax({column}, tuple(version, updated_at_ms)) AS latest_{column}"));
+    }
+    builder.text(" FROM sessions WHERE ");
+    filter(builder);
+    builder.text(" GROUP BY project_id, session_id");
+}
+
+/// The session columns under their own names, from [`latest_sessions`].
+fn session_fields(builder: &mut Builder) {
+    builder.text("project_id, session_id");
+    for column in &SESSION_COLUMNS[2..] {
+        builder.text(&format!(", latest_{column} AS {column}"));
+    }
+}
+
+/// The score at query time over [`latest_sessions`]:
+/// `base_score + points * 2^(-(as_of - end) / half_life)`, and `base_score + points` for a
+/// session that ends at or after `as_of`. Paging compares the score that the previous page
+/// returned with this same expression, so both must be computed the same way: they are, by
+/// the same SQL on the same stored values.
+fn score(builder: &mut Builder, order: &SessionOrder) {
+    match order {
+        SessionOrder::Recent => {
+            builder.text("latest_base_score");
+        }
+        SessionOrder::Score(recency) => {
+            builder.text("latest_base_score + if(").int(recency.as_of_ms).text(" - latest_end_ms <= 0, ");
+            builder.float(recency.points).text(", ").float(recency.points).text(" * exp2(-((");
+            builder.int(recency.as_of_ms).text(" - latest_end_ms) / ").float(recency.half_life_ms).text(")))");
+        }
+    }
+}
+
+/// A page of sessions: the newest version of each, filtered, ordered and paged after it was
+/// picked, since its end time and score are those of the newest version.
+pub(crate) fn list_sessions(query: &SessionQuery, max_session_ms: i64) -> Statement {
+    let start_bound = start_lower_bound_secs(query.end_from_ms, max_session_ms);
+    let mut builder = Builder::default();
+    builder.text("SELECT ").text(&SESSION_COLUMNS.join(", ")).text(", score FROM (SELECT ");
+    session_fields(&mut builder);
+    builder.text(", ");
+    score(&mut builder, &query.order);
+    builder.text(" AS score FROM (");
+    latest_sessions(&mut builder, |filter| {
+        filter.text("1");
+        if let Some(project_id) = &query.project_id {
+            filter.text(" AND project_id = ").string(project_id);
+        }
+        if let Some(min_secs) = start_bound {
+            filter.text(" AND start_time >= toDateTime(").int(min_secs).text(")");
+        }
+    });
+    builder.text(")) WHERE end_ms >= ").int(query.end_from_ms).text(" AND end_ms < ").int(query.end_to_ms);
+    let order = match (&query.order, &query.after) {
+        (SessionOrder::Recent, after) => {
+            if let Some(PageAfter::Recent { end_ms, session_id }) = after {
+                builder.text(" AND (end_ms < ").int(*end_ms).text(" OR (end_ms = ").int(*end_ms);
+                builder.text(" AND session_id < ").string(session_id).text("))");
+            }
+            "end_ms DESC, session_id DESC"
+        }
+        (SessionOrder::Score(_), after) => {
+            if let Some(PageAfter::Score { score, session_id }) = after {
+                builder.text(" AND (score < ").float(*score).text(" OR (score = ").float(*score);
+                builder.text(" AND session_id < ").string(session_id).text("))");
+            }
+            "score DESC, session_id DESC"
+        }
+    };
+    builder.text(" ORDER BY ").text(order).text(" LIMIT ").uint(query.limit as u64);
+    builder.build()
+}
+
+/// The newest version of one session; without a project, the most recently updated of the
+/// sessions with that id.
+pub(crate) fn get_session(project_id: Option<&str>, session_id: &str) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT ");
+    session_fields(&mut builder);
+    builder.text(" FROM (");
+    latest_sessions(&mut builder, |filter| {
+        filter.text("session_id = ").string(session_id);
+        if let Some(project_id) = project_id {
+            filter.text(" AND project_id = ").string(project_id);
+        }
+    });
+    builder.text(") ORDER BY updated_at_ms DESC LIMIT 1");
+    builder.build()
+}
+
+/// A session's transcript in time order, one row per event identity.
+pub(crate) fn session_events(project_id: &str, session_id: &str) -> Statement {
+    let mut builder = Builder::default();
+    builder.text(&format!("SELECT {EVENT_COLUMNS} FROM events FINAL WHERE project_id = ")).string(project_id);
+    builder.text(" AND session_id = ").string(session_id);
+    builder.text(" ORDER BY ts_ms, window_id, batch_seq, event_index, kind");
+    builder.build()
+}
+
+/// A session's chunks, one row per chunk identity.
+pub(crate) fn session_chunks(project_id: &str, session_id: &str) -> Statement {
+    let mut builder = Builder::default();
+    builder.text(&format!("SELECT {CHUNK_COLUMNS} FROM recording_chunks FINAL WHERE project_id = ")).string(project_id);
+    builder.text(" AND session_id = ").string(session_id);
+    builder.text(" ORDER BY window_id, first_seq, last_seq");
+    builder.build()
+}
+
+/// Whether a database exists: one row with its count.
+pub(crate) fn database_exists(database: &str) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT count() FROM system.databases WHERE name = ").string(database);
+    builder.build()
+}
+
+/// The highest migration applied; 0 when none was.
+pub(crate) fn applied_migration() -> Statement {
+    Statement { sql: "SELECT toInt64(max(version)) FROM schema_migrations".into(), params: Vec::new() }
+}
+
+/// Records that migration `version` ran.
+pub(crate) fn record_migration(version: i64) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("INSERT INTO schema_migrations (version, applied_at) VALUES (").int(version).text(", now())");
+    builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_follow_the_placeholders() {
+        let query = SessionQuery {
+            project_id: Some("p'1".into()),
+            end_from_ms: 100 * 86_400_000,
+            end_to_ms: 101 * 86_400_000,
+            order: SessionOrder::Score(crate::Recency { as_of_ms: 5, points: 10.0, half_life_ms: 2.5 }),
+            after: Some(PageAfter::Score { score: 1.5, session_id: "s?".into() }),
+            limit: 3,
+        };
+        let statement = list_sessions(&query, 86_400_000);
+        assert_eq!(statement.sql.matches('?').count(), statement.params.len());
+        let rendered = statement.render();
+        assert!(rendered.contains("project_id = 'p\\'1'"), "{rendered}");
+        assert!(rendered.contains("session_id < 's?'"), "{rendered}");
+        assert!(rendered.contains("reinterpretAsFloat64(unhex('000000000000F83F'))"), "{rendered}");
+        assert!(rendered.ends_with("LIMIT 3"), "{rendered}");
+    }
+
+    #[test]
+    fn the_start_bound_covers_the_longest_session() {
+        let day = 86_400_000;
+        assert_eq!(start_lower_bound_secs(10 * day + 1_500, day), Some(9 * 86_400 + 1));
+        assert_eq!(start_lower_bound_secs(day + 999, day), None);
+        assert_eq!(start_lower_bound_secs(i64::MIN, day), None);
+        assert_eq!(start_lower_bound_secs(i64::MAX, day), None);
+    }
+}

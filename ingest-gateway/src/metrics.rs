@@ -1,0 +1,43 @@
+//! The gateway's metrics, registered in the default Prometheus registry.
+
+use std::sync::LazyLock;
+
+use prometheus::{
+    register_histogram, register_int_counter, register_int_counter_vec, Histogram, IntCounter, IntCounterVec,
+};
+
+/// `playback_gateway_requests_total{status}`: batch requests by HTTP status code.
+pub static REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!("playback_gateway_requests_total", "Batch requests by HTTP status", &["status"])
+        .expect("metric registers once")
+});
+
+/// `playback_gateway_events_accepted_total`: rrweb events in accepted batches.
+pub static EVENTS_ACCEPTED: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!("playback_gateway_events_accepted_total", "rrweb events in accepted batches")
+        .expect("metric registers once")
+});
+
+/// `playback_gateway_received_bytes_total`: request body bytes as sent (compressed or not).
+pub static RECEIVED_BYTES: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!("playback_gateway_received_bytes_total", "Batch body bytes as received")
+        .expect("metric registers once")
+});
+
+/// `playback_gateway_publish_seconds`: time from publish to the event log's acknowledgement.
+pub static PUBLISH_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
+    register_histogram!(
+        "playback_gateway_publish_seconds",
+        "Time until the event log acknowledged a batch",
+        vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]
+    )
+    .expect("metric registers once")
+});
+
+/// Touches every metric so that it is exported before its first event.
+pub fn register() {
+    LazyLock::force(&REQUESTS);
+    LazyLock::force(&EVENTS_ACCEPTED);
+    LazyLock::force(&RECEIVED_BYTES);
+    LazyLock::force(&PUBLISH_SECONDS);
+}
