@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js test test-rust test-js test-e2e lint clean
+.PHONY: up build js test test-with-stack test-rust test-js test-e2e lint stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -23,10 +23,17 @@ lint: ## Formatting, clippy and the TypeScript type check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	npm run typecheck
 
-test: ## Install what is missing, then lint and run every test
+# Installs what is missing, starts Kafka, ClickHouse and Garage on loopback, runs every test
+# against them, and stops them again, pass or fail.
+test:
 	./scripts/install-deps --browser
 	$(MAKE) lint
-	$(MAKE) test-rust
+	$(MAKE) build
+	./scripts/test-stack run -- $(MAKE) test-with-stack
+
+# Every test; the real-server tests fail rather than skip when a server is missing.
+test-with-stack:
+	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_TEST_CHDB_PYTHON=$$(./scripts/chdb-venv) $(MAKE) test-rust
 	$(MAKE) test-js
 	$(MAKE) test-e2e
 
@@ -38,6 +45,12 @@ test-js: js
 
 test-e2e: build
 	npm test -w e2e
+
+stack-up: ## Start the test servers and write .stack/env
+	./scripts/test-stack up
+
+stack-down:
+	./scripts/test-stack down
 
 clean:
 	rm -rf target node_modules recorder/dist web/dist e2e/artifacts
