@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js test test-with-stack test-rust test-js test-e2e lint stack-up stack-down clean
+.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e lint stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -54,3 +54,6 @@ stack-down:
 
 clean:
 	rm -rf target node_modules recorder/dist web/dist e2e/artifacts
+
+bench: ## Ingest throughput against a bare Kafka producer (starts the test servers)
+	./scripts/test-stack run -- $(CARGO) bench -p playback --bench ingest

@@ -75,9 +75,8 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
     adapters.warehouse.migrate().await.context("cannot migrate the warehouse")?;
     println!("warehouse tables ready");
+    ensure_lifecycle(&config).await?;
     if config.blobs.backend == Backend::Server {
-        let store = S3Store::new(config.blobs.s3.clone())?;
-        store.apply_lifecycle().await.context("cannot set the bucket lifecycle")?;
         println!("bucket lifecycle set: expire after {} days", config.blobs.s3.expire_days);
     }
     Ok(())
@@ -214,7 +213,8 @@ pub type Stages = JoinSet<(&'static str, anyhow::Result<()>)>;
 
 /// Everything of `playback up` but the listener: the consumer stages are started, and the
 /// returned router serves the gateway, the query API, the demo site and the UI.
-pub async fn embedded(config: &Config) -> anyhow::Result<(Router, Stages)> {
+pub async fn all_in_one(config: &Config) -> anyhow::Result<(Router, Stages)> {
+    ensure_lifecycle(config).await?;
     let adapters = open_adapters(config).await?;
     let mut stages = JoinSet::new();
     spawn_consumers(config, &adapters, &mut stages);
@@ -231,7 +231,7 @@ pub async fn embedded(config: &Config) -> anyhow::Result<(Router, Stages)> {
 
 /// `playback up`: everything in one process.
 pub async fn up(config: Config) -> anyhow::Result<()> {
-    let (router, mut stages) = embedded(&config).await?;
+    let (router, mut stages) = all_in_one(&config).await?;
     let (listener, router) = serve(&config.listen, router).await?;
     let address = listener.local_addr()?;
     let key = config.projects.first().map(|project| project.key.as_str()).unwrap_or("(none)");
@@ -243,6 +243,21 @@ pub async fn up(config: Config) -> anyhow::Result<()> {
     println!("  data dir: {}", config.data_dir.display());
     spawn_server(&mut stages, "server", listener, router);
     supervise(stages).await
+}
+
+/// Starts the gateway routes on `config.gateway.listen` in the background; for benchmarks and
+/// tests that need a real socket.
+pub async fn spawn_gateway(config: &Config) -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
+    let adapters = open_adapters(config).await?;
+    let router = admin_router(&adapters).merge(playback_ingest_gateway::router(gateway_state(config, adapters.log)));
+    let (listener, router) = serve(&config.gateway.listen, router).await?;
+    let address = listener.local_addr()?;
+    let handle = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(message = "gateway stopped", %error);
+        }
+    });
+    Ok((address, handle))
 }
 
 /// `playback gateway`.
@@ -298,8 +313,20 @@ pub async fn scorer(config: Config) -> anyhow::Result<()> {
     supervise(stages).await
 }
 
+/// Sets and verifies the bucket lifecycle when chunks go to S3; the archiver does this at start
+/// so that a bucket never holds chunks without a retention rule.
+async fn ensure_lifecycle(config: &Config) -> anyhow::Result<()> {
+    if config.blobs.backend == Backend::Server {
+        let store = S3Store::new(config.blobs.s3.clone())?;
+        store.apply_lifecycle().await.context("cannot set the bucket lifecycle")?;
+        tracing::info!(message = "bucket lifecycle verified", expire_days = config.blobs.s3.expire_days);
+    }
+    Ok(())
+}
+
 /// `playback archiver`.
 pub async fn archiver(config: Config) -> anyhow::Result<()> {
+    ensure_lifecycle(&config).await?;
     let adapters = open_adapters(&config).await?;
     let mut stages = JoinSet::new();
     serve_admin(&config, &adapters, &mut stages).await?;

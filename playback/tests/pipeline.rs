@@ -3,119 +3,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::time::Duration;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
-use http_body_util::BodyExt;
-use playback::app::{embedded, Stages};
-use playback::Config;
+use common::{batch, gzip, now_ms, session_events, start};
 use serde_json::{json, Value};
-use tower::ServiceExt;
-
-const UA: &str =
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
-
-struct Harness {
-    router: Router,
-    _stages: Stages,
-    _dir: tempfile::TempDir,
-}
-
-async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
-    config.archiver.flush_idle_ms = 200;
-    config.paths.demo_dir = "".into();
-    tune(&mut config);
-    let (router, stages) = embedded(&config).await.unwrap();
-    Harness { router, _stages: stages, _dir: dir }
-}
-
-impl Harness {
-    async fn send(&self, request: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, body, headers)
-    }
-
-    async fn post(&self, key: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let request = Request::post("/v1/batches")
-            .header("x-playback-key", key)
-            .header("user-agent", UA)
-            .body(Body::from(body))
-            .unwrap();
-        let (status, body, _) = self.send(request).await;
-        (status, body)
-    }
-
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let (status, body, _) = self.send(Request::get(path).body(Body::empty()).unwrap()).await;
-        (status, body)
-    }
-
-    /// Polls `path` until `ready` holds, for up to 20 s.
-    async fn wait_for(&self, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let (status, body) = self.get(path).await;
-            if status == StatusCode::OK && ready(&body) {
-                return body;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting on {path}: {status} {body}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
-}
-
-fn batch(session: &str, window: &str, seq: i64, events: &Value, user: Option<Value>) -> Vec<u8> {
-    let mut body =
-        json!({"session_id": session, "window_id": window, "seq": seq, "sent_at": now_ms(), "events": events});
-    if let Some(user) = user {
-        body["user"] = user;
-    }
-    serde_json::to_vec(&body).unwrap()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn session_events(t0: i64) -> (Value, Value, Value) {
-    let first = json!([
-        {"type": 4, "data": {"href": "https://shop.test/", "width": 1280, "height": 720}, "timestamp": t0},
-        {"type": 2, "data": {"node": {"type": 0, "id": 1, "childNodes": [
-            {"type": 2, "id": 2, "tagName": "button", "attributes": {"id": "buy"}, "childNodes": [{"type": 3, "id": 3, "textContent": "Buy"}]},
-            {"type": 2, "id": 4, "tagName": "input", "attributes": {"id": "email"}, "childNodes": []}]}}, "timestamp": t0 + 1},
-        {"type": 5, "data": {"tag": "$pageview", "payload": {"href": "https://shop.test/"}}, "timestamp": t0 + 2},
-        {"type": 3, "data": {"source": 2, "type": 2, "id": 2, "x": 5, "y": 5}, "timestamp": t0 + 1_000},
-        {"type": 3, "data": {"source": 0, "adds": [], "removes": [], "texts": [], "attributes": []}, "timestamp": t0 + 1_100},
-        {"type": 3, "data": {"source": 5, "id": 4, "text": "********", "isChecked": false}, "timestamp": t0 + 2_000},
-        {"type": 3, "data": {"source": 5, "id": 4, "text": "********", "isChecked": false}, "timestamp": t0 + 2_100}
-    ]);
-    let second = json!([
-        {"type": 5, "data": {"tag": "$exception", "payload": {"message": "checkout failed", "stack": "at pay"}}, "timestamp": t0 + 3_000},
-        {"type": 5, "data": {"tag": "coupon_applied", "payload": {"code": "SPRING"}}, "timestamp": t0 + 3_500},
-        {"type": 5, "data": {"tag": "$pageview", "payload": {"href": "https://shop.test/done"}}, "timestamp": t0 + 4_000},
-        {"type": 3, "data": {"source": 3, "id": 1, "x": 0, "y": 300}, "timestamp": t0 + 4_500}
-    ]);
-    let other_tab = json!([
-        {"type": 4, "data": {"href": "https://shop.test/help", "width": 1280, "height": 720}, "timestamp": t0 + 500},
-        {"type": 2, "data": {"node": {"type": 0, "id": 1, "childNodes": []}}, "timestamp": t0 + 501}
-    ]);
-    (first, second, other_tab)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_become_a_scored_session_with_transcript_and_recording() {

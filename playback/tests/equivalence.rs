@@ -1,0 +1,109 @@
+//! The same batches through the embedded adapters and through Kafka, ClickHouse and S3
+//! (`scripts/test-stack up`) give the same sessions, transcript and recording.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{batch, gzip, now_ms, session_events, start, Harness};
+use playback::config::Backend;
+use playback_blobs::s3::{Encryption, S3Config};
+use playback_log::kafka::KafkaConfig;
+use playback_log::testing::real_backend;
+use playback_warehouse::clickhouse::ClickHouseConfig;
+use serde_json::{json, Value};
+
+/// What a run produced, without what legitimately differs between runs (receive times).
+async fn outcome(harness: &Harness, session: &str) -> Value {
+    let path = format!("/v1/sessions/{session}");
+    let mut detail = harness.wait_for(&path, |body| body["page_views"] == 3 && body["errors"] == 1).await;
+    let recording = harness
+        .wait_for(&format!("{path}/recording"), |body| {
+            body["windows"].as_array().is_some_and(|windows| {
+                windows.len() == 2 && windows[0]["events"].as_array().is_some_and(|events| events.len() == 11)
+            })
+        })
+        .await;
+    let transcript = harness.get(&format!("{path}/events")).await.1;
+    let rows: Vec<Value> = transcript["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| json!([row["kind"], row["window_id"], row["url"], row["name"], row["target"], row["props"]]))
+        .collect();
+    let object = detail.as_object_mut().unwrap();
+    for volatile in ["start_time", "end_time", "duration_ms", "active_ms", "inactive_ms", "score", "score_breakdown"] {
+        object.remove(volatile);
+    }
+    let base_factors: Vec<Value> =
+        detail_factors(harness, &path).await.into_iter().filter(|factor| factor["factor"] != "recency").collect();
+    json!({ "detail": detail, "factors": base_factors, "transcript": rows, "recording": recording })
+}
+
+async fn detail_factors(harness: &Harness, path: &str) -> Vec<Value> {
+    let detail = harness.get(path).await.1;
+    detail["score_breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|factor| json!({"factor": factor["factor"], "raw": factor["raw"]}))
+        .collect()
+}
+
+async fn run(harness: &Harness, session: &str) -> Value {
+    let t0 = now_ms() - 10_000;
+    let (first, second, other_tab) = session_events(t0 - t0 % 1_000);
+    let user = json!({"id": "ada@example.com", "traits": {"plan": "pro"}});
+    assert_eq!(harness.post("pk_demo", batch(session, "w1", 0, &first, None)).await.0, StatusCode::OK);
+    assert_eq!(harness.post("pk_demo", gzip(&batch(session, "w1", 1, &second, Some(user)))).await.0, StatusCode::OK);
+    assert_eq!(harness.post("pk_demo", batch(session, "w2", 0, &other_tab, None)).await.0, StatusCode::OK);
+    assert_eq!(harness.post("pk_demo", batch(session, "w1", 0, &first, None)).await.0, StatusCode::OK);
+    outcome(harness, session).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_backends_give_the_same_results_as_embedded() {
+    let Some(brokers) = real_backend("PLAYBACK_TEST_KAFKA_BROKERS") else { return };
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let session = uuid::Uuid::now_v7().to_string();
+
+    let embedded = start(|_| {}).await;
+    let expected = run(&embedded, &session).await;
+
+    let env = |name: &str| std::env::var(name).unwrap_or_default();
+    let servers = start(|config| {
+        config.log.backend = Backend::Server;
+        config.log.kafka = KafkaConfig {
+            brokers,
+            topic_prefix: format!("eq-{unique}."),
+            group_prefix: format!("eq-{unique}-"),
+            partitions: 4,
+            replication_factor: 1,
+            ..KafkaConfig::default()
+        };
+        config.warehouse.backend = Backend::Server;
+        config.warehouse.clickhouse = ClickHouseConfig {
+            url: env("PLAYBACK_TEST_CLICKHOUSE_URL"),
+            user: env("PLAYBACK_TEST_CLICKHOUSE_USER"),
+            password: env("PLAYBACK_TEST_CLICKHOUSE_PASSWORD"),
+            database: format!("eq_{unique}"),
+            ..ClickHouseConfig::default()
+        };
+        config.blobs.backend = Backend::Server;
+        config.blobs.s3 = S3Config {
+            endpoint: env("PLAYBACK_TEST_S3_ENDPOINT"),
+            region: env("PLAYBACK_TEST_S3_REGION"),
+            bucket: env("PLAYBACK_TEST_S3_BUCKET"),
+            access_key_id: env("PLAYBACK_TEST_S3_ACCESS_KEY"),
+            secret_access_key: env("PLAYBACK_TEST_S3_SECRET_KEY"),
+            path_style: true,
+            prefix: format!("eq-{unique}/"),
+            encryption: Encryption::SseC { key_base64: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into() },
+            ..S3Config::default()
+        };
+    })
+    .await;
+    let actual = run(&servers, &session).await;
+    assert_eq!(actual, expected, "Kafka + ClickHouse + S3 agree with the embedded adapters");
+}
