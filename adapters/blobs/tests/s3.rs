@@ -7,19 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use playback_blobs::s3::{Encryption, S3Config, S3Store};
 use playback_blobs::{conformance, BlobStore};
-
-/// A `PLAYBACK_TEST_*` variable; missing means skip, unless `PLAYBACK_REQUIRE_REAL_BACKENDS=1`.
-fn real_backend(variable: &str) -> Option<String> {
-    match std::env::var(variable) {
-        Ok(value) if !value.is_empty() => Some(value),
-        _ => {
-            let required = std::env::var("PLAYBACK_REQUIRE_REAL_BACKENDS").is_ok_and(|value| value == "1");
-            assert!(!required, "{variable} is not set: run scripts/test-stack up and source .stack/env");
-            eprintln!("skipped: {variable} is not set");
-            None
-        }
-    }
-}
+use playback_log::testing::real_backend;
 
 fn config(encryption: Encryption) -> Option<S3Config> {
     Some(S3Config {
