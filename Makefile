@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e lint stack-up stack-down clean
+.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed lint stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -35,16 +35,22 @@ test:
 test-with-stack:
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_TEST_CHDB_PYTHON=$$(./scripts/chdb-venv) $(MAKE) test-rust
 	$(MAKE) test-js
-	$(MAKE) test-e2e
+	PLAYBACK_REQUIRE_REAL_BACKENDS=1 $(MAKE) test-e2e
+	$(MAKE) test-e2e-distributed
 
 test-rust:
 	$(CARGO) test --workspace
 
 test-js: js
 	npm test -w recorder
+	npm run test:unit -w e2e
 
 test-e2e: build
 	npm test -w e2e
+
+# The Chromium demo test again, unchanged, against one process per stage on the test stack.
+test-e2e-distributed: build
+	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_E2E_TOPOLOGY=distributed npm run test:demo -w e2e
 
 stack-up: ## Start the test servers and write .stack/env
 	./scripts/test-stack up

@@ -8,6 +8,8 @@
 //! oldest batch still in a buffer, so a crash replays exactly what was not yet in a chunk.
 //! A chunk written again after a replay has the same key and replaces the old one; a reader
 //! de-duplicates batches by `(window, seq)` across chunks, so overlapping chunks are harmless.
+//! When a rebalance takes a partition away, the buffers of that partition are dropped; its new
+//! owner reads their batches again from the committed offset.
 //! A chunk starts at a FullSnapshot where it can: a batch that opens with Meta + FullSnapshot
 //! closes the buffer before it.
 
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use playback_blobs::BlobStore;
-use playback_log::{retry, Consumer, EventLog, LogError, Record, Topic};
+use playback_log::{owned_records, retry, Consumer, EventLog, LogError, Record, Topic};
 use playback_schemas::{now_ms, AvroMessage, RawBatch};
 use playback_warehouse::{ChunkRow, Warehouse};
 use serde::{Deserialize, Serialize};
@@ -87,6 +89,16 @@ impl Archiver {
                     tracing::warn!(message = "poll failed", %error);
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
+                }
+            };
+            let records = match consumer.assignment().await {
+                Ok(owned) => {
+                    forget_revoked(&owned, &mut buffers, &mut polled, &mut committed);
+                    owned_records(records, &owned)
+                }
+                Err(error) => {
+                    tracing::warn!(message = "assignment unknown", %error);
+                    records
                 }
             };
             let mut due = Vec::new();
@@ -223,6 +235,23 @@ impl Archiver {
         }
         retry::commit(consumer, &offsets).await;
         committed.extend(offsets);
+    }
+}
+
+/// Drops what this member holds of partitions it no longer owns: their buffered batches were
+/// never committed, so the partition's new owner reads them again.
+fn forget_revoked(
+    owned: &[i32],
+    buffers: &mut HashMap<(String, String, String), Buffer>,
+    polled: &mut HashMap<i32, i64>,
+    committed: &mut HashMap<i32, i64>,
+) {
+    let before = buffers.len();
+    buffers.retain(|_, buffer| owned.contains(&buffer.partition));
+    polled.retain(|partition, _| owned.contains(partition));
+    committed.retain(|partition, _| owned.contains(partition));
+    if buffers.len() < before {
+        tracing::info!(message = "buffers of revoked partitions dropped", count = before - buffers.len());
     }
 }
 

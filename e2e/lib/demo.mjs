@@ -34,6 +34,7 @@ const RRWEB_FULL_SNAPSHOT = 2;
  * @property {number} midTimestamp client time after the form was filled, before leaving page 1
  * @property {string} siteUrl the origin the browser visited (the proxy in front of the server)
  * @property {Map<string, SentBatch>} batches by `window_id/seq`, each batch once
+ * @property {import('./proxy.mjs').ProxiedBatch[]} requests every `POST /v1/batches` as the browser sent it, in order
  * @property {() => Map<string, any[]>} eventsByWindow each window's events, batches in seq order
  */
 
@@ -204,6 +205,7 @@ export async function recordDemoSession(browser, serverUrl) {
       midTimestamp,
       siteUrl: proxy.url,
       batches: capture.unique(),
+      requests: [...proxy.batches],
       eventsByWindow: capture.eventsByWindow,
     };
   } finally {

@@ -1,12 +1,15 @@
 /**
- * Runs `playback up` for one test: the whole platform in one process, on
- * port 0, with a fresh data directory of its own.
+ * Runs Playback for one test: `playback up` (the whole platform in one
+ * process with a data directory of its own), or one process per stage on the
+ * test stack's Kafka, ClickHouse and Garage.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startIngress } from './ingress.mjs';
 
 /** The repository root: `playback up` finds web/dist, recorder/dist and demo/ relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,11 +25,12 @@ const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
 /**
  * @typedef {object} PlaybackServer
  * @property {string} url base URL, without a trailing slash
- * @property {string} dataDir the data directory, kept across restarts
+ * @property {string} dataDir where the data is stored, kept across restarts
+ * @property {Array<{name: string, url: string}>} processes each process and the address it printed
  * @property {() => string} output what the process(es) wrote so far (the last 200 000 characters)
  * @property {() => number} written how many characters the process(es) wrote so far
  * @property {(signal?: NodeJS.Signals) => Promise<void>} kill sends `signal` (SIGTERM by default) and waits for the exit
- * @property {() => Promise<void>} restart starts a new process on the same data directory and a new port
+ * @property {() => Promise<void>} restart starts the process(es) again on the same data, on new ports
  */
 
 /**
@@ -47,21 +51,30 @@ function serverEnv() {
 }
 
 /**
- * One `playback up` process.
- * @param {string} dataDir
- * @param {(text: string) => void} log
- * @returns {Promise<{url: string, child: import('node:child_process').ChildProcess, exited: Promise<void>}>}
+ * @typedef {object} Running
+ * @property {string} name
+ * @property {string} url the address the process printed
+ * @property {import('node:child_process').ChildProcess} child
+ * @property {Promise<void>} exited
  */
-function launch(dataDir, log) {
-  const child = spawn(PLAYBACK_BIN, ['up', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    cwd: REPO_ROOT,
-    env: serverEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+
+/**
+ * Starts `playback ARGS` and waits until it prints its address.
+ * @param {string} name prefix of its lines in the output
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ * @param {RegExp} listening matches the line with the address, which is the first group
+ * @param {(text: string) => void} log
+ * @returns {Promise<Running>}
+ */
+function launchProcess(name, args, env, listening, log) {
+  const child = spawn(PLAYBACK_BIN, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** @param {string} text */
+  const prefixed = (text) => (name === 'playback' ? text : text.replace(/^(?=.)/gm, `[${name}] `));
   /** @type {Promise<void>} */
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
-      log(`[playback exited: code=${code} signal=${signal}]\n`);
+      log(`[${name} exited: code=${code} signal=${signal}]\n`);
       resolve();
     });
   });
@@ -71,11 +84,11 @@ function launch(dataDir, log) {
     /** @param {string} text */
     const keep = (text) => {
       printed = (printed + text.replace(ANSI_ESCAPE, '')).slice(-20_000);
-      log(text);
+      log(prefixed(text));
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`playback did not print its address within ${START_TIMEOUT_MS} ms; it printed:\n${printed}`));
+      reject(new Error(`${name} did not print its address within ${START_TIMEOUT_MS} ms; it printed:\n${printed}`));
     }, START_TIMEOUT_MS);
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
@@ -83,10 +96,10 @@ function launch(dataDir, log) {
     child.stdout?.on('data', (chunk) => {
       keep(chunk);
       stdout += chunk;
-      const match = LISTENING.exec(stdout);
+      const match = listening.exec(stdout);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1].replace(/\/+$/, ''), child, exited });
+        resolve({ name, url: match[1].replace(/\/+$/, ''), child, exited });
       }
     });
     child.once('error', (error) => {
@@ -95,19 +108,59 @@ function launch(dataDir, log) {
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`playback exited before listening (code ${code}, signal ${signal}); it printed:\n${printed}`));
+      reject(new Error(`${name} exited before listening (code ${code}, signal ${signal}); it printed:\n${printed}`));
     });
   });
 }
 
 /**
- * Starts `playback up` for the test `t`; the process is killed and its data
- * directory removed when the test ends.
- * @param {import('node:test').TestContext} t
- * @returns {Promise<PlaybackServer>}
+ * Runs `playback ARGS` to completion; throws with its output unless it exits 0.
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ * @param {(text: string) => void} log
  */
-export async function startServer(t) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'playback-e2e-'));
+async function runToEnd(args, env, log) {
+  const child = spawn(PLAYBACK_BIN, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let printed = '';
+  /** @param {string} text */
+  const keep = (text) => {
+    printed += text;
+    log(text.replace(/^(?=.)/gm, `[${args[0]}] `));
+  };
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  const code = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) {
+    throw new Error(`playback ${args.join(' ')} exited with ${code}:\n${printed}`);
+  }
+}
+
+/**
+ * Stops one process: `signal`, then SIGKILL after a while.
+ * @param {Running} running
+ * @param {NodeJS.Signals} signal
+ * @param {(text: string) => void} log
+ */
+async function stopProcess(running, signal, log) {
+  if (running.child.exitCode !== null || running.child.signalCode !== null) {
+    return;
+  }
+  running.child.kill(signal);
+  const timeout = new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout'));
+  if ((await Promise.race([running.exited, timeout])) === 'timeout') {
+    log(`[${running.name} did not exit on ${signal} within ${STOP_TIMEOUT_MS} ms; killing it]\n`);
+    running.child.kill('SIGKILL');
+    await running.exited;
+  }
+}
+
+/**
+ * The output of a server's processes, kept to its last MAX_OUTPUT_CHARS.
+ */
+function outputLog() {
   let output = '';
   let written = 0;
   /** @param {string} text */
@@ -119,37 +172,67 @@ export async function startServer(t) {
       output = output.slice(output.length - MAX_OUTPUT_CHARS);
     }
   };
+  return { log, output: () => output, written: () => written };
+}
 
-  /** @type {{url: string, child: import('node:child_process').ChildProcess, exited: Promise<void>} | null} */
+/**
+ * Starts Playback for the test `t` in the topology that `PLAYBACK_E2E_TOPOLOGY`
+ * names: `embedded` (the default, `playback up`) or `distributed` (one
+ * process per stage on the test stack, see startDistributed). Everything is
+ * stopped when the test ends.
+ * @param {import('node:test').TestContext} t
+ * @returns {Promise<PlaybackServer>}
+ */
+export async function startServer(t) {
+  const topology = process.env.PLAYBACK_E2E_TOPOLOGY ?? 'embedded';
+  if (topology === 'distributed') {
+    const server = await startDistributed(t);
+    if (server === null) {
+      throw new Error('PLAYBACK_E2E_TOPOLOGY=distributed needs the test stack: run under `scripts/test-stack run --`');
+    }
+    return server;
+  }
+  if (topology !== 'embedded') {
+    throw new Error(`PLAYBACK_E2E_TOPOLOGY is ${topology}; it is embedded or distributed`);
+  }
+  return startEmbedded(t);
+}
+
+/**
+ * Starts `playback up`: the whole platform in one process, on port 0, with a
+ * fresh data directory that is removed when the test ends.
+ * @param {import('node:test').TestContext} t
+ * @returns {Promise<PlaybackServer>}
+ */
+export async function startEmbedded(t) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'playback-e2e-'));
+  const { log, output, written } = outputLog();
+  const launch = () =>
+    launchProcess('playback', ['up', '--listen', '127.0.0.1:0', '--data-dir', dataDir], serverEnv(), LISTENING, log);
+
+  /** @type {Running | null} */
   let current = null;
 
   /** @type {PlaybackServer} */
   const server = {
     url: '',
     dataDir,
-    output: () => output,
-    written: () => written,
+    processes: [],
+    output,
+    written,
     async kill(signal = 'SIGTERM') {
       const running = current;
-      if (running === null) {
-        return;
-      }
       current = null;
-      if (running.child.exitCode === null && running.child.signalCode === null) {
-        running.child.kill(signal);
-        const timeout = new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout'));
-        if ((await Promise.race([running.exited, timeout])) === 'timeout') {
-          log(`[playback did not exit on ${signal} within ${STOP_TIMEOUT_MS} ms; killing it]\n`);
-          running.child.kill('SIGKILL');
-          await running.exited;
-        }
+      if (running !== null) {
+        await stopProcess(running, signal, log);
       }
     },
     async restart() {
       await server.kill('SIGTERM');
       log(`[restarting playback on ${dataDir}]\n`);
-      current = await launch(dataDir, log);
+      current = await launch();
       server.url = current.url;
+      server.processes = [{ name: current.name, url: current.url }];
     },
   };
 
@@ -160,8 +243,160 @@ export async function startServer(t) {
     }
   });
 
-  current = await launch(dataDir, log);
+  current = await launch();
   server.url = current.url;
+  server.processes = [{ name: current.name, url: current.url }];
+  return server;
+}
+
+/** Partitions of each topic in a distributed run: more than there are sessionizers. */
+export const DISTRIBUTED_PARTITIONS = 4;
+
+/**
+ * The test stack's addresses (`scripts/test-stack up` writes them), or null
+ * when they are not in the environment.
+ */
+function stackServers() {
+  const env = process.env;
+  const names = [
+    'PLAYBACK_TEST_KAFKA_BROKERS',
+    'PLAYBACK_TEST_CLICKHOUSE_URL',
+    'PLAYBACK_TEST_S3_ENDPOINT',
+    'PLAYBACK_TEST_S3_BUCKET',
+    'PLAYBACK_STACK_DIR',
+  ];
+  if (names.some((name) => !env[name])) {
+    return null;
+  }
+  return env;
+}
+
+/**
+ * The config of every process of a distributed run, as `PLAYBACK_*`
+ * variables: Kafka, ClickHouse and S3 from the test stack, under names of
+ * this run only (topic and group prefixes, a database, a key prefix), and
+ * chunks encrypted with SSE-C.
+ * @param {NodeJS.ProcessEnv} stack
+ * @param {string} run
+ */
+function distributedEnv(stack, run) {
+  return {
+    ...serverEnv(),
+    PLAYBACK_LOG__BACKEND: 'server',
+    PLAYBACK_LOG__KAFKA__BROKERS: stack.PLAYBACK_TEST_KAFKA_BROKERS,
+    PLAYBACK_LOG__KAFKA__TOPIC_PREFIX: `e2e-${run}.`,
+    PLAYBACK_LOG__KAFKA__GROUP_PREFIX: `e2e-${run}-`,
+    PLAYBACK_LOG__KAFKA__PARTITIONS: String(DISTRIBUTED_PARTITIONS),
+    PLAYBACK_LOG__KAFKA__REPLICATION_FACTOR: '1',
+    PLAYBACK_WAREHOUSE__BACKEND: 'server',
+    PLAYBACK_WAREHOUSE__CLICKHOUSE__URL: stack.PLAYBACK_TEST_CLICKHOUSE_URL,
+    PLAYBACK_WAREHOUSE__CLICKHOUSE__USER: stack.PLAYBACK_TEST_CLICKHOUSE_USER ?? 'default',
+    PLAYBACK_WAREHOUSE__CLICKHOUSE__PASSWORD: stack.PLAYBACK_TEST_CLICKHOUSE_PASSWORD ?? '',
+    PLAYBACK_WAREHOUSE__CLICKHOUSE__DATABASE: `e2e_${run}`,
+    PLAYBACK_BLOBS__BACKEND: 'server',
+    PLAYBACK_BLOBS__S3__ENDPOINT: stack.PLAYBACK_TEST_S3_ENDPOINT,
+    PLAYBACK_BLOBS__S3__REGION: stack.PLAYBACK_TEST_S3_REGION ?? 'garage',
+    PLAYBACK_BLOBS__S3__BUCKET: stack.PLAYBACK_TEST_S3_BUCKET,
+    PLAYBACK_BLOBS__S3__ACCESS_KEY_ID: stack.PLAYBACK_TEST_S3_ACCESS_KEY ?? '',
+    PLAYBACK_BLOBS__S3__SECRET_ACCESS_KEY: stack.PLAYBACK_TEST_S3_SECRET_KEY ?? '',
+    PLAYBACK_BLOBS__S3__PATH_STYLE: 'true',
+    PLAYBACK_BLOBS__S3__PREFIX: `e2e-${run}/`,
+    PLAYBACK_BLOBS__S3__ENCRYPTION__MODE: 'sse-c',
+    PLAYBACK_BLOBS__S3__ENCRYPTION__KEY_BASE64: randomBytes(32).toString('base64'),
+    PLAYBACK_GATEWAY__LISTEN: '127.0.0.1:0',
+    PLAYBACK_GATEWAY__SERVE_DEMO: 'true',
+    PLAYBACK_QUERY__LISTEN: '127.0.0.1:0',
+    PLAYBACK_ADMIN_LISTEN: '127.0.0.1:0',
+  };
+}
+
+/** The processes of a distributed run, each with the line that gives its address. */
+const STAGES = [
+  { name: 'gateway', args: ['gateway'], listening: /playback gateway listening on (http:\/\/[^\s]+)/ },
+  { name: 'sessionizer-1', args: ['sessionizer'], listening: /playback admin listening on (http:\/\/[^\s]+)/ },
+  { name: 'sessionizer-2', args: ['sessionizer'], listening: /playback admin listening on (http:\/\/[^\s]+)/ },
+  { name: 'scorer', args: ['scorer'], listening: /playback admin listening on (http:\/\/[^\s]+)/ },
+  { name: 'archiver', args: ['archiver'], listening: /playback admin listening on (http:\/\/[^\s]+)/ },
+  { name: 'query-api', args: ['query-api'], listening: /playback query-api listening on (http:\/\/[^\s]+)/ },
+];
+
+/**
+ * Starts Playback as a deployment runs it, on the test stack's Kafka,
+ * ClickHouse and Garage: `playback migrate`, then `gateway`, two
+ * `sessionizer`s in one consumer group, `scorer`, `archiver` and `query-api`,
+ * each its own process, behind an ingress that routes by path. `dataDir` is
+ * the stack's directory, where Kafka, ClickHouse and Garage keep their data.
+ * Returns null when the stack is not in the environment (the test is then
+ * skipped), and fails instead when PLAYBACK_REQUIRE_REAL_BACKENDS=1.
+ * @param {import('node:test').TestContext} t
+ * @returns {Promise<PlaybackServer | null>}
+ */
+export async function startDistributed(t) {
+  const stack = stackServers();
+  if (stack === null) {
+    if (process.env.PLAYBACK_REQUIRE_REAL_BACKENDS === '1') {
+      throw new Error('the test stack is not in the environment: run under `scripts/test-stack run --`');
+    }
+    t.skip('no test stack: run under `scripts/test-stack run --`');
+    return null;
+  }
+  const run = randomUUID().replaceAll('-', '').slice(0, 12);
+  const env = distributedEnv(stack, run);
+  const { log, output, written } = outputLog();
+  await runToEnd(['migrate'], env, log);
+
+  /** @type {Running[]} */
+  let current = [];
+  /** @type {{ingress: import('./ingress.mjs').Ingress | null}} */
+  const edge = { ingress: null };
+
+  const launchAll = async () => {
+    // One at a time, so that the two sessionizers join their group one after the other.
+    for (const stage of STAGES) {
+      current.push(await launchProcess(stage.name, stage.args, env, stage.listening, log));
+    }
+    const urlOf = (/** @type {string} */ name) => /** @type {Running} */ (current.find((p) => p.name === name)).url;
+    const targets = { gateway: urlOf('gateway'), queryApi: urlOf('query-api') };
+    if (edge.ingress === null) {
+      edge.ingress = await startIngress(targets);
+    } else {
+      edge.ingress.retarget(targets);
+    }
+    server.url = edge.ingress.url;
+    server.processes = current.map((running) => ({ name: running.name, url: running.url }));
+  };
+
+  /** @type {PlaybackServer} */
+  const server = {
+    url: '',
+    dataDir: /** @type {string} */ (stack.PLAYBACK_STACK_DIR),
+    processes: [],
+    output,
+    written,
+    async kill(signal = 'SIGTERM') {
+      const running = current;
+      current = [];
+      await Promise.all(running.map((stage) => stopProcess(stage, signal, log)));
+    },
+    async restart() {
+      await server.kill('SIGTERM');
+      log(`[restarting the distributed run ${run}]\n`);
+      await launchAll();
+    },
+  };
+
+  t.after(async () => {
+    await server.kill('SIGTERM');
+    await edge.ingress?.close();
+  });
+
+  try {
+    await launchAll();
+  } catch (error) {
+    await server.kill('SIGKILL');
+    await edge.ingress?.close();
+    throw error;
+  }
   return server;
 }
 

@@ -130,7 +130,8 @@ async fn post_batch(
     let raw = raw_batch(project_id, parsed, user_agent, now_ms());
     let accepted = raw.event_count;
     let value = raw.encode().map_err(|error| GatewayError::BadRequest(format!("cannot encode batch: {error}")))?;
-    let publish = state.log.publish(Topic::RawBatches, raw.session_id.as_bytes(), value);
+    let key = playback_schemas::session_key(&raw.project_id, &raw.session_id);
+    let publish = state.log.publish(Topic::RawBatches, key.as_bytes(), value);
     let timer = crate::metrics::PUBLISH_SECONDS.start_timer();
     let published = tokio::time::timeout(state.publish_timeout, publish).await;
     timer.observe_duration();

@@ -151,13 +151,17 @@ fn register_metrics() {
 fn admin_router(adapters: &Adapters) -> Router {
     register_metrics();
     let log = Arc::clone(&adapters.log);
+    let warehouse = Arc::clone(&adapters.warehouse);
     let blobs = Arc::clone(&adapters.blobs);
     let readyz = move || {
-        let (log, blobs) = (Arc::clone(&log), Arc::clone(&blobs));
+        let (log, warehouse, blobs) = (Arc::clone(&log), Arc::clone(&warehouse), Arc::clone(&blobs));
         async move {
             let mut failures = serde_json::Map::new();
             if let Err(error) = log.check().await {
                 failures.insert("log".into(), error.to_string().into());
+            }
+            if let Err(error) = warehouse.check().await {
+                failures.insert("warehouse".into(), error.to_string().into());
             }
             if let Err(error) = blobs.check().await {
                 failures.insert("blobs".into(), error.to_string().into());
@@ -263,8 +267,11 @@ pub async fn spawn_gateway(config: &Config) -> anyhow::Result<(std::net::SocketA
 /// `playback gateway`.
 pub async fn gateway(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
-    let router = admin_router(&adapters)
+    let mut router = admin_router(&adapters)
         .merge(playback_ingest_gateway::router(gateway_state(&config, Arc::clone(&adapters.log))));
+    if config.gateway.serve_demo && !config.paths.demo_dir.as_os_str().is_empty() {
+        router = router.nest_service("/demo", ServeDir::new(&config.paths.demo_dir));
+    }
     let (listener, router) = serve(&config.gateway.listen, router).await?;
     println!("playback gateway listening on http://{}", listener.local_addr()?);
     let mut stages = JoinSet::new();

@@ -108,6 +108,9 @@ pub struct GatewayConfig {
     pub flush_interval_ms: u64,
     pub max_batch_bytes: u64,
     pub snapshot_interval_ms: u64,
+    /// Whether `playback gateway` also serves the demo site of `paths.demo_dir` at `/demo/`, so
+    /// that it records into its own origin (off). `playback up` always serves it.
+    pub serve_demo: bool,
 }
 
 /// The query API.
@@ -170,6 +173,7 @@ impl Default for GatewayConfig {
             flush_interval_ms: recorder.flush_interval_ms,
             max_batch_bytes: recorder.max_batch_bytes,
             snapshot_interval_ms: recorder.snapshot_interval_ms,
+            serve_demo: false,
         }
     }
 }

@@ -24,4 +24,12 @@ pub fn now_ms() -> i64 {
         .map(|elapsed| elapsed.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// The key of a session's records on every topic: `{project_id}/{session_id}`. With one key per
+/// session, its raw batches, updates and changelog entries sit in partitions of the same number,
+/// so the member that owns a raw-batch partition also owns the matching changelog entries.
+pub fn session_key(project_id: &str, session_id: &str) -> String {
+    format!("{project_id}/{session_id}")
+}
+
 pub use types::*;

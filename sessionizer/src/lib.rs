@@ -5,8 +5,12 @@
 //! session on `playback.session-updates`, and its own state on the compacted
 //! `playback.sessionizer-state` changelog.
 //! Guarantees: for each polled batch of records it writes, in this order, the event rows, the
-//! session updates, the changelog, and only then commits the offsets. After a crash it restores
-//! every open session from the changelog and replays the uncommitted records; a batch the
+//! session updates, the changelog, and only then commits the offsets. Every topic is keyed by
+//! `{project}/{session}`, so the member that owns a raw-batch partition owns the sessions of that
+//! partition: when it is assigned a partition (at start, after a crash, or in a rebalance) it
+//! restores that partition's sessions from the changelog, and when it gives one up it forgets
+//! them, so two members never hold, close or write the same session. It then replays the
+//! uncommitted records; a batch the
 //! changelog already holds is skipped (each window remembers the batch seqs it applied), and one
 //! it does not hold is applied again, producing the same rows and the same update. So every
 //! acknowledged batch is counted exactly once.
@@ -23,8 +27,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use playback_log::{next_offsets, retry, EventLog, LogError, Record, Topic};
-use playback_schemas::{now_ms, AvroMessage, RawBatch, SessionState};
+use playback_log::{next_offsets, owned_records, partition_for, retry, EventLog, LogError, Record, Topic};
+use playback_schemas::{now_ms, session_key, AvroMessage, RawBatch, SessionState};
 use playback_warehouse::{EventRow, Warehouse};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +77,14 @@ impl Default for SessionizerConfig {
     }
 }
 
+/// The partitions this member owns and the sessions they hold.
+struct Owned {
+    /// Partitions of the raw-batch topic: a session's partition is `partition_for(key, partitions)`.
+    partitions: i32,
+    assigned: Vec<i32>,
+    sessions: HashMap<String, Session>,
+}
+
 /// What the sessionizer runs on.
 pub struct Sessionizer {
     pub log: Arc<dyn EventLog>,
@@ -83,44 +95,70 @@ pub struct Sessionizer {
 impl Sessionizer {
     /// Runs until the task is dropped.
     pub async fn run(self) -> Result<(), LogError> {
-        let mut sessions = self.restore().await?;
-        tracing::info!(message = "sessionizer restored", sessions = sessions.len());
         let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
+        let partitions = self.log.partitions(Topic::RawBatches).await?;
+        let mut owned = Owned { partitions, assigned: Vec::new(), sessions: HashMap::new() };
         let close_every = Duration::from_millis(self.config.close_check_interval_ms.max(100));
         let mut next_close_check = tokio::time::Instant::now() + close_every;
         loop {
             // Polls are never cancelled: the close check runs between them.
-            match consumer.poll(self.config.poll_records, Duration::from_secs(1)).await {
-                Ok(records) if !records.is_empty() => {
-                    let touched = self.apply_records(&mut sessions, &records).await;
-                    self.persist(&sessions, &touched, Vec::new()).await;
-                    retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
-                }
+            let polled = consumer.poll(self.config.poll_records, Duration::from_secs(1)).await;
+            // A rebalance happens only inside a poll, after this member committed its work.
+            match consumer.assignment().await {
+                Ok(assigned) if assigned != owned.assigned => self.reassign(&mut owned, assigned).await,
                 Ok(_) => {}
+                Err(error) => tracing::warn!(message = "assignment unknown", %error),
+            }
+            match polled {
+                Ok(records) => {
+                    let records = owned_records(records, &owned.assigned);
+                    if !records.is_empty() {
+                        let touched = self.apply_records(&mut owned.sessions, &records).await;
+                        self.persist(&owned.sessions, &touched, Vec::new()).await;
+                        retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
+                    }
+                }
                 Err(error) => {
                     tracing::warn!(message = "poll failed", %error);
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
             if tokio::time::Instant::now() >= next_close_check {
-                self.close_idle(&mut sessions, now_ms()).await;
+                self.close_idle(&mut owned.sessions, now_ms()).await;
                 next_close_check = tokio::time::Instant::now() + close_every;
             }
         }
     }
 
-    /// Loads every session from the changelog.
-    async fn restore(&self) -> Result<HashMap<String, Session>, LogError> {
-        let mut sessions = HashMap::new();
-        for (key, value) in self.log.read_compacted(Topic::SessionizerState).await? {
-            match SessionState::decode(&value) {
-                Ok(state) => {
-                    sessions.insert(String::from_utf8_lossy(&key).into_owned(), Session::restore(state));
+    /// Takes on a new assignment: forgets the sessions of partitions given up (their next
+    /// owner restores them from the changelog) and restores those of partitions gained.
+    async fn reassign(&self, owned: &mut Owned, assigned: Vec<i32>) {
+        let gained: Vec<i32> =
+            assigned.iter().copied().filter(|partition| !owned.assigned.contains(partition)).collect();
+        let partitions = owned.partitions;
+        let before = owned.sessions.len();
+        owned.sessions.retain(|key, _| assigned.contains(&partition_for(key.as_bytes(), partitions)));
+        let dropped = before - owned.sessions.len();
+        let mut restored = 0;
+        if !gained.is_empty() {
+            let log = &self.log;
+            let entries = retry::until_ok("read the changelog", || log.read_compacted(Topic::SessionizerState)).await;
+            for (key, value) in entries {
+                if !gained.contains(&partition_for(&key, partitions)) {
+                    continue;
                 }
-                Err(error) => tracing::error!(message = "unreadable changelog entry skipped", %error),
+                match SessionState::decode(&value) {
+                    Ok(state) => {
+                        owned.sessions.insert(String::from_utf8_lossy(&key).into_owned(), Session::restore(state));
+                        restored += 1;
+                    }
+                    Err(error) => tracing::error!(message = "unreadable changelog entry skipped", %error),
+                }
             }
         }
-        Ok(sessions)
+        tracing::info!(message = "partitions assigned", partitions = ?assigned, restored, dropped);
+        metrics::PARTITIONS_ASSIGNED.set(assigned.len() as i64);
+        owned.assigned = assigned;
     }
 
     /// Applies records to the sessions and writes their event rows; returns the changed keys.
@@ -137,7 +175,7 @@ impl Sessionizer {
                     continue;
                 }
             };
-            let key = format!("{}/{}", batch.project_id, batch.session_id);
+            let key = session_key(&batch.project_id, &batch.session_id);
             let session = sessions.entry(key.clone()).or_insert_with(|| Session::new(&batch));
             let applied = session.apply(&batch, &self.config, now);
             let outcome = if applied.changed { "applied" } else { "duplicate" };

@@ -30,10 +30,17 @@ pub static SESSIONS_CLOSED: LazyLock<IntCounter> = LazyLock::new(|| {
         .expect("metric registers once")
 });
 
+/// `playback_sessionizer_partitions_assigned`: raw-batch partitions this member owns.
+pub static PARTITIONS_ASSIGNED: LazyLock<IntGauge> = LazyLock::new(|| {
+    register_int_gauge!("playback_sessionizer_partitions_assigned", "Raw-batch partitions owned")
+        .expect("metric registers once")
+});
+
 /// Touches every metric so that it is exported before its first event.
 pub fn register() {
     LazyLock::force(&BATCHES);
     LazyLock::force(&EVENT_ROWS);
     LazyLock::force(&SESSIONS_OPEN);
     LazyLock::force(&SESSIONS_CLOSED);
+    LazyLock::force(&PARTITIONS_ASSIGNED);
 }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::{next_offsets, EventLog, Record, Topic};
+use crate::{next_offsets, partition_for, EventLog, Record, Topic};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -32,6 +32,7 @@ pub async fn run_all(log: &dyn EventLog, unique: &str) {
     uncommitted_records_are_delivered_again(log, unique).await;
     groups_are_independent(log, unique).await;
     compacted_read_keeps_newest_value(log, unique).await;
+    keys_land_in_their_partitions(log, unique).await;
 }
 
 /// Records of one key come back in publish order, each exactly once per poll sequence.
@@ -115,4 +116,30 @@ pub async fn compacted_read_keeps_newest_value(log: &dyn EventLog, unique: &str)
         values.iter().filter(|(key, _)| key == kept.as_bytes()).map(|(_, value)| value).collect();
     assert_eq!(kept_values, vec![&b"v2".to_vec()]);
     assert!(values.iter().all(|(key, _)| key != deleted.as_bytes()), "a tombstone removes the key");
+}
+
+/// A record with key `k` lands in partition `partition_for(k, partitions)` of every topic, and
+/// the only member of a group owns every partition.
+pub async fn keys_land_in_their_partitions(log: &dyn EventLog, unique: &str) {
+    let topic = Topic::RawBatches;
+    let partitions = log.partitions(topic).await.expect("partitions");
+    assert!(partitions > 0, "a topic has partitions");
+    let keys: Vec<String> = (0..16).map(|index| format!("{unique}-project/session-{index}")).collect();
+    for key in &keys {
+        log.publish(topic, key.as_bytes(), b"x".to_vec()).await.expect("publish");
+    }
+    let mut consumer = log.consumer(topic, &format!("{unique}-partitions")).await.expect("consumer");
+    let records: Vec<Record> =
+        drain(consumer.as_mut(), |records| keys.iter().all(|key| count_key(records, key) >= 1)).await;
+    let mut seen_partitions = HashSet::new();
+    for key in &keys {
+        let record = records.iter().find(|record| record.key == key.as_bytes()).expect("every key arrives");
+        assert_eq!(record.partition, partition_for(key.as_bytes(), partitions), "partition of {key}");
+        seen_partitions.insert(record.partition);
+    }
+    if partitions > 1 {
+        assert!(seen_partitions.len() > 1, "16 keys spread over more than one of {partitions} partitions");
+    }
+    let assigned = consumer.assignment().await.expect("assignment");
+    assert_eq!(assigned, (0..partitions).collect::<Vec<_>>(), "a lone member owns every partition");
 }

@@ -27,6 +27,7 @@ enum WriteOp {
 /// The embedded event log.
 pub struct SqliteLog {
     path: PathBuf,
+    partitions: i32,
     writes: mpsc::Sender<WriteOp>,
     appended: watch::Receiver<u64>,
 }
@@ -72,13 +73,14 @@ impl SqliteLog {
                 }
             }
         }
+        let partitions = partitions.max(1);
         let (writes, receiver) = mpsc::channel::<WriteOp>(4096);
         let (appended_tx, appended) = watch::channel(0u64);
         std::thread::Builder::new()
             .name("playback-log-writer".into())
-            .spawn(move || writer_loop(connection, receiver, next, partitions.max(1), appended_tx))
+            .spawn(move || writer_loop(connection, receiver, next, partitions, appended_tx))
             .map_err(|error| LogError::Storage(error.to_string()))?;
-        Ok(SqliteLog { path, writes, appended })
+        Ok(SqliteLog { path, partitions, writes, appended })
     }
 
     async fn submit(&self, op: WriteOp, done: oneshot::Receiver<Result<(), LogError>>) -> Result<(), LogError> {
@@ -191,9 +193,14 @@ impl EventLog for SqliteLog {
             group: group.to_string(),
             connection: Arc::new(Mutex::new(connection)),
             positions,
+            partitions: self.partitions,
             writes: self.writes.clone(),
             appended: self.appended.clone(),
         }))
+    }
+
+    async fn partitions(&self, _topic: Topic) -> Result<i32, LogError> {
+        Ok(self.partitions)
     }
 
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
@@ -232,6 +239,8 @@ struct SqliteConsumer {
     connection: Arc<Mutex<Connection>>,
     /// Next offset to read, per partition.
     positions: HashMap<i32, i64>,
+    /// Every partition of the topic, all owned by this consumer.
+    partitions: i32,
     writes: mpsc::Sender<WriteOp>,
     appended: watch::Receiver<u64>,
 }
@@ -326,6 +335,10 @@ impl Consumer for SqliteConsumer {
         let op = WriteOp::Commit { group: self.group.clone(), topic: self.topic, offsets: next_offsets.to_vec(), done };
         self.writes.send(op).await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?;
         wait.await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?
+    }
+
+    async fn assignment(&mut self) -> Result<Vec<i32>, LogError> {
+        Ok((0..self.partitions).collect())
     }
 }
 

@@ -25,7 +25,7 @@ use rdkafka::util::Timeout;
 use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 
-use crate::{Consumer, EventLog, KeyValues, LogError, Record, Topic};
+use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic};
 
 /// Connection and topic settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +70,9 @@ pub struct KafkaLog {
     config: KafkaConfig,
     producer_config: ClientConfig,
     producer: FutureProducer,
+    /// Partition counts read from the brokers, once per topic and process. Adding partitions
+    /// to a topic moves keys between partitions, so every process must be restarted after it.
+    partition_counts: std::sync::Mutex<HashMap<Topic, i32>>,
 }
 
 impl KafkaLog {
@@ -91,7 +94,7 @@ impl KafkaLog {
             .set("linger.ms", "5")
             .set("message.timeout.ms", config.publish_timeout_ms.to_string());
         let producer: FutureProducer = producer_config.create().map_err(unavailable)?;
-        Ok(KafkaLog { config, producer_config, producer })
+        Ok(KafkaLog { config, producer_config, producer, partition_counts: std::sync::Mutex::default() })
     }
 
     /// A producer setting as librdkafka resolved it (after its own defaults and aliases).
@@ -162,7 +165,10 @@ fn client_config(config: &KafkaConfig) -> ClientConfig {
 impl EventLog for KafkaLog {
     async fn publish(&self, topic: Topic, key: &[u8], value: Vec<u8>) -> Result<(), LogError> {
         let name = self.topic_name(topic);
-        let mut record: FutureRecord<'_, [u8], Vec<u8>> = FutureRecord::to(&name).key(key);
+        // Our own partitioner, not librdkafka's, so that the embedded log and Kafka agree and a
+        // stage can tell which keys its partitions hold.
+        let partition = partition_for(key, self.partitions(topic).await?);
+        let mut record: FutureRecord<'_, [u8], Vec<u8>> = FutureRecord::to(&name).key(key).partition(partition);
         if !value.is_empty() {
             record = record.payload(&value);
         }
@@ -188,6 +194,33 @@ impl EventLog for KafkaLog {
 
     async fn check(&self) -> Result<(), LogError> {
         self.check_topics().await
+    }
+
+    async fn partitions(&self, topic: Topic) -> Result<i32, LogError> {
+        if let Some(count) = self.partition_counts.lock().ok().and_then(|counts| counts.get(&topic).copied()) {
+            return Ok(count);
+        }
+        let producer = self.producer.clone();
+        let name = self.topic_name(topic);
+        let count = tokio::task::spawn_blocking(move || {
+            let metadata =
+                producer.client().fetch_metadata(Some(&name), Duration::from_secs(10)).map_err(unavailable)?;
+            let count = metadata
+                .topics()
+                .iter()
+                .find(|entry| entry.name() == name && entry.error().is_none())
+                .map_or(0, |entry| entry.partitions().len());
+            match i32::try_from(count) {
+                Ok(count) if count > 0 => Ok(count),
+                _ => Err(LogError::Unavailable(format!("topic {name} does not exist; run `playback migrate`"))),
+            }
+        })
+        .await
+        .map_err(|error| LogError::Unavailable(error.to_string()))??;
+        if let Ok(mut counts) = self.partition_counts.lock() {
+            counts.insert(topic, count);
+        }
+        Ok(count)
     }
 
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
@@ -299,5 +332,17 @@ impl Consumer for KafkaConsumer {
             .await
             .map_err(|error| LogError::Unavailable(error.to_string()))?
             .map_err(unavailable)
+    }
+
+    async fn assignment(&mut self) -> Result<Vec<i32>, LogError> {
+        let list = self.consumer.assignment().map_err(unavailable)?;
+        let mut partitions: Vec<i32> = list
+            .elements()
+            .iter()
+            .filter(|element| element.topic() == self.topic)
+            .map(|element| element.partition())
+            .collect();
+        partitions.sort_unstable();
+        Ok(partitions)
     }
 }

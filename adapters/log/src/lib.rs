@@ -24,11 +24,11 @@ pub mod testing;
 /// The topics Playback uses: a closed set, each with one value schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
-    /// `RawBatch` values from the gateway, keyed by session id.
+    /// `RawBatch` values from the gateway, keyed by `{project}/{session}`.
     RawBatches,
-    /// `SessionUpdate` values from the sessionizer, keyed by session id.
+    /// `SessionUpdate` values from the sessionizer, keyed by `{project}/{session}`.
     SessionUpdates,
-    /// `SessionState` values: the sessionizer's compacted changelog, keyed by session id.
+    /// `SessionState` values: the sessionizer's compacted changelog, keyed by `{project}/{session}`.
     SessionizerState,
 }
 
@@ -95,6 +95,12 @@ pub trait EventLog: Send + Sync + 'static {
     /// The newest value of each key of a compacted topic, tombstones removed, in no order.
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError>;
 
+    /// How many partitions `topic` has. A record with key `k` lands in partition
+    /// [`partition_for`]`(k, partitions)`, so stages that key their topics alike (the raw batches
+    /// and the sessionizer's changelog, by `{project}/{session}`) find one session's records in
+    /// partitions of the same number.
+    async fn partitions(&self, topic: Topic) -> Result<i32, LogError>;
+
     /// Whether the log can serve now: for readiness probes.
     async fn check(&self) -> Result<(), LogError> {
         Ok(())
@@ -110,6 +116,13 @@ pub trait Consumer: Send {
 
     /// Commits, per partition, the offset of the next record the group should read.
     async fn commit(&mut self, next_offsets: &[(i32, i64)]) -> Result<(), LogError>;
+
+    /// The partitions this member of the group owns now, in ascending order. Ownership changes
+    /// only inside [`Consumer::poll`], so a member that commits what it processed before it
+    /// polls again never loses a partition with work in flight. A poll can return records of a
+    /// partition that it also gave up; a stage drops those ([`owned_records`]) and leaves them
+    /// to the partition's next owner.
+    async fn assignment(&mut self) -> Result<Vec<i32>, LogError>;
 }
 
 /// The next offset to commit per partition after processing `records` completely.
@@ -122,6 +135,12 @@ pub fn next_offsets(records: &[Record]) -> Vec<(i32, i64)> {
         }
     }
     next
+}
+
+/// The records of partitions in `owned`.
+pub fn owned_records(mut records: Vec<Record>, owned: &[i32]) -> Vec<Record> {
+    records.retain(|record| owned.contains(&record.partition));
+    records
 }
 
 /// Which partition a key belongs to: FNV-1a, stable across processes and versions.

@@ -29,12 +29,27 @@ where
     }
 }
 
-/// Commits `offsets`, retrying until the log takes them.
-pub async fn commit(consumer: &mut dyn Consumer, offsets: &[(i32, i64)]) {
+/// Tries of a commit before it is given up.
+const COMMIT_TRIES: u32 = 6;
+
+/// Commits `offsets`, retrying a few times. A commit that still fails is given up, which is
+/// safe: the records are delivered again (to this member or to the partition's next owner) and
+/// the stages' sinks are idempotent. Retrying forever would be wrong, because a member that
+/// left the group can only rejoin inside its next poll.
+pub async fn commit(consumer: &mut dyn Consumer, offsets: &[(i32, i64)]) -> bool {
     let mut delay = FIRST_DELAY;
-    while let Err(error) = consumer.commit(offsets).await {
-        tracing::warn!(message = "retrying", what = "commit offsets", %error, delay_ms = delay.as_millis() as u64);
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(MAX_DELAY);
+    for attempt in 1..=COMMIT_TRIES {
+        match consumer.commit(offsets).await {
+            Ok(()) => return true,
+            Err(error) if attempt == COMMIT_TRIES => {
+                tracing::warn!(message = "commit given up; the records will be delivered again", %error);
+            }
+            Err(error) => {
+                tracing::warn!(message = "retrying", what = "commit offsets", %error, delay_ms = delay.as_millis() as u64);
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_DELAY);
+            }
+        }
     }
+    false
 }

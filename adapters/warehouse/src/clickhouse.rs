@@ -191,6 +191,17 @@ impl Warehouse for ClickHouseWarehouse {
         Ok(())
     }
 
+    async fn check(&self) -> Result<(), WarehouseError> {
+        let applied: i64 = self.bounded(sql::applied_migration().query(&self.client).fetch_one()).await?;
+        let expected = schema::MIGRATIONS.len() as i64;
+        if applied < expected {
+            return Err(WarehouseError::Unavailable(format!(
+                "the tables are at version {applied}, this build needs {expected}: run `playback migrate`"
+            )));
+        }
+        Ok(())
+    }
+
     async fn insert_events(&self, rows: Vec<EventRow>) -> Result<(), WarehouseError> {
         let records: Vec<EventRecord> = rows.into_iter().map(EventRecord::from).collect();
         self.insert("events", records).await

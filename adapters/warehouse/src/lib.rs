@@ -183,6 +183,11 @@ pub enum WarehouseError {
 pub trait Warehouse: Send + Sync + 'static {
     /// Creates or upgrades the tables; idempotent.
     async fn migrate(&self) -> Result<(), WarehouseError>;
+    /// Whether the warehouse answers and its tables are at this build's schema version: for
+    /// readiness probes.
+    async fn check(&self) -> Result<(), WarehouseError> {
+        Ok(())
+    }
     /// Upserts transcript events on their identity.
     async fn insert_events(&self, rows: Vec<EventRow>) -> Result<(), WarehouseError>;
     /// Upserts sessions, keeping the row with the highest `version`.
