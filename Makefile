@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed lint stack-up stack-down clean
+.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-helm lint stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -28,6 +28,7 @@ lint: ## Formatting, clippy and the TypeScript type check
 test:
 	./scripts/install-deps --browser
 	$(MAKE) lint
+	$(MAKE) test-helm
 	$(MAKE) build
 	./scripts/test-stack run -- $(MAKE) test-with-stack
 
@@ -52,6 +53,9 @@ test-e2e: build
 test-e2e-distributed: build
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_E2E_TOPOLOGY=distributed npm run test:demo -w e2e
 
+test-helm: ## Lint and render the Helm chart and check the manifests (helm from the Go module proxy)
+	./helm/tests/run
+
 stack-up: ## Start the test servers and write .stack/env
 	./scripts/test-stack up
 
@@ -59,7 +63,7 @@ stack-down:
 	./scripts/test-stack down
 
 clean:
-	rm -rf target node_modules recorder/dist web/dist e2e/artifacts
+	rm -rf target node_modules recorder/dist web/dist e2e/artifacts helm/.bin
 
 bench: ## Ingest throughput against a bare Kafka producer (starts the test servers)
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench ingest

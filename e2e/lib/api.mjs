@@ -13,13 +13,34 @@ export const DEMO_PROJECT = 'demo';
  * @property {any} json the parsed body, or undefined when it is not JSON
  */
 
+/** The query API token of each server, by base URL; the server harness registers them. */
+const tokens = new Map();
+
+/**
+ * Registers the token that `new Api(baseUrl)` sends to the query API of `baseUrl`.
+ * @param {string} baseUrl
+ * @param {string} token
+ */
+export function registerToken(baseUrl, token) {
+  tokens.set(baseUrl.replace(/\/+$/, ''), token);
+}
+
 /** A client for one server; it keeps every response body it read, for privacy checks. */
 export class Api {
-  /** @param {string} baseUrl */
-  constructor(baseUrl) {
+  /**
+   * @param {string} baseUrl
+   * @param {string} [token] the query API token; by default the one registered for `baseUrl`
+   */
+  constructor(baseUrl, token) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.token = token ?? tokens.get(this.baseUrl);
     /** @type {Array<{path: string, text: string}>} */
     this.responses = [];
+  }
+
+  /** @returns {Record<string, string>} */
+  authorization() {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
   }
 
   /**
@@ -27,7 +48,7 @@ export class Api {
    * @returns {Promise<ApiResponse>}
    */
   async get(path) {
-    const response = await fetch(this.baseUrl + path);
+    const response = await fetch(this.baseUrl + path, { headers: this.authorization() });
     const text = await response.text();
     this.responses.push({ path, text });
     return { status: response.status, text, json: parseJson(text) };

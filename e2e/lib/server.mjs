@@ -5,17 +5,19 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerToken } from './api.mjs';
 import { startIngress } from './ingress.mjs';
 
 /** The repository root: `playback up` finds web/dist, recorder/dist and demo/ relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PLAYBACK_BIN = process.env.PLAYBACK_BIN || path.join(REPO_ROOT, 'target/debug/playback');
 
-const LISTENING = /playback listening on (http:\/\/[^\s]+)/;
+/** `playback up` is ready once it printed its address and then the demo project's admin token. */
+const LISTENING = /playback listening on (http:\/\/[^\s]+)[\s\S]*admin token \(project demo\): \S+\n/;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** Output kept per server, enough for the end of a long log. */
@@ -27,6 +29,7 @@ const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
  * @property {string} url base URL, without a trailing slash
  * @property {string} dataDir where the data is stored, kept across restarts
  * @property {Array<{name: string, url: string}>} processes each process and the address it printed
+ * @property {{admin: string, viewer?: string}} tokens query API tokens of the demo project
  * @property {() => string} output what the process(es) wrote so far (the last 200 000 characters)
  * @property {() => number} written how many characters the process(es) wrote so far
  * @property {(signal?: NodeJS.Signals) => Promise<void>} kill sends `signal` (SIGTERM by default) and waits for the exit
@@ -218,6 +221,7 @@ export async function startEmbedded(t) {
     url: '',
     dataDir,
     processes: [],
+    tokens: { admin: '' },
     output,
     written,
     async kill(signal = 'SIGTERM') {
@@ -231,9 +235,20 @@ export async function startEmbedded(t) {
       await server.kill('SIGTERM');
       log(`[restarting playback on ${dataDir}]\n`);
       current = await launch();
-      server.url = current.url;
-      server.processes = [{ name: current.name, url: current.url }];
+      started(current);
     },
+  };
+
+  /** @param {Running} running */
+  const started = (running) => {
+    server.url = running.url;
+    server.processes = [{ name: running.name, url: running.url }];
+    const admin = ADMIN_TOKEN.exec(output());
+    if (admin === null) {
+      throw new Error(`playback up printed no admin token for the demo project:\n${output().slice(-5000)}`);
+    }
+    server.tokens = { admin: admin[1] };
+    registerToken(server.url, server.tokens.admin);
   };
 
   t.after(async () => {
@@ -244,10 +259,12 @@ export async function startEmbedded(t) {
   });
 
   current = await launch();
-  server.url = current.url;
-  server.processes = [{ name: current.name, url: current.url }];
+  started(current);
   return server;
 }
+
+/** The line of `playback up` that gives the demo project's admin token. */
+const ADMIN_TOKEN = /admin token \(project demo\): (\S+)/;
 
 /** Partitions of each topic in a distributed run: more than there are sessionizers. */
 export const DISTRIBUTED_PARTITIONS = 4;
@@ -341,7 +358,31 @@ export async function startDistributed(t) {
     return null;
   }
   const run = randomUUID().replaceAll('-', '').slice(0, 12);
-  const env = distributedEnv(stack, run);
+  const tokens = { admin: `e2e-admin-${randomBytes(16).toString('hex')}`, viewer: `e2e-viewer-${randomBytes(16).toString('hex')}` };
+  const configDir = await mkdtemp(path.join(tmpdir(), 'playback-e2e-config-'));
+  t.after(() => rm(configDir, { recursive: true, force: true }));
+  const configFile = path.join(configDir, 'playback.toml');
+  await writeFile(
+    configFile,
+    [
+      '[[auth.tokens]]',
+      'name = "e2e-admin"',
+      `token = "${tokens.admin}"`,
+      'project = "demo"',
+      'role = "admin"',
+      '',
+      '[[auth.tokens]]',
+      'name = "e2e-viewer"',
+      `token = "${tokens.viewer}"`,
+      'project = "demo"',
+      'role = "viewer"',
+      '',
+      '[share]',
+      `signing_key = "${randomBytes(32).toString('hex')}"`,
+      '',
+    ].join('\n'),
+  );
+  const env = { ...distributedEnv(stack, run), PLAYBACK_CONFIG: configFile };
   const { log, output, written } = outputLog();
   await runToEnd(['migrate'], env, log);
 
@@ -364,6 +405,7 @@ export async function startDistributed(t) {
     }
     server.url = edge.ingress.url;
     server.processes = current.map((running) => ({ name: running.name, url: running.url }));
+    registerToken(server.url, tokens.admin);
   };
 
   /** @type {PlaybackServer} */
@@ -371,6 +413,7 @@ export async function startDistributed(t) {
     url: '',
     dataDir: /** @type {string} */ (stack.PLAYBACK_STACK_DIR),
     processes: [],
+    tokens,
     output,
     written,
     async kill(signal = 'SIGTERM') {

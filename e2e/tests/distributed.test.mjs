@@ -58,6 +58,10 @@ async function outcome(api, demo) {
   for (const field of RECEIVE_TIME_FIELDS) {
     delete session[field];
   }
+  if (session.user) {
+    // The user's first visit started when the server received it.
+    session.user = { ...session.user, first_seen: undefined };
+  }
   return {
     session,
     factors,

@@ -43,7 +43,7 @@ test('the UI lists the demo session and plays it', { timeout: 240_000 }, async (
     const pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}/#token=${server.tokens.admin}`);
     const row = page.locator(`#session-list tr[data-session-id="${sessionId}"]`);
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'list.png') });

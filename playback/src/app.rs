@@ -15,7 +15,7 @@ use playback_ingest_gateway::{GatewayState, Limits, ProjectRegistry, RateLimiter
 use playback_log::embedded::SqliteLog;
 use playback_log::kafka::KafkaLog;
 use playback_log::EventLog;
-use playback_query_api::{QueryState, RecencyConfig};
+use playback_query_api::{ApiToken, QueryState, RecencyConfig, Role, ShareLifetimes, ShareSigner, Tokens};
 use playback_scorer::Scorer;
 use playback_sessionizer::Sessionizer;
 use playback_warehouse::clickhouse::ClickHouseWarehouse;
@@ -106,13 +106,89 @@ fn gateway_state(config: &Config, log: Arc<dyn EventLog>) -> GatewayState {
     }
 }
 
-fn query_state(config: &Config, adapters: &Adapters) -> QueryState {
+/// The tokens and the share-link key of the query API.
+struct Access {
+    tokens: Tokens,
+    signer: ShareSigner,
+}
+
+/// The configured tokens and share key, which `playback query-api` requires.
+fn configured_access(config: &Config) -> anyhow::Result<Access> {
+    if config.auth.tokens.is_empty() {
+        anyhow::bail!("no API tokens are configured: add [[auth.tokens]] with name, token, project and role");
+    }
+    let tokens = Tokens::new(config.auth.tokens.clone()).map_err(anyhow::Error::msg)?;
+    let signer = ShareSigner::new(config.share.signing_key.as_bytes())
+        .map_err(|error| anyhow::anyhow!("share.signing_key: {error}"))?;
+    Ok(Access { tokens, signer })
+}
+
+/// A random secret of 64 hex characters.
+fn random_secret() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+/// Reads `path`, or writes `make()` there (readable by the owner only) and returns it.
+fn kept_secret(path: &std::path::Path, make: impl FnOnce() -> anyhow::Result<String>) -> anyhow::Result<String> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return Ok(existing);
+    }
+    let made = make()?;
+    std::fs::write(path, &made).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(made)
+}
+
+/// For `playback up`: the configured tokens and key, or else ones kept in the data dir, one
+/// admin token per project.
+fn local_access(config: &Config) -> anyhow::Result<Access> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let tokens = if config.auth.tokens.is_empty() {
+        let text = kept_secret(&config.data_dir.join("tokens.json"), || {
+            let tokens: Vec<ApiToken> = config
+                .projects
+                .iter()
+                .map(|project| ApiToken {
+                    name: "local-admin".into(),
+                    token: format!("pb_{}", random_secret()),
+                    project: project.id.clone(),
+                    role: Role::Admin,
+                })
+                .collect();
+            Ok(serde_json::to_string_pretty(&tokens)?)
+        })?;
+        serde_json::from_str(&text).context("tokens.json in the data dir is not a token list")?
+    } else {
+        config.auth.tokens.clone()
+    };
+    let key = if config.share.signing_key.is_empty() {
+        kept_secret(&config.data_dir.join("share.key"), || Ok(random_secret()))?
+    } else {
+        config.share.signing_key.clone()
+    };
+    Ok(Access {
+        tokens: Tokens::new(tokens).map_err(anyhow::Error::msg)?,
+        signer: ShareSigner::new(key.as_bytes()).map_err(|error| anyhow::anyhow!("share.signing_key: {error}"))?,
+    })
+}
+
+fn query_state(config: &Config, adapters: &Adapters, access: Access) -> QueryState {
     QueryState {
         warehouse: Arc::clone(&adapters.warehouse),
         blobs: Arc::clone(&adapters.blobs),
         recency: RecencyConfig {
             weight: config.scorer.recency_weight,
             half_life_hours: config.scorer.recency_half_life_hours,
+        },
+        tokens: Arc::new(access.tokens),
+        share_signer: access.signer,
+        share_lifetimes: ShareLifetimes {
+            default_hours: config.share.default_hours,
+            max_hours: config.share.max_hours,
         },
     }
 }
@@ -192,7 +268,8 @@ async fn serve(listen: &str, router: Router) -> anyhow::Result<(tokio::net::TcpL
     Ok((listener, router))
 }
 
-/// Waits for the first stage to stop (which is an error: stages run forever) or for Ctrl-C.
+/// Waits for the first stage to stop (which is an error: stages run forever), or for Ctrl-C or
+/// SIGTERM.
 async fn supervise(mut stages: Stages) -> anyhow::Result<()> {
     tokio::select! {
         finished = stages.join_next() => match finished {
@@ -201,10 +278,33 @@ async fn supervise(mut stages: Stages) -> anyhow::Result<()> {
             Some(Err(error)) => Err(anyhow::Error::from(error).context("a stage panicked")),
             None => Ok(()),
         },
-        _ = tokio::signal::ctrl_c() => {
+        _ = shutdown_signal() => {
             tracing::info!(message = "shutting down");
             Ok(())
         }
+    }
+}
+
+/// Ctrl-C, or SIGTERM (how Kubernetes and service managers stop a process).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(error) => {
+                tracing::warn!(message = "cannot listen for SIGTERM", %error);
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -220,12 +320,13 @@ pub type Stages = JoinSet<(&'static str, anyhow::Result<()>)>;
 pub async fn all_in_one(config: &Config) -> anyhow::Result<(Router, Stages)> {
     ensure_lifecycle(config).await?;
     let adapters = open_adapters(config).await?;
+    let access = local_access(config)?;
     let mut stages = JoinSet::new();
     spawn_consumers(config, &adapters, &mut stages);
 
     let mut router = admin_router(&adapters)
         .merge(playback_ingest_gateway::router(gateway_state(config, Arc::clone(&adapters.log))))
-        .merge(playback_query_api::router(query_state(config, &adapters)));
+        .merge(playback_query_api::router(query_state(config, &adapters, access)));
     if !config.paths.demo_dir.as_os_str().is_empty() {
         router = router.nest_service("/demo", ServeDir::new(&config.paths.demo_dir));
     }
@@ -236,6 +337,7 @@ pub async fn all_in_one(config: &Config) -> anyhow::Result<(Router, Stages)> {
 /// `playback up`: everything in one process.
 pub async fn up(config: Config) -> anyhow::Result<()> {
     let (router, mut stages) = all_in_one(&config).await?;
+    let tokens = local_access(&config)?.tokens;
     let (listener, router) = serve(&config.listen, router).await?;
     let address = listener.local_addr()?;
     let key = config.projects.first().map(|project| project.key.as_str()).unwrap_or("(none)");
@@ -244,6 +346,10 @@ pub async fn up(config: Config) -> anyhow::Result<()> {
     println!("  demo:     http://{address}/demo/");
     println!("  recorder: http://{address}/recorder.js");
     println!("  project key: {key}");
+    for token in tokens.all().iter().filter(|token| token.role == Role::Admin) {
+        println!("  admin token (project {}): {}", token.project, token.token);
+        println!("  UI for {}: http://{address}/#token={}", token.project, token.token);
+    }
     println!("  data dir: {}", config.data_dir.display());
     spawn_server(&mut stages, "server", listener, router);
     supervise(stages).await
@@ -281,9 +387,10 @@ pub async fn gateway(config: Config) -> anyhow::Result<()> {
 
 /// `playback query-api`.
 pub async fn query_api(config: Config) -> anyhow::Result<()> {
+    let access = configured_access(&config)?;
     let adapters = open_adapters(&config).await?;
     let router = admin_router(&adapters)
-        .merge(playback_query_api::router(query_state(&config, &adapters)))
+        .merge(playback_query_api::router(query_state(&config, &adapters, access)))
         .merge(playback_query_api::web_router(config.paths.web_dir.clone()));
     let (listener, router) = serve(&config.query.listen, router).await?;
     println!("playback query-api listening on http://{}", listener.local_addr()?);

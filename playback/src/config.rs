@@ -9,6 +9,7 @@ use playback_archiver::ArchiverConfig;
 use playback_blobs::s3::S3Config;
 use playback_ingest_gateway::Project;
 use playback_log::kafka::KafkaConfig;
+use playback_query_api::{ApiToken, ShareLifetimes};
 use playback_scorer::ScoreConfig;
 use playback_sessionizer::SessionizerConfig;
 use playback_warehouse::clickhouse::ClickHouseConfig;
@@ -36,6 +37,43 @@ pub struct Config {
     pub sessionizer: SessionizerConfig,
     pub scorer: ScoreConfig,
     pub archiver: ArchiverConfig,
+    pub auth: AuthConfig,
+    pub share: ShareConfig,
+}
+
+/// Who may use the query API.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Bearer tokens, each for one project with a role (docs/api.md, "Authentication").
+    /// `playback up` makes one admin token per project when there is none; `playback query-api`
+    /// refuses to start without any.
+    pub tokens: Vec<ApiToken>,
+}
+
+/// Share links.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShareConfig {
+    /// The HMAC key that signs share links: at least 32 characters, the same on every query-api
+    /// replica. `playback up` makes one in the data dir when it is empty; `playback query-api`
+    /// refuses to start without one.
+    pub signing_key: String,
+    /// Lifetime of a link when the request names none (168 h).
+    pub default_hours: u32,
+    /// The longest lifetime a request may ask for (720 h).
+    pub max_hours: u32,
+}
+
+impl Default for ShareConfig {
+    fn default() -> Self {
+        let lifetimes = ShareLifetimes::default();
+        ShareConfig {
+            signing_key: String::new(),
+            default_hours: lifetimes.default_hours,
+            max_hours: lifetimes.max_hours,
+        }
+    }
 }
 
 /// Files that Playback serves.
@@ -137,6 +175,8 @@ impl Default for Config {
             sessionizer: SessionizerConfig::default(),
             scorer: ScoreConfig::default(),
             archiver: ArchiverConfig::default(),
+            auth: AuthConfig::default(),
+            share: ShareConfig::default(),
         }
     }
 }
@@ -280,5 +320,31 @@ mod tests {
         let config = Config::default();
         assert_eq!(config.projects[0].key, "pk_demo");
         assert_eq!(config.listen, "127.0.0.1:8080");
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn tokens_share_key_and_kafka_credentials_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "PLAYBACK_AUTH__TOKENS",
+                r#"[{name="ada",token="0123456789abcdef0123",project="demo",role="admin"},{name="vera",token="fedcba98765432100123",project="demo",role="viewer"}]"#,
+            );
+            jail.set_env("PLAYBACK_SHARE__SIGNING_KEY", "k3y-of-at-least-32-characters-long-0123");
+            jail.set_env("PLAYBACK_LOG__KAFKA__SASL_USERNAME", "svc-playback");
+            jail.set_env("PLAYBACK_LOG__KAFKA__SASL_PASSWORD", "s3cret/with=signs");
+            let config = Config::load(None).unwrap();
+            let names: Vec<(&str, playback_query_api::Role)> =
+                config.auth.tokens.iter().map(|token| (token.name.as_str(), token.role)).collect();
+            assert_eq!(
+                names,
+                vec![("ada", playback_query_api::Role::Admin), ("vera", playback_query_api::Role::Viewer)]
+            );
+            assert_eq!(config.auth.tokens[0].token, "0123456789abcdef0123");
+            assert_eq!(config.share.signing_key, "k3y-of-at-least-32-characters-long-0123");
+            assert_eq!(config.log.kafka.sasl_username, "svc-playback");
+            assert_eq!(config.log.kafka.sasl_password, "s3cret/with=signs");
+            Ok(())
+        });
     }
 }

@@ -1,4 +1,4 @@
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -8,9 +8,18 @@ pub enum QueryError {
     /// A parameter is missing or malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// No token, or one that is not configured.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The token's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// The session (or route) does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// It existed but is no longer available, such as an expired or revoked share link.
+    #[error("{0}")]
+    Gone(String),
     /// A backend failed; the message stays in the logs.
     #[error("internal error")]
     Internal(String),
@@ -21,7 +30,10 @@ impl QueryError {
     pub fn status(&self) -> StatusCode {
         match self {
             QueryError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            QueryError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            QueryError::Forbidden(_) => StatusCode::FORBIDDEN,
             QueryError::NotFound(_) => StatusCode::NOT_FOUND,
+            QueryError::Gone(_) => StatusCode::GONE,
             QueryError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -46,6 +58,9 @@ pub struct InternalDetail(pub String);
 impl IntoResponse for QueryError {
     fn into_response(self) -> Response {
         let mut response = (self.status(), Json(serde_json::json!({ "error": self.to_string() }))).into_response();
+        if matches!(self, QueryError::Unauthorized(_)) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
         if let QueryError::Internal(detail) = self {
             response.extensions_mut().insert(InternalDetail(detail));
         }

@@ -3,19 +3,29 @@
 //! Consumes: the warehouse (`sessions`, `events`, `recording_chunks`) and the recording chunks
 //! in blob storage.
 //! Produces: the REST API of docs/api.md and the web UI's files.
-//! Guarantees: read-only; a session's recording is returned exactly as the recorder emitted it,
-//! each batch once even when chunks overlap after a replay.
+//! Guarantees: every route but the shared view takes a bearer token and reads only the token's
+//! project; writes are limited to notes, saved filters and share links; a session's recording
+//! is returned exactly as the recorder emitted it, each batch once even when chunks overlap
+//! after a replay.
 
+pub mod auth;
+mod collab;
 mod error;
+mod list_query;
+pub mod openapi;
 mod recording;
 mod sessions;
+pub mod share_token;
+mod shares;
+mod similar;
+mod users;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use axum::Router;
 use playback_blobs::BlobStore;
 use playback_warehouse::Warehouse;
@@ -23,7 +33,10 @@ use playback_warehouse::Warehouse;
 pub(crate) use playback_schemas::now_ms;
 use tower_http::services::{ServeDir, ServeFile};
 
+pub use auth::{ApiToken, Role, Tokens};
 pub use error::QueryError;
+pub use share_token::ShareSigner;
+pub use shares::ShareLifetimes;
 
 /// The recency factor of the score, which the query API applies at query time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,15 +59,30 @@ pub struct QueryState {
     pub warehouse: Arc<dyn Warehouse>,
     pub blobs: Arc<dyn BlobStore>,
     pub recency: RecencyConfig,
+    pub tokens: Arc<Tokens>,
+    pub share_signer: ShareSigner,
+    pub share_lifetimes: ShareLifetimes,
 }
 
 /// The REST routes under `/v1`.
 pub fn router(state: QueryState) -> Router {
     Router::new()
+        .route("/v1/openapi.json", get(openapi::serve))
         .route("/v1/sessions", get(sessions::list))
         .route("/v1/sessions/{id}", get(sessions::get))
         .route("/v1/sessions/{id}/events", get(sessions::events))
         .route("/v1/sessions/{id}/recording", get(recording::get))
+        .route("/v1/sessions/{id}/similar", get(similar::get))
+        .route("/v1/sessions/{id}/notes", get(collab::list_notes).post(collab::add_note))
+        .route("/v1/sessions/{id}/notes/{note_id}", delete(collab::delete_note))
+        .route("/v1/sessions/{id}/shares", get(shares::list).post(shares::create))
+        .route("/v1/shares/{share_id}", delete(shares::revoke))
+        .route("/v1/saved-filters", get(collab::list_filters).post(collab::save_filter))
+        .route("/v1/saved-filters/{filter_id}", delete(collab::delete_filter))
+        .route("/v1/users/{user_id}", get(users::get))
+        .route("/v1/shared/{token}", get(shares::session))
+        .route("/v1/shared/{token}/events", get(shares::events))
+        .route("/v1/shared/{token}/recording", get(shares::recording))
         .layer(axum::middleware::map_response(error::log_internal_errors))
         .with_state(state)
 }

@@ -6,14 +6,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use playback_schemas::chunk::decode_chunk;
+use playback_warehouse::SessionRow;
 use serde::Deserialize;
 
+use crate::auth::Caller;
 use crate::sessions::find;
 use crate::{QueryError, QueryState};
 
 #[derive(Debug, Deserialize)]
 pub struct RecordingParams {
-    window_id: Option<String>,
+    pub(crate) window_id: Option<String>,
 }
 
 /// One tab's batches by seq; a batch found in two chunks is kept once.
@@ -36,14 +38,24 @@ fn array_items(array: &str) -> &str {
 
 pub async fn get(
     State(state): State<QueryState>,
+    caller: Caller,
     Path(id): Path<String>,
     Query(params): Query<RecordingParams>,
 ) -> Result<Response, QueryError> {
-    let session = find(&state, &id).await?;
+    let session = find(&state, &caller.project_id, &id).await?;
+    response(&state, &session, params.window_id.as_deref()).await
+}
+
+/// The recording of `session`, of one window when `window_id` is given.
+pub(crate) async fn response(
+    state: &QueryState,
+    session: &SessionRow,
+    window_id: Option<&str>,
+) -> Result<Response, QueryError> {
     let chunks = state.warehouse.session_chunks(&session.project_id, &session.session_id).await?;
     let mut windows: BTreeMap<String, WindowEvents> = BTreeMap::new();
     for chunk in chunks {
-        if params.window_id.as_ref().is_some_and(|wanted| *wanted != chunk.window_id) {
+        if window_id.is_some_and(|wanted| wanted != chunk.window_id) {
             continue;
         }
         let Some(bytes) = state.blobs.get(&chunk.blob_key).await? else {

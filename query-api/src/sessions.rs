@@ -1,6 +1,8 @@
 //! `GET /v1/sessions`, `/v1/sessions/{id}` and `/v1/sessions/{id}/events`.
 
-use axum::extract::{Path, Query, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, RawQuery, State};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -8,20 +10,14 @@ use playback_warehouse::{PageAfter, Recency, SessionHit, SessionOrder, SessionQu
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{now_ms, QueryError, QueryState, RecencyConfig};
+use crate::auth::Caller;
+use crate::{list_query, now_ms, QueryError, QueryState, RecencyConfig};
+
+/// Marks per row of a listing, at most; a session with more is thinned evenly.
+const MAX_MARKS: usize = 200;
 
 const DEFAULT_RANGE_MS: i64 = 7 * 86_400_000;
 const MAX_LIMIT: usize = 500;
-
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    from: Option<i64>,
-    to: Option<i64>,
-    sort: Option<String>,
-    limit: Option<usize>,
-    cursor: Option<String>,
-    project: Option<String>,
-}
 
 /// The opaque paging cursor: where the last page ended, and for score order the time the
 /// scores were computed at, so that every page ranks the same way.
@@ -29,6 +25,17 @@ pub struct ListParams {
 struct Cursor {
     after: PageAfter,
     as_of_ms: Option<i64>,
+}
+
+/// A cursor of `order`, or a 400.
+fn cursor_for(text: Option<&str>, order: SessionOrder) -> Result<Option<Cursor>, QueryError> {
+    let Some(cursor) = text.map(decode_cursor).transpose()? else { return Ok(None) };
+    match (&cursor.after, order) {
+        (PageAfter::Recent { .. }, SessionOrder::Recent) | (PageAfter::Score { .. }, SessionOrder::Score) => {
+            Ok(Some(cursor))
+        }
+        _ => Err(QueryError::BadRequest("cursor belongs to another sort".into())),
+    }
 }
 
 fn encode_cursor(cursor: &Cursor) -> String {
@@ -40,16 +47,16 @@ fn decode_cursor(text: &str) -> Result<Cursor, QueryError> {
     serde_json::from_slice(&bytes).map_err(|_| QueryError::BadRequest("invalid cursor".into()))
 }
 
-fn recency(config: &RecencyConfig, as_of_ms: i64) -> Recency {
+pub(crate) fn recency(config: &RecencyConfig, as_of_ms: i64) -> Recency {
     Recency { as_of_ms, points: config.weight, half_life_ms: config.half_life_hours * 3_600_000.0 }
 }
 
-fn parse_json(text: &str) -> Value {
+pub(crate) fn parse_json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
 /// The list view of a session.
-fn summary(row: &SessionRow, score: f64) -> Value {
+pub(crate) fn summary(row: &SessionRow, score: f64) -> Value {
     let duration_ms = (row.end_ms - row.start_ms).max(0);
     json!({
         "session_id": row.session_id,
@@ -86,72 +93,97 @@ fn summary(row: &SessionRow, score: f64) -> Value {
 
 pub async fn list(
     State(state): State<QueryState>,
-    Query(params): Query<ListParams>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, QueryError> {
+    let request = list_query::parse(query.as_deref().unwrap_or(""), true)?;
     let now = now_ms();
-    let to = params.to.unwrap_or(now + 86_400_000);
-    let from = params.from.unwrap_or(now - DEFAULT_RANGE_MS);
+    let to = request.to.unwrap_or(now + 86_400_000);
+    let from = request.from.unwrap_or(now - DEFAULT_RANGE_MS);
     if from >= to {
         return Err(QueryError::BadRequest("from must be before to".into()));
     }
-    let limit = params.limit.unwrap_or(50);
+    let limit = request.limit.unwrap_or(50);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(QueryError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
     }
-    let cursor = params.cursor.as_deref().map(decode_cursor).transpose()?;
-    let (order, after) = match params.sort.as_deref().unwrap_or("recent") {
-        "recent" => {
-            let after = match cursor {
-                Some(Cursor { after: after @ PageAfter::Recent { .. }, .. }) => Some(after),
-                Some(_) => return Err(QueryError::BadRequest("cursor belongs to another sort".into())),
-                None => None,
-            };
-            (SessionOrder::Recent, after)
-        }
-        "score" => match cursor {
-            Some(Cursor { after: after @ PageAfter::Score { .. }, as_of_ms }) => {
-                (SessionOrder::Score(recency(&state.recency, as_of_ms.unwrap_or(now))), Some(after))
-            }
-            Some(_) => return Err(QueryError::BadRequest("cursor belongs to another sort".into())),
-            None => (SessionOrder::Score(recency(&state.recency, now)), None),
-        },
-        other => return Err(QueryError::BadRequest(format!("unknown sort {other:?}: use recent or score"))),
+    let order = match request.sort.as_deref().unwrap_or("recent") {
+        "score" => SessionOrder::Score,
+        _ => SessionOrder::Recent,
     };
-    let query = SessionQuery { project_id: params.project, end_from_ms: from, end_to_ms: to, order, after, limit };
+    let cursor = cursor_for(request.cursor.as_deref(), order)?;
+    // Every page of one listing scores as of its first page.
+    let as_of_ms = cursor.as_ref().and_then(|cursor| cursor.as_of_ms).unwrap_or(now);
+    let query = SessionQuery {
+        project_id: Some(caller.project_id.clone()),
+        end_from_ms: from,
+        end_to_ms: to,
+        order,
+        recency: recency(&state.recency, as_of_ms),
+        filter: request.filter,
+        after: cursor.map(|cursor| cursor.after),
+        limit,
+    };
     let hits = state.warehouse.list_sessions(&query).await?;
-    let next_cursor = if hits.len() == limit { hits.last().map(|last| next_cursor(last, &order)) } else { None };
-    let sessions: Vec<Value> =
-        hits.iter().map(|hit| summary(&hit.row, score_now(hit, &order, &state.recency, now))).collect();
+    let next_cursor =
+        if hits.len() == limit { hits.last().map(|last| next_cursor(last, order, as_of_ms)) } else { None };
+    let ids: Vec<String> = hits.iter().map(|hit| hit.row.session_id.clone()).collect();
+    let mut marks: HashMap<String, Vec<Value>> = HashMap::new();
+    let starts: HashMap<&str, i64> = hits.iter().map(|hit| (hit.row.session_id.as_str(), hit.row.start_ms)).collect();
+    for mark in state.warehouse.session_marks(&caller.project_id, &ids).await? {
+        let start = starts.get(mark.session_id.as_str()).copied().unwrap_or(mark.ts_ms);
+        marks
+            .entry(mark.session_id)
+            .or_default()
+            .push(json!({"offset_ms": (mark.ts_ms - start).max(0), "kind": mark.kind}));
+    }
+    let sessions: Vec<Value> = hits
+        .iter()
+        .map(|hit| {
+            let mut body = summary(&hit.row, hit.score);
+            body["marks"] = Value::Array(thin(marks.remove(&hit.row.session_id).unwrap_or_default(), MAX_MARKS));
+            body
+        })
+        .collect();
     Ok(Json(json!({ "sessions": sessions, "next_cursor": next_cursor })))
 }
 
-fn score_now(hit: &SessionHit, order: &SessionOrder, config: &RecencyConfig, now: i64) -> f64 {
-    match order {
-        SessionOrder::Score(_) => hit.score,
-        SessionOrder::Recent => hit.row.base_score + recency(config, now).points_for(hit.row.end_ms),
+/// At most `max` of `items`, evenly spread, the first and last kept.
+fn thin(items: Vec<Value>, max: usize) -> Vec<Value> {
+    if items.len() <= max || max < 2 {
+        return items;
     }
+    let last = items.len() - 1;
+    let wanted: Vec<usize> = (0..max).map(|index| index * last / (max - 1)).collect();
+    items
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| wanted.binary_search(index).is_ok())
+        .map(|(_, item)| item)
+        .collect()
 }
 
-fn next_cursor(last: &SessionHit, order: &SessionOrder) -> String {
-    let cursor = match order {
-        SessionOrder::Recent => Cursor {
-            after: PageAfter::Recent { end_ms: last.row.end_ms, session_id: last.row.session_id.clone() },
-            as_of_ms: None,
-        },
-        SessionOrder::Score(recency) => Cursor {
-            after: PageAfter::Score { score: last.score, session_id: last.row.session_id.clone() },
-            as_of_ms: Some(recency.as_of_ms),
-        },
+fn next_cursor(last: &SessionHit, order: SessionOrder, as_of_ms: i64) -> String {
+    let after = if order == SessionOrder::Score {
+        PageAfter::Score { score: last.score, session_id: last.row.session_id.clone() }
+    } else {
+        PageAfter::Recent { end_ms: last.row.end_ms, session_id: last.row.session_id.clone() }
     };
-    encode_cursor(&cursor)
+    encode_cursor(&Cursor { after, as_of_ms: Some(as_of_ms) })
 }
 
-pub(crate) async fn find(state: &QueryState, id: &str) -> Result<SessionRow, QueryError> {
-    state.warehouse.get_session(None, id).await?.ok_or_else(|| QueryError::NotFound("session not found".into()))
+/// The session `id` of `project_id`, or a 404: a session of another project is not found.
+pub(crate) async fn find(state: &QueryState, project_id: &str, id: &str) -> Result<SessionRow, QueryError> {
+    state
+        .warehouse
+        .get_session(Some(project_id), id)
+        .await?
+        .ok_or_else(|| QueryError::NotFound("session not found".into()))
 }
 
-pub async fn get(State(state): State<QueryState>, Path(id): Path<String>) -> Result<Json<Value>, QueryError> {
-    let row = find(&state, &id).await?;
+/// A session's detail: its summary with `urls`, `event_names` and `score_breakdown`, the
+/// recency factor evaluated now.
+pub(crate) fn detail(state: &QueryState, row: &SessionRow) -> Value {
     let now = now_ms();
     let recency_points = recency(&state.recency, now).points_for(row.end_ms);
     let mut breakdown: Vec<Value> = serde_json::from_str(&row.score_breakdown_json).unwrap_or_default();
@@ -164,15 +196,38 @@ pub async fn get(State(state): State<QueryState>, Path(id): Path<String>) -> Res
         "weight": state.recency.weight,
         "points": recency_points,
     }));
-    let mut body = summary(&row, row.base_score + recency_points);
+    let mut body = summary(row, row.base_score + recency_points);
     body["urls"] = parse_json(&row.urls_json);
     body["event_names"] = parse_json(&row.event_names_json);
     body["score_breakdown"] = Value::Array(breakdown);
+    body
+}
+
+pub async fn get(
+    State(state): State<QueryState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, QueryError> {
+    let row = find(&state, &caller.project_id, &id).await?;
+    let mut body = detail(&state, &row);
+    body["user"] = if row.user_id.is_empty() {
+        Value::Null
+    } else {
+        let sessions = state.warehouse.user_sessions(&row.project_id, &row.user_id).await?;
+        let number =
+            sessions.iter().position(|session| session.session_id == row.session_id).map_or(0, |index| index + 1);
+        json!({
+            "user_id": row.user_id,
+            "session_number": number,
+            "session_count": sessions.len(),
+            "first_seen": sessions.first().map_or(row.start_ms, |session| session.start_ms),
+        })
+    };
     Ok(Json(body))
 }
 
-pub async fn events(State(state): State<QueryState>, Path(id): Path<String>) -> Result<Json<Value>, QueryError> {
-    let row = find(&state, &id).await?;
+/// A session's transcript.
+pub(crate) async fn transcript(state: &QueryState, row: &SessionRow) -> Result<Value, QueryError> {
     let rows = state.warehouse.session_events(&row.project_id, &row.session_id).await?;
     let events: Vec<Value> = rows
         .iter()
@@ -189,5 +244,14 @@ pub async fn events(State(state): State<QueryState>, Path(id): Path<String>) -> 
             })
         })
         .collect();
-    Ok(Json(json!({ "events": events })))
+    Ok(json!({ "events": events }))
+}
+
+pub async fn events(
+    State(state): State<QueryState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, QueryError> {
+    let row = find(&state, &caller.project_id, &id).await?;
+    Ok(Json(transcript(&state, &row).await?))
 }

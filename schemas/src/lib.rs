@@ -5,6 +5,7 @@
 //! - [`SessionState`]: the sessionizer's changelog, `playback.sessionizer-state`.
 //! - [`rrweb`]: the numeric enums of the rrweb wire format.
 //! - [`chunk`]: the recording chunk format, written by the archiver and read by the query API.
+//! - [`signature`]: the similarity signature, written by the scorer and compared by the query API.
 //!
 //! Every value on the event log is Avro in single-object encoding (see [`codec`]): a two-byte
 //! marker, the 8-byte Rabin fingerprint of the writer schema, then the Avro datum. This crate
@@ -13,6 +14,7 @@
 pub mod chunk;
 pub mod codec;
 pub mod rrweb;
+pub mod signature;
 mod types;
 
 pub use codec::{AvroMessage, CodecError};

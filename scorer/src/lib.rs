@@ -11,7 +11,6 @@
 //! stored `base_score` leaves it out and the query API adds it (see [`recency`]).
 
 pub mod metrics;
-mod signature;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,7 +21,7 @@ use playback_schemas::{AvroMessage, SessionUpdate};
 use playback_warehouse::{Recency, SessionRow, Warehouse};
 use serde::{Deserialize, Serialize};
 
-pub use signature::{jaccard, minhash, shingles, SIGNATURE_LEN};
+pub use playback_schemas::signature::{jaccard, minhash, shingles, SIGNATURE_LEN};
 
 /// The consumer group of the scorer.
 pub const GROUP: &str = "scorer";

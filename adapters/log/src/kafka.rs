@@ -42,9 +42,13 @@ pub struct KafkaConfig {
     pub replication_factor: i32,
     /// How long a publish may wait for the brokers before it fails (10 s).
     pub publish_timeout_ms: u64,
-    /// Extra librdkafka settings for every client, for example `security.protocol`,
-    /// `sasl.mechanism`, `sasl.username`, `sasl.password`.
+    /// Extra librdkafka settings for every client, for example `security.protocol` and
+    /// `sasl.mechanism`.
     pub client: BTreeMap<String, String>,
+    /// `sasl.username` and `sasl.password`, when not empty: kept apart from `client` so that
+    /// they can come from their own environment variables (a secret each).
+    pub sasl_username: String,
+    pub sasl_password: String,
 }
 
 impl Default for KafkaConfig {
@@ -57,6 +61,8 @@ impl Default for KafkaConfig {
             replication_factor: 3,
             publish_timeout_ms: 10_000,
             client: BTreeMap::new(),
+            sasl_username: String::new(),
+            sasl_password: String::new(),
         }
     }
 }
@@ -157,6 +163,12 @@ fn client_config(config: &KafkaConfig) -> ClientConfig {
     client.set("bootstrap.servers", &config.brokers);
     for (key, value) in &config.client {
         client.set(key, value);
+    }
+    if !config.sasl_username.is_empty() {
+        client.set("sasl.username", &config.sasl_username);
+    }
+    if !config.sasl_password.is_empty() {
+        client.set("sasl.password", &config.sasl_password);
     }
     client
 }

@@ -17,7 +17,10 @@ use ::clickhouse::{Client, RowOwned, RowWrite};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::{ChunkRow, EventRow, SessionHit, SessionQuery, SessionRow, Warehouse, WarehouseError};
+use crate::{
+    ChunkRow, EventRow, Mark, NoteRow, SavedFilterRow, SessionHit, SessionQuery, SessionRow, ShareRow, UserSession,
+    Warehouse, WarehouseError,
+};
 
 mod examples;
 mod records;
@@ -26,7 +29,10 @@ mod sql;
 
 pub use schema::migration_statements;
 
-use records::{ChunkRecord, EventRecord, SessionHitRecord, SessionRecord};
+use records::{
+    ChunkRecord, EventRecord, MarkRecord, NoteRecord, SavedFilterRecord, SessionHitRecord, SessionRecord, ShareRecord,
+    UserSessionRecord,
+};
 
 /// Where the warehouse is and how to talk to it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,6 +248,59 @@ impl Warehouse for ClickHouseWarehouse {
     async fn session_chunks(&self, project_id: &str, session_id: &str) -> Result<Vec<ChunkRow>, WarehouseError> {
         let records: Vec<ChunkRecord> = self.fetch_all(&sql::session_chunks(project_id, session_id)).await?;
         Ok(records.into_iter().map(ChunkRow::from).collect())
+    }
+
+    async fn session_marks(&self, project_id: &str, session_ids: &[String]) -> Result<Vec<Mark>, WarehouseError> {
+        if session_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let records: Vec<MarkRecord> = self.fetch_all(&sql::session_marks(project_id, session_ids)).await?;
+        Ok(records.into_iter().map(|(session_id, ts_ms, kind)| Mark { session_id, ts_ms, kind }).collect())
+    }
+
+    async fn user_sessions(&self, project_id: &str, user_id: &str) -> Result<Vec<UserSession>, WarehouseError> {
+        let records: Vec<UserSessionRecord> = self.fetch_all(&sql::user_sessions(project_id, user_id)).await?;
+        Ok(records
+            .into_iter()
+            .map(|(session_id, start_ms, end_ms, user_traits_json)| UserSession {
+                session_id,
+                start_ms,
+                end_ms,
+                user_traits_json,
+            })
+            .collect())
+    }
+
+    async fn upsert_notes(&self, rows: Vec<NoteRow>) -> Result<(), WarehouseError> {
+        self.insert("notes", rows.into_iter().map(NoteRecord::from).collect()).await
+    }
+
+    async fn session_notes(&self, project_id: &str, session_id: &str) -> Result<Vec<NoteRow>, WarehouseError> {
+        let records: Vec<NoteRecord> = self.fetch_all(&sql::session_notes(project_id, session_id)).await?;
+        Ok(records.into_iter().map(NoteRow::from).collect())
+    }
+
+    async fn upsert_saved_filters(&self, rows: Vec<SavedFilterRow>) -> Result<(), WarehouseError> {
+        self.insert("saved_filters", rows.into_iter().map(SavedFilterRecord::from).collect()).await
+    }
+
+    async fn saved_filters(&self, project_id: &str) -> Result<Vec<SavedFilterRow>, WarehouseError> {
+        let records: Vec<SavedFilterRecord> = self.fetch_all(&sql::saved_filters(project_id)).await?;
+        Ok(records.into_iter().map(SavedFilterRow::from).collect())
+    }
+
+    async fn upsert_shares(&self, rows: Vec<ShareRow>) -> Result<(), WarehouseError> {
+        self.insert("shares", rows.into_iter().map(ShareRecord::from).collect()).await
+    }
+
+    async fn share(&self, project_id: &str, share_id: &str) -> Result<Option<ShareRow>, WarehouseError> {
+        let records: Vec<ShareRecord> = self.fetch_all(&sql::shares(project_id, Some(share_id), None)).await?;
+        Ok(records.into_iter().next().map(ShareRow::from))
+    }
+
+    async fn session_shares(&self, project_id: &str, session_id: &str) -> Result<Vec<ShareRow>, WarehouseError> {
+        let records: Vec<ShareRecord> = self.fetch_all(&sql::shares(project_id, None, Some(session_id))).await?;
+        Ok(records.into_iter().map(ShareRow::from).collect())
     }
 }
 

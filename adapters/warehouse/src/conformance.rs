@@ -2,7 +2,10 @@
 //!
 //! Each check writes under its own project id (`{unique}-…`), so the suite can share a server.
 
-use crate::{kind, ChunkRow, EventRow, PageAfter, Recency, SessionOrder, SessionQuery, SessionRow, Warehouse};
+use crate::{
+    kind, ChunkRow, EventRow, NoteRow, PageAfter, PropertyMatch, Recency, SavedFilterRow, SessionFilter, SessionOrder,
+    SessionQuery, SessionRow, ShareRow, Warehouse,
+};
 
 /// Runs every check against a migrated `warehouse`.
 pub async fn run_all(warehouse: &dyn Warehouse, unique: &str) {
@@ -12,6 +15,9 @@ pub async fn run_all(warehouse: &dyn Warehouse, unique: &str) {
     chunks_are_idempotent_on_identity(warehouse, unique).await;
     listing_pages_by_end_time(warehouse, unique).await;
     listing_pages_by_score_with_recency(warehouse, unique).await;
+    listing_filters(warehouse, unique).await;
+    marks_and_user_sessions(warehouse, unique).await;
+    notes_saved_filters_and_shares_keep_the_newest_version(warehouse, unique).await;
 }
 
 /// A session row with the given identity and times; other fields are plausible defaults.
@@ -118,6 +124,7 @@ pub async fn listing_pages_by_end_time(warehouse: &dyn Warehouse, unique: &str) 
         order: SessionOrder::Recent,
         after: None,
         limit: 2,
+        ..SessionQuery::default()
     };
     let mut seen = Vec::new();
     loop {
@@ -147,9 +154,11 @@ pub async fn listing_pages_by_score_with_recency(warehouse: &dyn Warehouse, uniq
         project_id: Some(project),
         end_from_ms: 0,
         end_to_ms: as_of + 1,
-        order: SessionOrder::Score(recency),
+        order: SessionOrder::Score,
+        recency,
         after: None,
         limit: 1,
+        ..SessionQuery::default()
     };
     let mut seen = Vec::new();
     loop {
@@ -159,4 +168,231 @@ pub async fn listing_pages_by_score_with_recency(warehouse: &dyn Warehouse, uniq
         seen.extend(page.into_iter().map(|hit| (hit.row.session_id, (hit.score * 1000.0).round() / 1000.0)));
     }
     assert_eq!(seen, vec![("fresh".into(), 35.0), ("old".into(), 32.5), ("low".into(), 11.0)]);
+}
+
+/// An event row of `session_id` in `project_id`.
+fn event_of(
+    project_id: &str,
+    session_id: &str,
+    kind: &str,
+    index: i32,
+    url: &str,
+    name: &str,
+    props: &str,
+) -> EventRow {
+    EventRow {
+        project_id: project_id.into(),
+        session_id: session_id.into(),
+        window_id: "w1".into(),
+        batch_seq: 0,
+        event_index: index,
+        kind: kind.into(),
+        ts_ms: 1_000_000 + i64::from(index),
+        url: url.into(),
+        name: name.into(),
+        target: String::new(),
+        props_json: props.into(),
+    }
+}
+
+/// Every filter narrows the listing to the sessions that meet it.
+pub async fn listing_filters(warehouse: &dyn Warehouse, unique: &str) {
+    let project = format!("{unique}-filters");
+    let end = 2_000_000;
+    let mut ada = session(&project, "ada", end, 40.0);
+    ada.user_id = "ada@example.com".into();
+    ada.user_traits_json = r#"{"plan":"pro","seats":3,"email":"ada@example.com"}"#.into();
+    ada.errors = 1;
+    ada.page_views = 3;
+    ada.start_ms = end - 600_000;
+    ada.active_ms = 120_000;
+    let mut bob = session(&project, "bob", end - 10, 10.0);
+    bob.user_id = "u-42".into();
+    bob.user_traits_json = r#"{"plan":"free","email":"bob@example.com"}"#.into();
+    bob.browser = "Safari".into();
+    bob.os = "iOS".into();
+    bob.device_type = "mobile".into();
+    bob.rage_clicks = 2;
+    bob.dead_clicks = 1;
+    bob.page_views = 1;
+    let anon = session(&project, "anon", end - 20, 20.0);
+    warehouse.upsert_sessions(vec![ada, bob, anon]).await.expect("upsert");
+    warehouse
+        .insert_events(vec![
+            event_of(&project, "ada", kind::PAGE_VIEW, 0, "https://shop.test/checkout?step=2", "", "{}"),
+            event_of(&project, "ada", kind::CUSTOM, 1, "https://shop.test/", "purchase", r#"{"plan":"pro","qty":2}"#),
+            event_of(&project, "bob", kind::PAGE_VIEW, 0, "https://shop.test/", "", "{}"),
+            event_of(&project, "bob", kind::CUSTOM, 1, "https://shop.test/", "purchase", r#"{"plan":"free"}"#),
+            event_of(&project, "anon", kind::PAGE_VIEW, 0, "https://shop.test/pricing", "", "{}"),
+        ])
+        .await
+        .expect("insert events");
+    let listed = |filter: SessionFilter| {
+        let query = SessionQuery {
+            project_id: Some(project.clone()),
+            end_from_ms: 0,
+            end_to_ms: end + 1,
+            recency: Recency { as_of_ms: end, points: 10.0, half_life_ms: 3_600_000.0 },
+            filter,
+            limit: 10,
+            ..SessionQuery::default()
+        };
+        async move {
+            let mut ids: Vec<String> = warehouse
+                .list_sessions(&query)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|hit| hit.row.session_id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let prop = |key: &str, value: &str| PropertyMatch { key: key.into(), value: value.into() };
+    let cases: Vec<(&str, SessionFilter, Vec<&str>)> = vec![
+        ("no filter", SessionFilter::default(), vec!["ada", "anon", "bob"]),
+        ("event", SessionFilter { event: Some(("purchase".into(), None)), ..Default::default() }, vec!["ada", "bob"]),
+        (
+            "event property",
+            SessionFilter { event: Some(("purchase".into(), Some(prop("plan", "pro")))), ..Default::default() },
+            vec!["ada"],
+        ),
+        (
+            "numeric event property",
+            SessionFilter { event: Some(("purchase".into(), Some(prop("qty", "2")))), ..Default::default() },
+            vec!["ada"],
+        ),
+        ("user property", SessionFilter { user_props: vec![prop("plan", "free")], ..Default::default() }, vec!["bob"]),
+        (
+            "numeric user property",
+            SessionFilter { user_props: vec![prop("seats", "3")], ..Default::default() },
+            vec!["ada"],
+        ),
+        ("user id", SessionFilter { user: Some("u-42".into()), ..Default::default() }, vec!["bob"]),
+        ("user email", SessionFilter { user: Some("ada@example.com".into()), ..Default::default() }, vec!["ada"]),
+        ("url contains", SessionFilter { url: Some(("/checkout".into(), false)), ..Default::default() }, vec!["ada"]),
+        (
+            "url exact",
+            SessionFilter { url: Some(("https://shop.test/".into(), true)), ..Default::default() },
+            vec!["bob"],
+        ),
+        ("browser", SessionFilter { browser: Some("safari".into()), ..Default::default() }, vec!["bob"]),
+        ("os", SessionFilter { os: Some("IOS".into()), ..Default::default() }, vec!["bob"]),
+        ("device", SessionFilter { device_type: Some("desktop".into()), ..Default::default() }, vec!["ada", "anon"]),
+        ("duration", SessionFilter { duration_ms: (Some(300_000), None), ..Default::default() }, vec!["ada"]),
+        ("active time", SessionFilter { active_ms: (None, Some(60_000)), ..Default::default() }, vec!["anon", "bob"]),
+        ("pages", SessionFilter { page_views: (Some(2), Some(5)), ..Default::default() }, vec!["ada"]),
+        ("min score", SessionFilter { min_score: Some(25.0), ..Default::default() }, vec!["ada", "anon"]),
+        ("errors", SessionFilter { has_errors: true, ..Default::default() }, vec!["ada"]),
+        ("rage clicks", SessionFilter { has_rage_clicks: true, ..Default::default() }, vec!["bob"]),
+        ("dead clicks", SessionFilter { has_dead_clicks: true, ..Default::default() }, vec!["bob"]),
+        (
+            "two filters",
+            SessionFilter { device_type: Some("desktop".into()), has_errors: true, ..Default::default() },
+            vec!["ada"],
+        ),
+    ];
+    for (name, filter, expected) in cases {
+        assert_eq!(listed(filter).await, expected, "filter: {name}");
+    }
+}
+
+/// Marks come by session and time; a user's sessions come by start time.
+pub async fn marks_and_user_sessions(warehouse: &dyn Warehouse, unique: &str) {
+    let project = format!("{unique}-users");
+    let mut first = session(&project, "first", 5_000_000, 1.0);
+    first.user_id = "ada".into();
+    let mut second = session(&project, "second", 9_000_000, 1.0);
+    second.user_id = "ada".into();
+    second.user_traits_json = r#"{"plan":"pro"}"#.into();
+    let other = session(&project, "other", 9_000_000, 1.0);
+    warehouse.upsert_sessions(vec![second, first, other]).await.expect("upsert");
+    let sessions = warehouse.user_sessions(&project, "ada").await.expect("user sessions");
+    let ids: Vec<&str> = sessions.iter().map(|session| session.session_id.as_str()).collect();
+    assert_eq!(ids, vec!["first", "second"]);
+    assert_eq!(sessions[1].user_traits_json, r#"{"plan":"pro"}"#);
+    assert!(warehouse.user_sessions(&project, "nobody").await.expect("user sessions").is_empty());
+
+    let rows = vec![
+        event_of(&project, "second", kind::CLICK, 1, "", "", "{}"),
+        event_of(&project, "first", kind::PAGE_VIEW, 0, "", "", "{}"),
+        event_of(&project, "second", kind::PAGE_VIEW, 0, "", "", "{}"),
+        event_of(&project, "other", kind::PAGE_VIEW, 0, "", "", "{}"),
+    ];
+    warehouse.insert_events(rows.clone()).await.expect("insert");
+    warehouse.insert_events(rows).await.expect("insert again");
+    let marks = warehouse.session_marks(&project, &["second".into(), "first".into()]).await.expect("marks");
+    let seen: Vec<(&str, &str)> = marks.iter().map(|mark| (mark.session_id.as_str(), mark.kind.as_str())).collect();
+    assert_eq!(seen, vec![("first", "page_view"), ("second", "page_view"), ("second", "click")]);
+}
+
+/// Notes, saved filters and shares keep the newest version of each; deleted ones are hidden.
+pub async fn notes_saved_filters_and_shares_keep_the_newest_version(warehouse: &dyn Warehouse, unique: &str) {
+    let project = format!("{unique}-collab");
+    let note = |note_id: &str, offset_ms: i64, text: &str, deleted: bool, version: i64| NoteRow {
+        project_id: project.clone(),
+        session_id: "s1".into(),
+        note_id: note_id.into(),
+        offset_ms,
+        author: "ada".into(),
+        text: text.into(),
+        created_at_ms: 1,
+        deleted,
+        version,
+    };
+    warehouse
+        .upsert_notes(vec![note("n2", 900, "later", false, 1), note("n1", 100, "first", false, 1)])
+        .await
+        .expect("notes");
+    warehouse.upsert_notes(vec![note("n1", 100, "first, edited", false, 2)]).await.expect("edit");
+    warehouse.upsert_notes(vec![note("n2", 900, "later", true, 2)]).await.expect("delete");
+    warehouse.upsert_notes(vec![note("n1", 100, "stale", false, 1)]).await.expect("stale write");
+    let notes = warehouse.session_notes(&project, "s1").await.expect("read notes");
+    let texts: Vec<&str> = notes.iter().map(|note| note.text.as_str()).collect();
+    assert_eq!(texts, vec!["first, edited"], "the newest version wins and deleted notes are hidden");
+
+    let filter = |filter_id: &str, created_at_ms: i64, deleted: bool, version: i64| SavedFilterRow {
+        project_id: project.clone(),
+        filter_id: filter_id.into(),
+        name: format!("filter {filter_id}"),
+        query: "has_errors=true&url=%2Fcheckout".into(),
+        author: "ada".into(),
+        created_at_ms,
+        deleted,
+        version,
+    };
+    warehouse.upsert_saved_filters(vec![filter("f1", 10, false, 1), filter("f2", 20, false, 1)]).await.expect("save");
+    warehouse.upsert_saved_filters(vec![filter("f1", 10, true, 2)]).await.expect("delete");
+    let filters = warehouse.saved_filters(&project).await.expect("read filters");
+    let ids: Vec<&str> = filters.iter().map(|filter| filter.filter_id.as_str()).collect();
+    assert_eq!(ids, vec!["f2"]);
+    assert_eq!(filters[0].query, "has_errors=true&url=%2Fcheckout");
+
+    let share = |share_id: &str, session_id: &str, created_at_ms: i64, revoked: bool, version: i64| ShareRow {
+        project_id: project.clone(),
+        share_id: share_id.into(),
+        session_id: session_id.into(),
+        author: "ada".into(),
+        created_at_ms,
+        expires_at_ms: created_at_ms + 1_000,
+        revoked,
+        version,
+    };
+    warehouse
+        .upsert_shares(vec![
+            share("a", "s1", 1, false, 1),
+            share("b", "s1", 2, false, 1),
+            share("c", "s2", 3, false, 1),
+        ])
+        .await
+        .expect("share");
+    warehouse.upsert_shares(vec![share("a", "s1", 1, true, 2)]).await.expect("revoke");
+    let revoked = warehouse.share(&project, "a").await.expect("read share").expect("present");
+    assert!(revoked.revoked);
+    assert_eq!(warehouse.share(&project, "missing").await.expect("read share"), None);
+    assert_eq!(warehouse.share("another-project", "a").await.expect("read share"), None);
+    let of_s1 = warehouse.session_shares(&project, "s1").await.expect("session shares");
+    let seen: Vec<(&str, bool)> = of_s1.iter().map(|share| (share.share_id.as_str(), share.revoked)).collect();
+    assert_eq!(seen, vec![("b", false), ("a", true)]);
 }

@@ -9,11 +9,13 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, params_from_iter, Connection, Row};
 
 use crate::{
-    ChunkRow, EventRow, PageAfter, SessionHit, SessionOrder, SessionQuery, SessionRow, Warehouse, WarehouseError,
+    ChunkRow, EventRow, Mark, NoteRow, PageAfter, PropertyMatch, SavedFilterRow, SessionFilter, SessionHit,
+    SessionOrder, SessionQuery, SessionRow, ShareRow, UserSession, Warehouse, WarehouseError,
 };
 
 /// Versioned migrations; each runs once, in order.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sessions (
     project_id TEXT NOT NULL, session_id TEXT NOT NULL, version INTEGER NOT NULL, closed INTEGER NOT NULL,
     start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, active_ms INTEGER NOT NULL,
@@ -43,7 +45,29 @@ CREATE TABLE recording_chunks (
     full_snapshot INTEGER NOT NULL, created_at_ms INTEGER NOT NULL,
     PRIMARY KEY (project_id, session_id, window_id, first_seq, last_seq)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+CREATE TABLE notes (
+    project_id TEXT NOT NULL, session_id TEXT NOT NULL, note_id TEXT NOT NULL, offset_ms INTEGER NOT NULL,
+    author TEXT NOT NULL, text TEXT NOT NULL, created_at_ms INTEGER NOT NULL, deleted INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (project_id, session_id, note_id)
+) WITHOUT ROWID;
+CREATE TABLE saved_filters (
+    project_id TEXT NOT NULL, filter_id TEXT NOT NULL, name TEXT NOT NULL, query TEXT NOT NULL,
+    author TEXT NOT NULL, created_at_ms INTEGER NOT NULL, deleted INTEGER NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (project_id, filter_id)
+) WITHOUT ROWID;
+CREATE TABLE shares (
+    project_id TEXT NOT NULL, share_id TEXT NOT NULL, session_id TEXT NOT NULL, author TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL, expires_at_ms INTEGER NOT NULL, revoked INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (project_id, share_id)
+) WITHOUT ROWID;
+CREATE INDEX events_by_kind ON events (project_id, kind, name);
+CREATE INDEX sessions_by_user ON sessions (project_id, user_id);
+"#,
+];
 
 const SESSION_COLUMNS: &str = "project_id, session_id, version, closed, start_ms, end_ms, active_ms, user_id, \
     user_traits_json, browser, browser_version, os, os_version, device_type, screen_width, screen_height, windows, \
@@ -177,6 +201,146 @@ fn chunk_from_row(row: &Row<'_>) -> Result<ChunkRow, rusqlite::Error> {
 fn placeholders(count: usize) -> String {
     let marks: Vec<String> = (1..=count).map(|index| format!("?{index}")).collect();
     marks.join(", ")
+}
+
+/// The JSON path of a top-level key, quoted so that any key works.
+fn json_path(key: &str) -> String {
+    format!("$.\"{}\"", key.replace('"', "\\\""))
+}
+
+/// `json -> key` (the JSON text of the value) is one of the property's forms.
+fn property_condition(column: &str, property: &PropertyMatch, values: &mut Vec<rusqlite::types::Value>) -> String {
+    values.push(json_path(&property.key).into());
+    let path = values.len();
+    let [quoted, raw] = property.json_forms();
+    values.push(quoted.into());
+    values.push(raw.into());
+    format!("({column} -> ?{path}) IN (?{}, ?{})", path + 1, path + 2)
+}
+
+/// Adds the conditions of `filter` on the `sessions` columns (and the score expression).
+fn filter_conditions(filter: &SessionFilter, values: &mut Vec<rusqlite::types::Value>, conditions: &mut Vec<String>) {
+    let bind = |values: &mut Vec<rusqlite::types::Value>, value: rusqlite::types::Value| {
+        values.push(value);
+        values.len()
+    };
+    if let Some((name, property)) = &filter.event {
+        let name_index = bind(values, name.clone().into());
+        let mut sub = format!("SELECT 1 FROM events e WHERE e.project_id = sessions.project_id AND e.session_id = sessions.session_id AND e.kind = 'custom' AND e.name = ?{name_index}");
+        if let Some(property) = property {
+            sub.push_str(" AND ");
+            sub.push_str(&property_condition("e.props_json", property, values));
+        }
+        conditions.push(format!("EXISTS ({sub})"));
+    }
+    for property in &filter.user_props {
+        conditions.push(property_condition("user_traits_json", property, values));
+    }
+    if let Some(user) = &filter.user {
+        let index = bind(values, user.clone().into());
+        conditions.push(format!("(user_id = ?{index} OR json_extract(user_traits_json, '$.email') = ?{index})"));
+    }
+    if let Some((url, exact)) = &filter.url {
+        let index = bind(values, url.clone().into());
+        let test = if *exact { format!("e.url = ?{index}") } else { format!("instr(e.url, ?{index}) > 0") };
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM events e WHERE e.project_id = sessions.project_id AND e.session_id = sessions.session_id AND e.kind = 'page_view' AND {test})"
+        ));
+    }
+    for (column, value) in [("browser", &filter.browser), ("os", &filter.os), ("device_type", &filter.device_type)] {
+        if let Some(value) = value {
+            let index = bind(values, value.clone().into());
+            conditions.push(format!("lower({column}) = lower(?{index})"));
+        }
+    }
+    let ranges = [
+        ("(end_ms - start_ms)", filter.duration_ms),
+        ("active_ms", filter.active_ms),
+        ("page_views", filter.page_views),
+    ];
+    for (expression, (min, max)) in ranges {
+        if let Some(min) = min {
+            let index = bind(values, min.into());
+            conditions.push(format!("{expression} >= ?{index}"));
+        }
+        if let Some(max) = max {
+            let index = bind(values, max.into());
+            conditions.push(format!("{expression} <= ?{index}"));
+        }
+    }
+    if let Some(min_score) = filter.min_score {
+        let index = bind(values, min_score.into());
+        conditions.push(format!("{SCORE_SQL} >= ?{index}"));
+    }
+    for (column, wanted) in [
+        ("errors", filter.has_errors),
+        ("rage_clicks", filter.has_rage_clicks),
+        ("dead_clicks", filter.has_dead_clicks),
+    ] {
+        if wanted {
+            conditions.push(format!("{column} > 0"));
+        }
+    }
+}
+
+fn note_from_row(row: &Row<'_>) -> Result<NoteRow, rusqlite::Error> {
+    Ok(NoteRow {
+        project_id: row.get(0)?,
+        session_id: row.get(1)?,
+        note_id: row.get(2)?,
+        offset_ms: row.get(3)?,
+        author: row.get(4)?,
+        text: row.get(5)?,
+        created_at_ms: row.get(6)?,
+        deleted: row.get(7)?,
+        version: row.get(8)?,
+    })
+}
+
+fn saved_filter_from_row(row: &Row<'_>) -> Result<SavedFilterRow, rusqlite::Error> {
+    Ok(SavedFilterRow {
+        project_id: row.get(0)?,
+        filter_id: row.get(1)?,
+        name: row.get(2)?,
+        query: row.get(3)?,
+        author: row.get(4)?,
+        created_at_ms: row.get(5)?,
+        deleted: row.get(6)?,
+        version: row.get(7)?,
+    })
+}
+
+fn share_from_row(row: &Row<'_>) -> Result<ShareRow, rusqlite::Error> {
+    Ok(ShareRow {
+        project_id: row.get(0)?,
+        share_id: row.get(1)?,
+        session_id: row.get(2)?,
+        author: row.get(3)?,
+        created_at_ms: row.get(4)?,
+        expires_at_ms: row.get(5)?,
+        revoked: row.get(6)?,
+        version: row.get(7)?,
+    })
+}
+
+const NOTE_COLUMNS: &str = "project_id, session_id, note_id, offset_ms, author, text, created_at_ms, deleted, version";
+const SAVED_FILTER_COLUMNS: &str = "project_id, filter_id, name, query, author, created_at_ms, deleted, version";
+const SHARE_COLUMNS: &str = "project_id, share_id, session_id, author, created_at_ms, expires_at_ms, revoked, version";
+
+/// `INSERT` of `columns` into `table` that keeps, per `key`, the row with the highest `version`.
+fn versioned_upsert(table: &str, columns: &str, key: &str) -> String {
+    let count = columns.split(", ").count();
+    let updates: Vec<String> = columns
+        .split(", ")
+        .filter(|column| !key.split(", ").any(|part| part == *column))
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({columns}) VALUES ({}) ON CONFLICT ({key}) DO UPDATE SET {} \
+         WHERE excluded.version >= {table}.version",
+        placeholders(count),
+        updates.join(", ")
+    )
 }
 
 /// The SQL expression of the score at query time.
@@ -330,15 +494,12 @@ impl Warehouse for SqliteWarehouse {
     async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError> {
         let query = query.clone();
         Self::with(&self.reader, move |connection| {
-            // ?1..?3 are the recency parameters, used by the score expression in every order.
-            let recency = match query.order {
-                SessionOrder::Score(recency) => recency,
-                SessionOrder::Recent => crate::Recency { as_of_ms: 0, points: 0.0, half_life_ms: 1.0 },
-            };
+            // ?1..?3 are the recency parameters of the score expression.
+            let recency = query.recency;
             let mut values: Vec<rusqlite::types::Value> = vec![
                 recency.as_of_ms.into(),
                 recency.points.into(),
-                recency.half_life_ms.into(),
+                recency.half_life_ms.max(1.0).into(),
                 query.end_from_ms.into(),
                 query.end_to_ms.into(),
             ];
@@ -347,6 +508,7 @@ impl Warehouse for SqliteWarehouse {
                 values.push(project_id.clone().into());
                 conditions.push(format!("project_id = ?{}", values.len()));
             }
+            filter_conditions(&query.filter, &mut values, &mut conditions);
             let order = match (&query.order, &query.after) {
                 (SessionOrder::Recent, after) => {
                     if let Some(PageAfter::Recent { end_ms, session_id }) = after {
@@ -357,7 +519,7 @@ impl Warehouse for SqliteWarehouse {
                     }
                     "end_ms DESC, session_id DESC"
                 }
-                (SessionOrder::Score(_), after) => {
+                (SessionOrder::Score, after) => {
                     if let Some(PageAfter::Score { score, session_id }) = after {
                         values.push((*score).into());
                         values.push(session_id.clone().into());
@@ -379,15 +541,7 @@ impl Warehouse for SqliteWarehouse {
             let rows = statement.query_map(params_from_iter(values), |row| {
                 Ok(SessionHit { row: session_from_row(row)?, score: row.get(33)? })
             })?;
-            let mut hits = Vec::new();
-            for row in rows {
-                let mut hit = row?;
-                if matches!(query.order, SessionOrder::Recent) {
-                    hit.score = hit.row.base_score;
-                }
-                hits.push(hit);
-            }
-            Ok(hits)
+            rows.collect()
         })
         .await
     }
@@ -434,6 +588,176 @@ impl Warehouse for SqliteWarehouse {
             );
             let mut statement = connection.prepare_cached(&sql)?;
             let rows = statement.query_map(params![project_id, session_id], chunk_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn session_marks(&self, project_id: &str, session_ids: &[String]) -> Result<Vec<Mark>, WarehouseError> {
+        if session_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let project_id = project_id.to_string();
+        let session_ids = session_ids.to_vec();
+        Self::with(&self.reader, move |connection| {
+            let mut values: Vec<rusqlite::types::Value> = vec![project_id.into()];
+            values.extend(session_ids.into_iter().map(rusqlite::types::Value::from));
+            let ids: Vec<String> = (2..=values.len()).map(|index| format!("?{index}")).collect();
+            let sql = format!(
+                "SELECT session_id, ts_ms, kind FROM events WHERE project_id = ?1 AND session_id IN ({}) \
+                 ORDER BY session_id, ts_ms, window_id, batch_seq, event_index, kind",
+                ids.join(", ")
+            );
+            let mut statement = connection.prepare(&sql)?;
+            let rows = statement.query_map(params_from_iter(values), |row| {
+                Ok(Mark { session_id: row.get(0)?, ts_ms: row.get(1)?, kind: row.get(2)? })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn user_sessions(&self, project_id: &str, user_id: &str) -> Result<Vec<UserSession>, WarehouseError> {
+        let (project_id, user_id) = (project_id.to_string(), user_id.to_string());
+        Self::with(&self.reader, move |connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT session_id, start_ms, end_ms, user_traits_json FROM sessions \
+                 WHERE project_id = ?1 AND user_id = ?2 ORDER BY start_ms, session_id",
+            )?;
+            let rows = statement.query_map(params![project_id, user_id], |row| {
+                Ok(UserSession {
+                    session_id: row.get(0)?,
+                    start_ms: row.get(1)?,
+                    end_ms: row.get(2)?,
+                    user_traits_json: row.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn upsert_notes(&self, rows: Vec<NoteRow>) -> Result<(), WarehouseError> {
+        Self::with(&self.writer, move |connection| {
+            let transaction = connection.transaction()?;
+            {
+                let sql = versioned_upsert("notes", NOTE_COLUMNS, "project_id, session_id, note_id");
+                let mut statement = transaction.prepare_cached(&sql)?;
+                for row in &rows {
+                    statement.execute(params![
+                        row.project_id,
+                        row.session_id,
+                        row.note_id,
+                        row.offset_ms,
+                        row.author,
+                        row.text,
+                        row.created_at_ms,
+                        row.deleted,
+                        row.version
+                    ])?;
+                }
+            }
+            transaction.commit()
+        })
+        .await
+    }
+
+    async fn session_notes(&self, project_id: &str, session_id: &str) -> Result<Vec<NoteRow>, WarehouseError> {
+        let (project_id, session_id) = (project_id.to_string(), session_id.to_string());
+        Self::with(&self.reader, move |connection| {
+            let sql = format!(
+                "SELECT {NOTE_COLUMNS} FROM notes WHERE project_id = ?1 AND session_id = ?2 AND deleted = 0 \
+                 ORDER BY offset_ms, created_at_ms, note_id"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            let rows = statement.query_map(params![project_id, session_id], note_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn upsert_saved_filters(&self, rows: Vec<SavedFilterRow>) -> Result<(), WarehouseError> {
+        Self::with(&self.writer, move |connection| {
+            let transaction = connection.transaction()?;
+            {
+                let sql = versioned_upsert("saved_filters", SAVED_FILTER_COLUMNS, "project_id, filter_id");
+                let mut statement = transaction.prepare_cached(&sql)?;
+                for row in &rows {
+                    statement.execute(params![
+                        row.project_id,
+                        row.filter_id,
+                        row.name,
+                        row.query,
+                        row.author,
+                        row.created_at_ms,
+                        row.deleted,
+                        row.version
+                    ])?;
+                }
+            }
+            transaction.commit()
+        })
+        .await
+    }
+
+    async fn saved_filters(&self, project_id: &str) -> Result<Vec<SavedFilterRow>, WarehouseError> {
+        let project_id = project_id.to_string();
+        Self::with(&self.reader, move |connection| {
+            let sql = format!(
+                "SELECT {SAVED_FILTER_COLUMNS} FROM saved_filters WHERE project_id = ?1 AND deleted = 0 \
+                 ORDER BY created_at_ms DESC, filter_id DESC"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            let rows = statement.query_map(params![project_id], saved_filter_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn upsert_shares(&self, rows: Vec<ShareRow>) -> Result<(), WarehouseError> {
+        Self::with(&self.writer, move |connection| {
+            let transaction = connection.transaction()?;
+            {
+                let sql = versioned_upsert("shares", SHARE_COLUMNS, "project_id, share_id");
+                let mut statement = transaction.prepare_cached(&sql)?;
+                for row in &rows {
+                    statement.execute(params![
+                        row.project_id,
+                        row.share_id,
+                        row.session_id,
+                        row.author,
+                        row.created_at_ms,
+                        row.expires_at_ms,
+                        row.revoked,
+                        row.version
+                    ])?;
+                }
+            }
+            transaction.commit()
+        })
+        .await
+    }
+
+    async fn share(&self, project_id: &str, share_id: &str) -> Result<Option<ShareRow>, WarehouseError> {
+        let (project_id, share_id) = (project_id.to_string(), share_id.to_string());
+        Self::with(&self.reader, move |connection| {
+            let sql = format!("SELECT {SHARE_COLUMNS} FROM shares WHERE project_id = ?1 AND share_id = ?2");
+            let mut statement = connection.prepare_cached(&sql)?;
+            let mut rows = statement.query_map(params![project_id, share_id], share_from_row)?;
+            rows.next().transpose()
+        })
+        .await
+    }
+
+    async fn session_shares(&self, project_id: &str, session_id: &str) -> Result<Vec<ShareRow>, WarehouseError> {
+        let (project_id, session_id) = (project_id.to_string(), session_id.to_string());
+        Self::with(&self.reader, move |connection| {
+            let sql = format!(
+                "SELECT {SHARE_COLUMNS} FROM shares WHERE project_id = ?1 AND session_id = ?2 \
+                 ORDER BY created_at_ms DESC, share_id DESC"
+            );
+            let mut statement = connection.prepare_cached(&sql)?;
+            let rows = statement.query_map(params![project_id, session_id], share_from_row)?;
             rows.collect()
         })
         .await

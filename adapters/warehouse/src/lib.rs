@@ -113,17 +113,18 @@ pub struct ChunkRow {
 }
 
 /// How `list_sessions` orders its results.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SessionOrder {
     /// End time, newest first.
+    #[default]
     Recent,
     /// Score including recency, highest first.
-    Score(Recency),
+    Score,
 }
 
 /// The recency factor of the score, evaluated at `as_of_ms`:
 /// `points * 2^(-(as_of - end) / half_life)`, and `points` for a session that ends later.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Recency {
     pub as_of_ms: i64,
     pub points: f64,
@@ -148,7 +149,7 @@ pub enum PageAfter {
 }
 
 /// A page of sessions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionQuery {
     /// `None` reads every project.
     pub project_id: Option<String>,
@@ -156,8 +157,112 @@ pub struct SessionQuery {
     pub end_from_ms: i64,
     pub end_to_ms: i64,
     pub order: SessionOrder,
+    /// How the score of each hit, its order and `filter.min_score` count recency.
+    pub recency: Recency,
+    pub filter: SessionFilter,
     pub after: Option<PageAfter>,
     pub limit: usize,
+}
+
+/// `key = value` on a JSON object: the value matches a JSON string equal to it, or a number or
+/// boolean written the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyMatch {
+    pub key: String,
+    pub value: String,
+}
+
+impl PropertyMatch {
+    /// The JSON texts that the stored value may have: the value as a JSON string, and as is
+    /// (a number or a boolean).
+    pub fn json_forms(&self) -> [String; 2] {
+        [serde_json::Value::String(self.value.clone()).to_string(), self.value.clone()]
+    }
+}
+
+/// Conditions a listed session meets; all must hold. Empty holds for every session.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionFilter {
+    /// A custom event of this name occurred, with this property when given.
+    pub event: Option<(String, Option<PropertyMatch>)>,
+    /// Each of these holds on the user's traits.
+    pub user_props: Vec<PropertyMatch>,
+    /// The user id, or the `email` trait, equals this.
+    pub user: Option<String>,
+    /// A page view's URL contains this (or equals it, when `.1` is true).
+    pub url: Option<(String, bool)>,
+    /// Equal to these, ignoring ASCII case.
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub device_type: Option<String>,
+    /// Inclusive ranges.
+    pub duration_ms: (Option<i64>, Option<i64>),
+    pub active_ms: (Option<i64>, Option<i64>),
+    pub page_views: (Option<i64>, Option<i64>),
+    /// The score with recency at least this.
+    pub min_score: Option<f64>,
+    pub has_errors: bool,
+    pub has_rage_clicks: bool,
+    pub has_dead_clicks: bool,
+}
+
+/// A note on a session's timeline. Deleting one stores it again with `deleted` and a higher
+/// `version`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteRow {
+    pub project_id: String,
+    pub session_id: String,
+    pub note_id: String,
+    pub offset_ms: i64,
+    pub author: String,
+    pub text: String,
+    pub created_at_ms: i64,
+    pub deleted: bool,
+    pub version: i64,
+}
+
+/// A named set of list parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedFilterRow {
+    pub project_id: String,
+    pub filter_id: String,
+    pub name: String,
+    /// The list's query string, without `cursor`.
+    pub query: String,
+    pub author: String,
+    pub created_at_ms: i64,
+    pub deleted: bool,
+    pub version: i64,
+}
+
+/// A share link of one session. Revoking stores it again with `revoked` and a higher `version`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareRow {
+    pub project_id: String,
+    pub share_id: String,
+    pub session_id: String,
+    pub author: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub revoked: bool,
+    pub version: i64,
+}
+
+/// One of a user's sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSession {
+    pub session_id: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub user_traits_json: String,
+}
+
+/// A transcript event reduced to its time and kind, for timeline bars.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub session_id: String,
+    pub ts_ms: i64,
+    pub kind: String,
 }
 
 /// A session of a listing with its score at query time.
@@ -207,4 +312,22 @@ pub trait Warehouse: Send + Sync + 'static {
     /// A session's chunks ordered by window, first seq and last seq. Chunks may overlap after a
     /// redelivery; readers keep each `(window, seq)` once.
     async fn session_chunks(&self, project_id: &str, session_id: &str) -> Result<Vec<ChunkRow>, WarehouseError>;
+    /// The transcript marks of `session_ids`, by session and time.
+    async fn session_marks(&self, project_id: &str, session_ids: &[String]) -> Result<Vec<Mark>, WarehouseError>;
+    /// A user's sessions by start time (their newest versions carry `user_id`).
+    async fn user_sessions(&self, project_id: &str, user_id: &str) -> Result<Vec<UserSession>, WarehouseError>;
+    /// Upserts notes, keeping the highest `version` of each.
+    async fn upsert_notes(&self, rows: Vec<NoteRow>) -> Result<(), WarehouseError>;
+    /// A session's notes that are not deleted, by offset.
+    async fn session_notes(&self, project_id: &str, session_id: &str) -> Result<Vec<NoteRow>, WarehouseError>;
+    /// Upserts saved filters, keeping the highest `version` of each.
+    async fn upsert_saved_filters(&self, rows: Vec<SavedFilterRow>) -> Result<(), WarehouseError>;
+    /// A project's saved filters that are not deleted, newest first.
+    async fn saved_filters(&self, project_id: &str) -> Result<Vec<SavedFilterRow>, WarehouseError>;
+    /// Upserts share links, keeping the highest `version` of each.
+    async fn upsert_shares(&self, rows: Vec<ShareRow>) -> Result<(), WarehouseError>;
+    /// A share link by id, revoked or not.
+    async fn share(&self, project_id: &str, share_id: &str) -> Result<Option<ShareRow>, WarehouseError>;
+    /// A session's share links, newest first.
+    async fn session_shares(&self, project_id: &str, session_id: &str) -> Result<Vec<ShareRow>, WarehouseError>;
 }

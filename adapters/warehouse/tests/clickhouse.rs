@@ -49,6 +49,7 @@ async fn listing_in(config: ClickHouseConfig) {
         order: SessionOrder::Recent,
         after: None,
         limit: 10,
+        ..SessionQuery::default()
     };
     let hits = warehouse.list_sessions(&query).await.expect("list");
     let rows: Vec<_> = hits.into_iter().map(|hit| hit.row).collect();
@@ -95,6 +96,7 @@ async fn strings_in(config: ClickHouseConfig) {
         order: SessionOrder::Recent,
         after: None,
         limit: 500,
+        ..SessionQuery::default()
     };
     let mut seen = 0;
     loop {

@@ -24,9 +24,18 @@ pub struct Harness {
     _dir: tempfile::TempDir,
 }
 
+/// The demo project's admin token in every harness.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
 pub async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    config.auth.tokens = vec![playback_query_api::ApiToken {
+        name: "test-admin".into(),
+        token: ADMIN_TOKEN.into(),
+        project: "demo".into(),
+        role: playback_query_api::Role::Admin,
+    }];
     config.archiver.flush_idle_ms = 200;
     config.paths.demo_dir = "".into();
     tune(&mut config);
@@ -55,8 +64,11 @@ impl Harness {
         (status, body)
     }
 
+    /// GET with the admin token.
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let (status, body, _) = self.send(Request::get(path).body(Body::empty()).unwrap()).await;
+        let request =
+            Request::get(path).header("authorization", format!("Bearer {ADMIN_TOKEN}")).body(Body::empty()).unwrap();
+        let (status, body, _) = self.send(request).await;
         (status, body)
     }
 

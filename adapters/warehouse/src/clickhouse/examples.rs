@@ -7,7 +7,7 @@
 
 use super::sql::{self, Builder, Statement};
 use super::ExampleQuery;
-use crate::{PageAfter, Recency, SessionOrder, SessionQuery};
+use crate::{PageAfter, PropertyMatch, Recency, SessionFilter, SessionOrder, SessionQuery};
 
 /// 2026-02-01 00:02:00 UTC.
 const T0: i64 = 1_769_904_120_000;
@@ -37,7 +37,7 @@ fn insert_sessions(sessions: &[SampleSession]) -> Statement {
         builder.text("(").string(session.project_id).text(", ").string(session.session_id);
         builder.text(", ").int(session.version).text(", ").int(session.start_ms).text(", ").int(session.end_ms);
         builder.text(", ").int(session.base_score).text(", ").int(session.end_ms);
-        builder.text(", ").string("{\"plan\": \"it's free\"}").text(", ").string("[\"https://example.test/?q=1\"]");
+        builder.text(", ").string("{\"plan\":\"it's free\"}").text(", ").string("[\"https://example.test/?q=1\"]");
         builder.text(")");
     }
     builder.build()
@@ -82,14 +82,44 @@ fn insert_chunks(ranges: &[(i64, i64)]) -> Statement {
     builder.build()
 }
 
+/// Rows of a versioned table (`notes`, `saved_filters`, `shares`): the text values, then a
+/// time, the deleted (or revoked) flag and the version, in the order `columns` names them.
+fn insert_versioned(table: &str, columns: &str, rows: &[(&[&str], i64, i64)]) -> Statement {
+    let mut builder = Builder::default();
+    builder.text(&format!("INSERT INTO {table} ({columns}) VALUES "));
+    for (index, (texts, flag, version)) in rows.iter().enumerate() {
+        builder.text(if index > 0 { ", (" } else { "(" });
+        for text in texts.iter() {
+            builder.string(text).text(", ");
+        }
+        builder.int(T0).text(", ").int(*flag).text(", ").int(*version).text(")");
+    }
+    builder.build()
+}
+
+fn filtered(filter: SessionFilter) -> Statement {
+    let query = SessionQuery {
+        project_id: Some("example".into()),
+        end_from_ms: T0,
+        end_to_ms: T0 + HOUR,
+        recency: Recency { as_of_ms: T0 + HOUR, points: 10.0, half_life_ms: HOUR as f64 },
+        filter,
+        limit: 10,
+        ..SessionQuery::default()
+    };
+    sql::list_sessions(&query, DAY)
+}
+
 fn listing(project_id: Option<&str>, order: SessionOrder, after: Option<PageAfter>) -> Statement {
     let query = SessionQuery {
         project_id: project_id.map(str::to_string),
         end_from_ms: T0,
         end_to_ms: T0 + HOUR,
         order,
+        recency: Recency { as_of_ms: T0 + HOUR, points: 10.0, half_life_ms: HOUR as f64 },
         after,
         limit: 10,
+        ..SessionQuery::default()
     };
     sql::list_sessions(&query, DAY)
 }
@@ -147,7 +177,6 @@ pub(super) fn queries() -> Vec<ExampleQuery> {
             base_score: 2,
         },
     ];
-    let recency = Recency { as_of_ms: T0 + HOUR, points: 10.0, half_life_ms: HOUR as f64 };
     let statements = [
         (insert_sessions(&sessions[..3]), 0),
         (insert_sessions(&sessions[3..]), 0),
@@ -168,11 +197,11 @@ pub(super) fn queries() -> Vec<ExampleQuery> {
             1,
         ),
         (listing(None, SessionOrder::Recent, None), 3),
-        (listing(Some("example"), SessionOrder::Score(recency), None), 2),
+        (listing(Some("example"), SessionOrder::Score, None), 2),
         (
             listing(
                 Some("example"),
-                SessionOrder::Score(recency),
+                SessionOrder::Score,
                 Some(PageAfter::Score { score: 13.0, session_id: "s2".into() }),
             ),
             1,
@@ -182,6 +211,83 @@ pub(super) fn queries() -> Vec<ExampleQuery> {
         (sql::get_session(Some("example"), "missing"), 0),
         (sql::session_events("example", "s1"), 3),
         (sql::session_chunks("example", "s1"), 2),
+        (
+            filtered(SessionFilter {
+                user_props: vec![PropertyMatch { key: "plan".into(), value: "it's free".into() }],
+                ..SessionFilter::default()
+            }),
+            2,
+        ),
+        (
+            filtered(SessionFilter {
+                user_props: vec![PropertyMatch { key: "plan".into(), value: "pro".into() }],
+                ..SessionFilter::default()
+            }),
+            0,
+        ),
+        (filtered(SessionFilter { url: Some(("example.test".into(), false)), ..SessionFilter::default() }), 0),
+        (
+            filtered(SessionFilter {
+                event: Some(("purchase".into(), Some(PropertyMatch { key: "qty".into(), value: "2".into() }))),
+                user: Some("ada@example.com".into()),
+                url: Some(("https://example.test/".into(), true)),
+                browser: Some("Chrome".into()),
+                os: Some("Linux".into()),
+                device_type: Some("desktop".into()),
+                duration_ms: (Some(1), Some(HOUR)),
+                active_ms: (Some(0), Some(HOUR)),
+                page_views: (Some(1), Some(9)),
+                min_score: Some(1.5),
+                has_errors: true,
+                has_rage_clicks: true,
+                has_dead_clicks: true,
+                ..SessionFilter::default()
+            }),
+            0,
+        ),
+        (filtered(SessionFilter { min_score: Some(13.0), ..SessionFilter::default() }), 1),
+        (sql::session_marks("example", &["s1".into(), "s2".into()]), 3),
+        (sql::user_sessions("example", ""), 3),
+        (
+            insert_versioned(
+                "notes",
+                "project_id, session_id, note_id, author, text, offset_ms, deleted, version",
+                &[
+                    (&["example", "s1", "n1", "ada", "it's here"], 0, 1),
+                    (&["example", "s1", "n2", "ada", "gone"], 0, 1),
+                ],
+            ),
+            0,
+        ),
+        (
+            insert_versioned(
+                "notes",
+                "project_id, session_id, note_id, author, text, offset_ms, deleted, version",
+                &[(&["example", "s1", "n2", "ada", "gone"], 1, 2)],
+            ),
+            0,
+        ),
+        (sql::session_notes("example", "s1"), 1),
+        (
+            insert_versioned(
+                "saved_filters",
+                "project_id, filter_id, name, query, author, created_at_ms, deleted, version",
+                &[(&["example", "f1", "Errors", "has_errors=true", "ada"], 0, 1)],
+            ),
+            0,
+        ),
+        (sql::saved_filters("example"), 1),
+        (
+            insert_versioned(
+                "shares",
+                "project_id, share_id, session_id, author, expires_at_ms, revoked, version",
+                &[(&["example", "sh1", "s1", "ada"], 0, 1), (&["example", "sh1", "s1", "ada"], 1, 2)],
+            ),
+            0,
+        ),
+        (sql::shares("example", Some("sh1"), None), 1),
+        (sql::shares("example", None, Some("s1")), 1),
+        (sql::shares("example", None, Some("s2")), 0),
     ];
     statements.into_iter().map(|(statement, rows)| ExampleQuery { sql: statement.render(), rows }).collect()
 }

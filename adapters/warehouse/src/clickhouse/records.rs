@@ -5,7 +5,7 @@
 use ::clickhouse::Row;
 use serde::{Deserialize, Serialize};
 
-use crate::{ChunkRow, EventRow, SessionRow};
+use crate::{ChunkRow, EventRow, NoteRow, SavedFilterRow, SessionRow, ShareRow};
 
 /// A `sessions` row; the fields follow [`super::schema::SESSION_COLUMNS`].
 #[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
@@ -234,3 +234,141 @@ impl From<ChunkRecord> for ChunkRow {
         }
     }
 }
+
+/// A `notes` row; the fields follow [`super::schema::NOTE_COLUMNS`].
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub(crate) struct NoteRecord {
+    pub project_id: String,
+    pub session_id: String,
+    pub note_id: String,
+    pub offset_ms: i64,
+    pub author: String,
+    pub text: String,
+    pub created_at_ms: i64,
+    pub deleted: u8,
+    pub version: i64,
+}
+
+impl From<NoteRow> for NoteRecord {
+    fn from(row: NoteRow) -> Self {
+        NoteRecord {
+            project_id: row.project_id,
+            session_id: row.session_id,
+            note_id: row.note_id,
+            offset_ms: row.offset_ms,
+            author: row.author,
+            text: row.text,
+            created_at_ms: row.created_at_ms,
+            deleted: u8::from(row.deleted),
+            version: row.version,
+        }
+    }
+}
+
+impl From<NoteRecord> for NoteRow {
+    fn from(record: NoteRecord) -> Self {
+        NoteRow {
+            project_id: record.project_id,
+            session_id: record.session_id,
+            note_id: record.note_id,
+            offset_ms: record.offset_ms,
+            author: record.author,
+            text: record.text,
+            created_at_ms: record.created_at_ms,
+            deleted: record.deleted != 0,
+            version: record.version,
+        }
+    }
+}
+
+/// A `saved_filters` row; the fields follow [`super::schema::SAVED_FILTER_COLUMNS`].
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub(crate) struct SavedFilterRecord {
+    pub project_id: String,
+    pub filter_id: String,
+    pub name: String,
+    pub query: String,
+    pub author: String,
+    pub created_at_ms: i64,
+    pub deleted: u8,
+    pub version: i64,
+}
+
+impl From<SavedFilterRow> for SavedFilterRecord {
+    fn from(row: SavedFilterRow) -> Self {
+        SavedFilterRecord {
+            project_id: row.project_id,
+            filter_id: row.filter_id,
+            name: row.name,
+            query: row.query,
+            author: row.author,
+            created_at_ms: row.created_at_ms,
+            deleted: u8::from(row.deleted),
+            version: row.version,
+        }
+    }
+}
+
+impl From<SavedFilterRecord> for SavedFilterRow {
+    fn from(record: SavedFilterRecord) -> Self {
+        SavedFilterRow {
+            project_id: record.project_id,
+            filter_id: record.filter_id,
+            name: record.name,
+            query: record.query,
+            author: record.author,
+            created_at_ms: record.created_at_ms,
+            deleted: record.deleted != 0,
+            version: record.version,
+        }
+    }
+}
+
+/// A `shares` row; the fields follow [`super::schema::SHARE_COLUMNS`].
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub(crate) struct ShareRecord {
+    pub project_id: String,
+    pub share_id: String,
+    pub session_id: String,
+    pub author: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub revoked: u8,
+    pub version: i64,
+}
+
+impl From<ShareRow> for ShareRecord {
+    fn from(row: ShareRow) -> Self {
+        ShareRecord {
+            project_id: row.project_id,
+            share_id: row.share_id,
+            session_id: row.session_id,
+            author: row.author,
+            created_at_ms: row.created_at_ms,
+            expires_at_ms: row.expires_at_ms,
+            revoked: u8::from(row.revoked),
+            version: row.version,
+        }
+    }
+}
+
+impl From<ShareRecord> for ShareRow {
+    fn from(record: ShareRecord) -> Self {
+        ShareRow {
+            project_id: record.project_id,
+            share_id: record.share_id,
+            session_id: record.session_id,
+            author: record.author,
+            created_at_ms: record.created_at_ms,
+            expires_at_ms: record.expires_at_ms,
+            revoked: record.revoked != 0,
+            version: record.version,
+        }
+    }
+}
+
+/// A transcript mark: session id, server time and kind.
+pub(crate) type MarkRecord = (String, i64, String);
+
+/// One of a user's sessions: id, start, end and traits.
+pub(crate) type UserSessionRecord = (String, i64, i64, String);

@@ -148,10 +148,64 @@ const CREATE_RECORDING_CHUNKS: &str = "CREATE TABLE IF NOT EXISTS recording_chun
 PARTITION BY toYYYYMM(first_time)
 ORDER BY (project_id, session_id, window_id, first_seq, last_seq)";
 
+/// The columns of `notes`, in the order of [`super::records::NoteRecord`].
+pub(crate) const NOTE_COLUMNS: [&str; 9] =
+    ["project_id", "session_id", "note_id", "offset_ms", "author", "text", "created_at_ms", "deleted", "version"];
+
+/// The columns of `saved_filters`, in the order of [`super::records::SavedFilterRecord`].
+pub(crate) const SAVED_FILTER_COLUMNS: [&str; 8] =
+    ["project_id", "filter_id", "name", "query", "author", "created_at_ms", "deleted", "version"];
+
+/// The columns of `shares`, in the order of [`super::records::ShareRecord`].
+pub(crate) const SHARE_COLUMNS: [&str; 8] =
+    ["project_id", "share_id", "session_id", "author", "created_at_ms", "expires_at_ms", "revoked", "version"];
+
+// Notes, saved filters and share links: small tables of versioned rows, one per identity.
+// A delete or revocation writes the row again with a higher `version`; reads take each
+// identity's newest row with `argMax` and only then drop deleted ones, so a filter on a
+// non-key column is never applied before the versions are collapsed.
+const CREATE_NOTES: &str = "CREATE TABLE IF NOT EXISTS notes (
+    project_id String,
+    session_id String,
+    note_id String,
+    offset_ms Int64,
+    author String,
+    text String,
+    created_at_ms Int64,
+    deleted UInt8,
+    version Int64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (project_id, session_id, note_id)";
+
+const CREATE_SAVED_FILTERS: &str = "CREATE TABLE IF NOT EXISTS saved_filters (
+    project_id String,
+    filter_id String,
+    name String,
+    query String,
+    author String,
+    created_at_ms Int64,
+    deleted UInt8,
+    version Int64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (project_id, filter_id)";
+
+const CREATE_SHARES: &str = "CREATE TABLE IF NOT EXISTS shares (
+    project_id String,
+    share_id String,
+    session_id String,
+    author String,
+    created_at_ms Int64,
+    expires_at_ms Int64,
+    revoked UInt8,
+    version Int64
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (project_id, share_id)";
+
 /// Versioned migrations: migration `n` (1-based) is `MIGRATIONS[n - 1]`, one statement per
 /// entry, since the HTTP interface runs one statement per request. Each statement is
 /// idempotent, so a migration interrupted half-way is simply run again.
-pub(crate) const MIGRATIONS: &[&[&str]] = &[&[CREATE_SESSIONS, CREATE_EVENTS, CREATE_RECORDING_CHUNKS]];
+pub(crate) const MIGRATIONS: &[&[&str]] =
+    &[&[CREATE_SESSIONS, CREATE_EVENTS, CREATE_RECORDING_CHUNKS], &[CREATE_NOTES, CREATE_SAVED_FILTERS, CREATE_SHARES]];
 
 /// Every DDL statement that [`crate::Warehouse::migrate`] runs, in order, on a database
 /// without tables.

@@ -4,8 +4,8 @@
 use ::clickhouse::query::Query;
 use ::clickhouse::Client;
 
-use super::schema::{CHUNK_COLUMNS, EVENT_COLUMNS, SESSION_COLUMNS};
-use crate::{PageAfter, SessionOrder, SessionQuery};
+use super::schema::{CHUNK_COLUMNS, EVENT_COLUMNS, NOTE_COLUMNS, SAVED_FILTER_COLUMNS, SESSION_COLUMNS, SHARE_COLUMNS};
+use crate::{PageAfter, PropertyMatch, Recency, SessionFilter, SessionOrder, SessionQuery};
 
 /// One bound value.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,15 +126,87 @@ fn session_fields(builder: &mut Builder) {
 /// session that ends at or after `as_of`. Paging compares the score that the previous page
 /// returned with this same expression, so both must be computed the same way: they are, by
 /// the same SQL on the same stored values.
-fn score(builder: &mut Builder, order: &SessionOrder) {
-    match order {
-        SessionOrder::Recent => {
-            builder.text("latest_base_score");
+fn score(builder: &mut Builder, recency: &Recency) {
+    builder.text("latest_base_score + if(").int(recency.as_of_ms).text(" - latest_end_ms <= 0, ");
+    builder.float(recency.points).text(", ").float(recency.points).text(" * exp2(-((");
+    builder.int(recency.as_of_ms).text(" - latest_end_ms) / ").float(recency.half_life_ms.max(1.0)).text(")))");
+}
+
+/// `column`'s value at `property.key`, as JSON text, is one of the property's forms.
+/// `visitParamExtractRaw` finds the first `"key":` in the text, which is the top-level key for
+/// the flat objects that traits and event properties are.
+fn property_condition(builder: &mut Builder, column: &str, property: &PropertyMatch) {
+    let [quoted, raw] = property.json_forms();
+    builder.text(&format!("visitParamExtractRaw({column}, ")).string(&property.key).text(") IN (");
+    builder.string(&quoted).text(", ").string(&raw).text(")");
+}
+
+/// ` AND ...` for each condition of `filter`, on the columns of the newest session version
+/// and its `score`.
+fn filter_conditions(builder: &mut Builder, filter: &SessionFilter, project_id: Option<&str>) {
+    let events_of_project = |builder: &mut Builder| {
+        builder.text("(project_id, session_id) IN (SELECT project_id, session_id FROM events WHERE ");
+        if let Some(project_id) = project_id {
+            builder.text("project_id = ").string(project_id).text(" AND ");
         }
-        SessionOrder::Score(recency) => {
-            builder.text("latest_base_score + if(").int(recency.as_of_ms).text(" - latest_end_ms <= 0, ");
-            builder.float(recency.points).text(", ").float(recency.points).text(" * exp2(-((");
-            builder.int(recency.as_of_ms).text(" - latest_end_ms) / ").float(recency.half_life_ms).text(")))");
+    };
+    if let Some((name, property)) = &filter.event {
+        builder.text(" AND ");
+        events_of_project(builder);
+        builder.text("kind = 'custom' AND name = ").string(name);
+        if let Some(property) = property {
+            builder.text(" AND ");
+            property_condition(builder, "props_json", property);
+        }
+        builder.text(")");
+    }
+    for property in &filter.user_props {
+        builder.text(" AND ");
+        property_condition(builder, "user_traits_json", property);
+    }
+    if let Some(user) = &filter.user {
+        builder.text(" AND (user_id = ").string(user);
+        builder.text(" OR visitParamExtractString(user_traits_json, 'email') = ").string(user).text(")");
+    }
+    if let Some((url, exact)) = &filter.url {
+        builder.text(" AND ");
+        events_of_project(builder);
+        builder.text("kind = 'page_view' AND ");
+        if *exact {
+            builder.text("url = ").string(url);
+        } else {
+            builder.text("position(url, ").string(url).text(") > 0");
+        }
+        builder.text(")");
+    }
+    for (column, value) in [("browser", &filter.browser), ("os", &filter.os), ("device_type", &filter.device_type)] {
+        if let Some(value) = value {
+            builder.text(&format!(" AND lower({column}) = lower(")).string(value).text(")");
+        }
+    }
+    let ranges = [
+        ("(end_ms - start_ms)", filter.duration_ms),
+        ("active_ms", filter.active_ms),
+        ("page_views", filter.page_views),
+    ];
+    for (expression, (min, max)) in ranges {
+        if let Some(min) = min {
+            builder.text(&format!(" AND {expression} >= ")).int(min);
+        }
+        if let Some(max) = max {
+            builder.text(&format!(" AND {expression} <= ")).int(max);
+        }
+    }
+    if let Some(min_score) = filter.min_score {
+        builder.text(" AND score >= ").float(min_score);
+    }
+    for (column, wanted) in [
+        ("errors", filter.has_errors),
+        ("rage_clicks", filter.has_rage_clicks),
+        ("dead_clicks", filter.has_dead_clicks),
+    ] {
+        if wanted {
+            builder.text(&format!(" AND {column} > 0"));
         }
     }
 }
@@ -147,7 +219,7 @@ pub(crate) fn list_sessions(query: &SessionQuery, max_session_ms: i64) -> Statem
     builder.text("SELECT ").text(&SESSION_COLUMNS.join(", ")).text(", score FROM (SELECT ");
     session_fields(&mut builder);
     builder.text(", ");
-    score(&mut builder, &query.order);
+    score(&mut builder, &query.recency);
     builder.text(" AS score FROM (");
     latest_sessions(&mut builder, |filter| {
         filter.text("1");
@@ -159,6 +231,7 @@ pub(crate) fn list_sessions(query: &SessionQuery, max_session_ms: i64) -> Statem
         }
     });
     builder.text(")) WHERE end_ms >= ").int(query.end_from_ms).text(" AND end_ms < ").int(query.end_to_ms);
+    filter_conditions(&mut builder, &query.filter, query.project_id.as_deref());
     let order = match (&query.order, &query.after) {
         (SessionOrder::Recent, after) => {
             if let Some(PageAfter::Recent { end_ms, session_id }) = after {
@@ -167,7 +240,7 @@ pub(crate) fn list_sessions(query: &SessionQuery, max_session_ms: i64) -> Statem
             }
             "end_ms DESC, session_id DESC"
         }
-        (SessionOrder::Score(_), after) => {
+        (SessionOrder::Score, after) => {
             if let Some(PageAfter::Score { score, session_id }) = after {
                 builder.text(" AND (score < ").float(*score).text(" OR (score = ").float(*score);
                 builder.text(" AND session_id < ").string(session_id).text("))");
@@ -214,6 +287,91 @@ pub(crate) fn session_chunks(project_id: &str, session_id: &str) -> Statement {
     builder.build()
 }
 
+/// The transcript marks of some sessions, by session and time.
+pub(crate) fn session_marks(project_id: &str, session_ids: &[String]) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT session_id, ts_ms, kind FROM events FINAL WHERE project_id = ").string(project_id);
+    builder.text(" AND session_id IN (");
+    for (index, session_id) in session_ids.iter().enumerate() {
+        if index > 0 {
+            builder.text(", ");
+        }
+        builder.string(session_id);
+    }
+    builder.text(") ORDER BY session_id, ts_ms, window_id, batch_seq, event_index, kind");
+    builder.build()
+}
+
+/// A user's sessions by start time: those whose newest version carries `user_id`.
+pub(crate) fn user_sessions(project_id: &str, user_id: &str) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT session_id, start_ms, end_ms, user_traits_json FROM (SELECT ");
+    session_fields(&mut builder);
+    builder.text(" FROM (");
+    latest_sessions(&mut builder, |filter| {
+        filter.text("project_id = ").string(project_id);
+    });
+    builder.text(")) WHERE user_id = ").string(user_id).text(" ORDER BY start_ms, session_id");
+    builder.build()
+}
+
+/// The newest row of each identity of a versioned table (`notes`, `saved_filters`, `shares`)
+/// that passes `filter`, with its columns under their own names; the version decides.
+fn latest_rows(builder: &mut Builder, table: &str, key: &[&str], columns: &[&str], filter: impl FnOnce(&mut Builder)) {
+    let values: Vec<&str> = columns.iter().copied().filter(|column| !key.contains(column)).collect();
+    let outer: Vec<String> = columns
+        .iter()
+        .map(|column| if key.contains(column) { column.to_string() } else { format!("latest_{column} AS {column}") })
+        .collect();
+    builder.text("SELECT ").text(&outer.join(", ")).text(" FROM (SELECT ").text(&key.join(", "));
+    for column in values {
+        builder.text(&format!(", argMax({column}, version) AS latest_{column}"));
+    }
+    builder.text(&format!(" FROM {table} WHERE "));
+    filter(builder);
+    builder.text(" GROUP BY ").text(&key.join(", ")).text(")");
+}
+
+/// A session's notes that are not deleted, by offset.
+pub(crate) fn session_notes(project_id: &str, session_id: &str) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT * FROM (");
+    latest_rows(&mut builder, "notes", &NOTE_COLUMNS[..3], &NOTE_COLUMNS, |filter| {
+        filter.text("project_id = ").string(project_id).text(" AND session_id = ").string(session_id);
+    });
+    builder.text(") WHERE deleted = 0 ORDER BY offset_ms, created_at_ms, note_id");
+    builder.build()
+}
+
+/// A project's saved filters that are not deleted, newest first.
+pub(crate) fn saved_filters(project_id: &str) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT * FROM (");
+    latest_rows(&mut builder, "saved_filters", &SAVED_FILTER_COLUMNS[..2], &SAVED_FILTER_COLUMNS, |filter| {
+        filter.text("project_id = ").string(project_id);
+    });
+    builder.text(") WHERE deleted = 0 ORDER BY created_at_ms DESC, filter_id DESC");
+    builder.build()
+}
+
+/// Share links of a project, by id or by session, newest first.
+pub(crate) fn shares(project_id: &str, share_id: Option<&str>, session_id: Option<&str>) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT * FROM (");
+    latest_rows(&mut builder, "shares", &SHARE_COLUMNS[..2], &SHARE_COLUMNS, |filter| {
+        filter.text("project_id = ").string(project_id);
+        if let Some(share_id) = share_id {
+            filter.text(" AND share_id = ").string(share_id);
+        }
+    });
+    builder.text(")");
+    if let Some(session_id) = session_id {
+        builder.text(" WHERE session_id = ").string(session_id);
+    }
+    builder.text(" ORDER BY created_at_ms DESC, share_id DESC");
+    builder.build()
+}
+
 /// Whether a database exists: one row with its count.
 pub(crate) fn database_exists(database: &str) -> Statement {
     let mut builder = Builder::default();
@@ -243,7 +401,14 @@ mod tests {
             project_id: Some("p'1".into()),
             end_from_ms: 100 * 86_400_000,
             end_to_ms: 101 * 86_400_000,
-            order: SessionOrder::Score(crate::Recency { as_of_ms: 5, points: 10.0, half_life_ms: 2.5 }),
+            order: SessionOrder::Score,
+            recency: crate::Recency { as_of_ms: 5, points: 10.0, half_life_ms: 2.5 },
+            filter: SessionFilter {
+                event: Some(("buy?".into(), Some(PropertyMatch { key: "k'".into(), value: "v?".into() }))),
+                user: Some("u'?".into()),
+                url: Some(("/a?b".into(), false)),
+                ..SessionFilter::default()
+            },
             after: Some(PageAfter::Score { score: 1.5, session_id: "s?".into() }),
             limit: 3,
         };

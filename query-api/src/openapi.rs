@@ -1,0 +1,215 @@
+//! `GET /v1/openapi.json`: the OpenAPI 3.1 document of the query API (docs/api.md in prose).
+//! A test in `tests/api.rs` calls every operation it lists.
+
+use axum::Json;
+use serde_json::{json, Value};
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_body(schema: Value) -> Value {
+    json!({ "content": { "application/json": { "schema": schema } } })
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    let mut response = json_body(schema);
+    response["description"] = json!(description);
+    response
+}
+
+fn error(description: &str) -> Value {
+    ok(description, schema_ref("Error"))
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn query_param(name: &str, kind: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": kind } })
+}
+
+/// An operation with the errors every authenticated operation may answer.
+fn operation(id: &str, summary: &str, parameters: Vec<Value>, success: (&str, Value)) -> Value {
+    let mut responses = serde_json::Map::new();
+    responses.insert(success.0.into(), success.1);
+    responses.insert("400".into(), error("a parameter or the body is invalid"));
+    responses.insert("401".into(), error("no token, or an unknown one"));
+    responses.insert("404".into(), error("not found in the token's project"));
+    json!({ "operationId": id, "summary": summary, "parameters": parameters, "responses": responses })
+}
+
+fn no_content() -> (&'static str, Value) {
+    ("204", json!({ "description": "done" }))
+}
+
+fn forbidden(mut operation: Value) -> Value {
+    operation["responses"]["403"] = error("the token is not an admin token");
+    operation
+}
+
+fn with_body(mut operation: Value, schema: Value) -> Value {
+    operation["requestBody"] = json_body(schema);
+    operation["requestBody"]["required"] = json!(true);
+    operation
+}
+
+fn public(mut operation: Value) -> Value {
+    operation["security"] = json!([]);
+    if let Some(responses) = operation["responses"].as_object_mut() {
+        responses.remove("401");
+        responses.insert("410".into(), error("the link expired or was revoked"));
+    }
+    operation
+}
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({ "type": "object", "properties": properties, "required": required })
+}
+
+fn schemas() -> Value {
+    let int = json!({ "type": "integer" });
+    let string = json!({ "type": "string" });
+    let number = json!({ "type": "number" });
+    let boolean = json!({ "type": "boolean" });
+    let nullable_string = json!({ "type": ["string", "null"] });
+    let summary_properties = json!({
+        "session_id": string, "project_id": string, "user_id": nullable_string, "user_traits": { "type": ["object", "null"] },
+        "start_time": int, "end_time": int, "duration_ms": int, "active_ms": int, "inactive_ms": int,
+        "page_views": int, "clicks": int, "inputs": int, "errors": int, "custom_events": int,
+        "rage_clicks": int, "dead_clicks": int, "windows": int, "events": int,
+        "entry_url": string, "exit_url": string, "browser": string, "browser_version": string,
+        "os": string, "os_version": string, "device_type": string, "screen_width": int, "screen_height": int,
+        "closed": boolean, "score": number
+    });
+    let summary_required = [
+        "session_id",
+        "project_id",
+        "start_time",
+        "end_time",
+        "duration_ms",
+        "active_ms",
+        "page_views",
+        "clicks",
+        "errors",
+        "browser",
+        "os",
+        "device_type",
+        "score",
+    ];
+    let mut listed = object(summary_properties.clone(), &summary_required);
+    listed["properties"]["marks"] = json!({ "type": "array", "items": object(json!({ "offset_ms": int, "kind": string }), &["offset_ms", "kind"]) });
+    let mut detail = object(summary_properties.clone(), &summary_required);
+    detail["properties"]["urls"] = json!({ "type": "array", "items": string });
+    detail["properties"]["event_names"] = json!({ "type": "array", "items": string });
+    detail["properties"]["score_breakdown"] = json!({ "type": "array", "items": object(
+        json!({ "factor": string, "raw": number, "normalized": number, "weight": number, "points": number }),
+        &["factor", "raw", "normalized", "weight", "points"],
+    ) });
+    detail["properties"]["user"] = json!({ "oneOf": [{ "type": "null" }, object(
+        json!({ "user_id": string, "session_number": int, "session_count": int, "first_seen": int }),
+        &["user_id", "session_number", "session_count", "first_seen"],
+    )] });
+    let mut similar = object(summary_properties, &summary_required);
+    similar["properties"]["similarity"] = number.clone();
+    similar["properties"]["reasons"] = json!({ "type": "array", "items": string });
+    json!({
+        "Error": object(json!({ "error": string }), &["error"]),
+        "SessionSummary": listed,
+        "SessionDetail": detail,
+        "SessionPage": object(json!({ "sessions": { "type": "array", "items": schema_ref("SessionSummary") }, "next_cursor": nullable_string }), &["sessions", "next_cursor"]),
+        "TranscriptEvent": object(json!({ "ts": int, "offset_ms": int, "window_id": string, "kind": { "type": "string", "enum": ["page_view", "click", "input", "exception", "custom", "rage_click", "dead_click"] }, "url": string, "name": string, "target": string, "props": {} }), &["ts", "offset_ms", "window_id", "kind"]),
+        "Transcript": object(json!({ "events": { "type": "array", "items": schema_ref("TranscriptEvent") } }), &["events"]),
+        "Recording": object(json!({ "session_id": string, "windows": { "type": "array", "items": object(json!({ "window_id": string, "events": { "type": "array", "items": { "type": "object" } } }), &["window_id", "events"]) } }), &["session_id", "windows"]),
+        "SimilarSessions": object(json!({ "sessions": { "type": "array", "items": similar } }), &["sessions"]),
+        "Note": object(json!({ "note_id": string, "session_id": string, "offset_ms": int, "author": string, "text": string, "created_at": int }), &["note_id", "session_id", "offset_ms", "author", "text", "created_at"]),
+        "NewNote": object(json!({ "offset_ms": int, "text": string }), &["offset_ms", "text"]),
+        "Notes": object(json!({ "notes": { "type": "array", "items": schema_ref("Note") } }), &["notes"]),
+        "SavedFilter": object(json!({ "filter_id": string, "name": string, "query": string, "author": string, "created_at": int }), &["filter_id", "name", "query", "author", "created_at"]),
+        "NewSavedFilter": object(json!({ "name": string, "query": string }), &["name", "query"]),
+        "SavedFilters": object(json!({ "filters": { "type": "array", "items": schema_ref("SavedFilter") } }), &["filters"]),
+        "User": object(json!({ "user_id": string, "traits": {}, "session_count": int, "first_seen": int, "last_seen": int }), &["user_id", "session_count", "first_seen", "last_seen"]),
+        "Share": object(json!({ "share_id": string, "session_id": string, "url": string, "created_at": int, "expires_at": int, "revoked": boolean, "author": string }), &["share_id", "session_id", "created_at", "expires_at", "revoked", "author"]),
+        "NewShare": object(json!({ "expires_in_hours": int }), &[]),
+        "Shares": object(json!({ "shares": { "type": "array", "items": schema_ref("Share") } }), &["shares"]),
+    })
+}
+
+fn list_parameters() -> Vec<Value> {
+    vec![
+        query_param("from", "integer", "end time at least this, ms UTC (default: 7 days ago)"),
+        query_param("to", "integer", "end time before this, ms UTC"),
+        json!({ "name": "sort", "in": "query", "schema": { "type": "string", "enum": ["recent", "score"] } }),
+        query_param("limit", "integer", "1 to 500 (50)"),
+        query_param("cursor", "string", "next_cursor of the previous page"),
+        query_param("event", "string", "a custom event of this name occurred"),
+        query_param("event_prop", "string", "key=value on that event's properties"),
+        query_param("user_prop", "string", "key=value on the user's traits; may repeat"),
+        query_param("user", "string", "the user id or email trait"),
+        query_param("url", "string", "a page view's URL contains this"),
+        json!({ "name": "url_match", "in": "query", "schema": { "type": "string", "enum": ["contains", "exact"] } }),
+        query_param("browser", "string", "browser name, any case"),
+        query_param("os", "string", "OS name, any case"),
+        query_param("device_type", "string", "desktop, mobile, tablet, bot or other"),
+        query_param("min_duration_ms", "integer", "inclusive"),
+        query_param("max_duration_ms", "integer", "inclusive"),
+        query_param("min_active_ms", "integer", "inclusive"),
+        query_param("max_active_ms", "integer", "inclusive"),
+        query_param("min_score", "number", "score with recency, at least"),
+        query_param("min_pages", "integer", "page views, inclusive"),
+        query_param("max_pages", "integer", "page views, inclusive"),
+        query_param("has_errors", "boolean", "at least one JS error"),
+        query_param("has_rage_clicks", "boolean", "at least one rage click"),
+        query_param("has_dead_clicks", "boolean", "at least one dead click"),
+    ]
+}
+
+/// The document.
+pub fn document() -> Value {
+    let id = || path_param("id", "session id");
+    let token = || path_param("token", "share token");
+    let window = query_param("window_id", "string", "one tab only");
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Playback query API", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Find sessions and watch them. See docs/api.md." },
+        "security": [{ "bearer": [] }],
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": schemas(),
+        },
+        "paths": {
+            "/v1/sessions": { "get": operation("listSessions", "Sessions by end time, filtered", list_parameters(), ("200", ok("a page", schema_ref("SessionPage")))) },
+            "/v1/sessions/{id}": { "get": operation("getSession", "A session with its score breakdown and user", vec![id()], ("200", ok("the session", schema_ref("SessionDetail")))) },
+            "/v1/sessions/{id}/events": { "get": operation("getTranscript", "The transcript", vec![id()], ("200", ok("the transcript", schema_ref("Transcript")))) },
+            "/v1/sessions/{id}/recording": { "get": operation("getRecording", "The rrweb events per tab", vec![id(), window.clone()], ("200", ok("the recording", schema_ref("Recording")))) },
+            "/v1/sessions/{id}/similar": { "get": operation("getSimilarSessions", "Sessions most like this one", vec![id(), query_param("limit", "integer", "1 to 20 (5)")], ("200", ok("similar sessions", schema_ref("SimilarSessions")))) },
+            "/v1/sessions/{id}/notes": {
+                "get": operation("listNotes", "A session's notes", vec![id()], ("200", ok("the notes", schema_ref("Notes")))),
+                "post": with_body(operation("addNote", "Adds a note at a time of the session", vec![id()], ("201", ok("the note", schema_ref("Note")))), schema_ref("NewNote")),
+            },
+            "/v1/sessions/{id}/notes/{note_id}": { "delete": operation("deleteNote", "Deletes a note", vec![id(), path_param("note_id", "note id")], no_content()) },
+            "/v1/sessions/{id}/shares": {
+                "get": forbidden(operation("listShares", "A session's share links (admin)", vec![id()], ("200", ok("the share links", schema_ref("Shares"))))),
+                "post": forbidden(with_body(operation("createShare", "Creates a share link (admin)", vec![id()], ("201", ok("the share link with its url", schema_ref("Share")))), schema_ref("NewShare"))),
+            },
+            "/v1/shares/{share_id}": { "delete": forbidden(operation("revokeShare", "Revokes a share link at once (admin)", vec![path_param("share_id", "share id")], no_content())) },
+            "/v1/saved-filters": {
+                "get": operation("listSavedFilters", "The project's saved filters", vec![], ("200", ok("the saved filters", schema_ref("SavedFilters")))),
+                "post": with_body(operation("saveFilter", "Saves list parameters under a name", vec![], ("201", ok("the saved filter", schema_ref("SavedFilter")))), schema_ref("NewSavedFilter")),
+            },
+            "/v1/saved-filters/{filter_id}": { "delete": operation("deleteSavedFilter", "Deletes a saved filter", vec![path_param("filter_id", "saved filter id")], no_content()) },
+            "/v1/users/{user_id}": { "get": operation("getUser", "A user's card", vec![path_param("user_id", "user id")], ("200", ok("the user", schema_ref("User")))) },
+            "/v1/shared/{token}": { "get": public(operation("getSharedSession", "The shared session, without the user", vec![token()], ("200", ok("the session", schema_ref("SessionDetail"))))) },
+            "/v1/shared/{token}/events": { "get": public(operation("getSharedTranscript", "The shared session's transcript", vec![token()], ("200", ok("the transcript", schema_ref("Transcript"))))) },
+            "/v1/shared/{token}/recording": { "get": public(operation("getSharedRecording", "The shared session's recording", vec![token(), window], ("200", ok("the recording", schema_ref("Recording"))))) },
+            "/v1/openapi.json": { "get": public(operation("getOpenApi", "This document", vec![], ("200", json!({ "description": "the OpenAPI document" })))) },
+        }
+    })
+}
+
+/// `GET /v1/openapi.json`.
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}
