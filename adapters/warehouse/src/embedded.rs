@@ -125,6 +125,26 @@ impl SqliteWarehouse {
         .await
         .map_err(storage)?
     }
+
+    /// Runs `sql` once per row, with the row's values, in one transaction.
+    async fn write_rows<T: Send + 'static>(
+        &self,
+        sql: String,
+        rows: Vec<T>,
+        values: fn(T) -> Vec<rusqlite::types::Value>,
+    ) -> Result<(), WarehouseError> {
+        Self::with(&self.writer, move |connection| {
+            let transaction = connection.transaction()?;
+            {
+                let mut statement = transaction.prepare_cached(&sql)?;
+                for row in rows {
+                    statement.execute(params_from_iter(values(row)))?;
+                }
+            }
+            transaction.commit()
+        })
+        .await
+    }
 }
 
 fn session_from_row(row: &Row<'_>) -> Result<SessionRow, rusqlite::Error> {
@@ -638,26 +658,19 @@ impl Warehouse for SqliteWarehouse {
     }
 
     async fn upsert_notes(&self, rows: Vec<NoteRow>) -> Result<(), WarehouseError> {
-        Self::with(&self.writer, move |connection| {
-            let transaction = connection.transaction()?;
-            {
-                let sql = versioned_upsert("notes", NOTE_COLUMNS, "project_id, session_id, note_id");
-                let mut statement = transaction.prepare_cached(&sql)?;
-                for row in &rows {
-                    statement.execute(params![
-                        row.project_id,
-                        row.session_id,
-                        row.note_id,
-                        row.offset_ms,
-                        row.author,
-                        row.text,
-                        row.created_at_ms,
-                        row.deleted,
-                        row.version
-                    ])?;
-                }
-            }
-            transaction.commit()
+        let sql = versioned_upsert("notes", NOTE_COLUMNS, "project_id, session_id, note_id");
+        self.write_rows(sql, rows, |row| {
+            vec![
+                row.project_id.into(),
+                row.session_id.into(),
+                row.note_id.into(),
+                row.offset_ms.into(),
+                row.author.into(),
+                row.text.into(),
+                row.created_at_ms.into(),
+                i64::from(row.deleted).into(),
+                row.version.into(),
+            ]
         })
         .await
     }
@@ -677,25 +690,18 @@ impl Warehouse for SqliteWarehouse {
     }
 
     async fn upsert_saved_filters(&self, rows: Vec<SavedFilterRow>) -> Result<(), WarehouseError> {
-        Self::with(&self.writer, move |connection| {
-            let transaction = connection.transaction()?;
-            {
-                let sql = versioned_upsert("saved_filters", SAVED_FILTER_COLUMNS, "project_id, filter_id");
-                let mut statement = transaction.prepare_cached(&sql)?;
-                for row in &rows {
-                    statement.execute(params![
-                        row.project_id,
-                        row.filter_id,
-                        row.name,
-                        row.query,
-                        row.author,
-                        row.created_at_ms,
-                        row.deleted,
-                        row.version
-                    ])?;
-                }
-            }
-            transaction.commit()
+        let sql = versioned_upsert("saved_filters", SAVED_FILTER_COLUMNS, "project_id, filter_id");
+        self.write_rows(sql, rows, |row| {
+            vec![
+                row.project_id.into(),
+                row.filter_id.into(),
+                row.name.into(),
+                row.query.into(),
+                row.author.into(),
+                row.created_at_ms.into(),
+                i64::from(row.deleted).into(),
+                row.version.into(),
+            ]
         })
         .await
     }
@@ -715,25 +721,18 @@ impl Warehouse for SqliteWarehouse {
     }
 
     async fn upsert_shares(&self, rows: Vec<ShareRow>) -> Result<(), WarehouseError> {
-        Self::with(&self.writer, move |connection| {
-            let transaction = connection.transaction()?;
-            {
-                let sql = versioned_upsert("shares", SHARE_COLUMNS, "project_id, share_id");
-                let mut statement = transaction.prepare_cached(&sql)?;
-                for row in &rows {
-                    statement.execute(params![
-                        row.project_id,
-                        row.share_id,
-                        row.session_id,
-                        row.author,
-                        row.created_at_ms,
-                        row.expires_at_ms,
-                        row.revoked,
-                        row.version
-                    ])?;
-                }
-            }
-            transaction.commit()
+        let sql = versioned_upsert("shares", SHARE_COLUMNS, "project_id, share_id");
+        self.write_rows(sql, rows, |row| {
+            vec![
+                row.project_id.into(),
+                row.share_id.into(),
+                row.session_id.into(),
+                row.author.into(),
+                row.created_at_ms.into(),
+                row.expires_at_ms.into(),
+                i64::from(row.revoked).into(),
+                row.version.into(),
+            ]
         })
         .await
     }
