@@ -29,7 +29,7 @@ const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
  * @property {string} url base URL, without a trailing slash
  * @property {string} dataDir where the data is stored, kept across restarts
  * @property {Array<{name: string, url: string}>} processes each process and the address it printed
- * @property {{admin: string, viewer?: string}} tokens query API tokens of the demo project
+ * @property {{admin: string, viewer: string}} tokens query API tokens of the demo project
  * @property {() => string} output what the process(es) wrote so far (the last 200 000 characters)
  * @property {() => number} written how many characters the process(es) wrote so far
  * @property {(signal?: NodeJS.Signals) => Promise<void>} kill sends `signal` (SIGTERM by default) and waits for the exit
@@ -203,15 +203,18 @@ export async function startServer(t) {
 
 /**
  * Starts `playback up`: the whole platform in one process, on port 0, with a
- * fresh data directory that is removed when the test ends.
+ * fresh data directory that is removed when the test ends, and an admin and a
+ * viewer token from a config file.
  * @param {import('node:test').TestContext} t
  * @returns {Promise<PlaybackServer>}
  */
 export async function startEmbedded(t) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'playback-e2e-'));
+  const { tokens, configFile } = await writeTokenConfig(t);
   const { log, output, written } = outputLog();
+  const env = { ...serverEnv(), PLAYBACK_CONFIG: configFile };
   const launch = () =>
-    launchProcess('playback', ['up', '--listen', '127.0.0.1:0', '--data-dir', dataDir], serverEnv(), LISTENING, log);
+    launchProcess('playback', ['up', '--listen', '127.0.0.1:0', '--data-dir', dataDir], env, LISTENING, log);
 
   /** @type {Running | null} */
   let current = null;
@@ -221,7 +224,7 @@ export async function startEmbedded(t) {
     url: '',
     dataDir,
     processes: [],
-    tokens: { admin: '' },
+    tokens,
     output,
     written,
     async kill(signal = 'SIGTERM') {
@@ -243,12 +246,11 @@ export async function startEmbedded(t) {
   const started = (running) => {
     server.url = running.url;
     server.processes = [{ name: running.name, url: running.url }];
-    const admin = ADMIN_TOKEN.exec(output());
-    if (admin === null) {
-      throw new Error(`playback up printed no admin token for the demo project:\n${output().slice(-5000)}`);
+    const printed = ADMIN_TOKEN.exec(output());
+    if (printed === null || printed[1] !== tokens.admin) {
+      throw new Error(`playback up did not print the configured admin token:\n${output().slice(-5000)}`);
     }
-    server.tokens = { admin: admin[1] };
-    registerToken(server.url, server.tokens.admin);
+    registerToken(server.url, tokens.admin);
   };
 
   t.after(async () => {
@@ -265,6 +267,26 @@ export async function startEmbedded(t) {
 
 /** The line of `playback up` that gives the demo project's admin token. */
 const ADMIN_TOKEN = /admin token \(project demo\): (\S+)/;
+
+/**
+ * A config file with an admin and a viewer token of the demo project and a
+ * share-link key, removed when the test ends.
+ * @param {import('node:test').TestContext} t
+ * @returns {Promise<{tokens: {admin: string, viewer: string}, configFile: string}>}
+ */
+async function writeTokenConfig(t) {
+  const tokens = { admin: `e2e-admin-${randomBytes(16).toString('hex')}`, viewer: `e2e-viewer-${randomBytes(16).toString('hex')}` };
+  const configDir = await mkdtemp(path.join(tmpdir(), 'playback-e2e-config-'));
+  t.after(() => rm(configDir, { recursive: true, force: true }));
+  const configFile = path.join(configDir, 'playback.toml');
+  const lines = [];
+  for (const role of /** @type {const} */ (['admin', 'viewer'])) {
+    lines.push('[[auth.tokens]]', `name = "e2e-${role}"`, `token = "${tokens[role]}"`, 'project = "demo"', `role = "${role}"`, '');
+  }
+  lines.push('[share]', `signing_key = "${randomBytes(32).toString('hex')}"`, '');
+  await writeFile(configFile, lines.join('\n'));
+  return { tokens, configFile };
+}
 
 /** Partitions of each topic in a distributed run: more than there are sessionizers. */
 export const DISTRIBUTED_PARTITIONS = 4;
@@ -358,30 +380,7 @@ export async function startDistributed(t) {
     return null;
   }
   const run = randomUUID().replaceAll('-', '').slice(0, 12);
-  const tokens = { admin: `e2e-admin-${randomBytes(16).toString('hex')}`, viewer: `e2e-viewer-${randomBytes(16).toString('hex')}` };
-  const configDir = await mkdtemp(path.join(tmpdir(), 'playback-e2e-config-'));
-  t.after(() => rm(configDir, { recursive: true, force: true }));
-  const configFile = path.join(configDir, 'playback.toml');
-  await writeFile(
-    configFile,
-    [
-      '[[auth.tokens]]',
-      'name = "e2e-admin"',
-      `token = "${tokens.admin}"`,
-      'project = "demo"',
-      'role = "admin"',
-      '',
-      '[[auth.tokens]]',
-      'name = "e2e-viewer"',
-      `token = "${tokens.viewer}"`,
-      'project = "demo"',
-      'role = "viewer"',
-      '',
-      '[share]',
-      `signing_key = "${randomBytes(32).toString('hex')}"`,
-      '',
-    ].join('\n'),
-  );
+  const { tokens, configFile } = await writeTokenConfig(t);
   const env = { ...distributedEnv(stack, run), PLAYBACK_CONFIG: configFile };
   const { log, output, written } = outputLog();
   await runToEnd(['migrate'], env, log);

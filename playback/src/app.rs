@@ -449,3 +449,59 @@ pub async fn archiver(config: Config) -> anyhow::Result<()> {
     stages.spawn(async move { ("archiver", stage.run().await.map_err(anyhow::Error::from)) });
     supervise(stages).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn playback_up_makes_one_admin_token_per_project_and_keeps_it() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let mut config = Config { data_dir: dir.path().join("data"), ..Config::default() };
+        config.projects.push(playback_ingest_gateway::Project {
+            id: "shop".into(),
+            key: "pk_shop".into(),
+            enabled: true,
+            sample_rate: 1.0,
+        });
+        let first = local_access(&config).unwrap_or_else(|error| panic!("{error}"));
+        let tokens: Vec<(String, Role)> =
+            first.tokens.all().iter().map(|token| (token.project.clone(), token.role)).collect();
+        assert_eq!(tokens, vec![("demo".into(), Role::Admin), ("shop".into(), Role::Admin)]);
+        assert_ne!(first.tokens.all()[0].token, first.tokens.all()[1].token);
+        assert!(first.tokens.all().iter().all(|token| token.token.len() >= 32));
+
+        let again = local_access(&config).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(again.tokens.all(), first.tokens.all(), "a restart keeps the tokens");
+        let claims = playback_query_api::share_token::ShareClaims {
+            share_id: "s".into(),
+            project_id: "demo".into(),
+            session_id: "x".into(),
+            expires_at_ms: 1,
+        };
+        assert_eq!(again.signer.verify(&first.signer.sign(&claims)), Some(claims), "a restart keeps the share key");
+        let mode = std::fs::metadata(config.data_dir.join("tokens.json")).map(|meta| meta.permissions());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(mode.map(|mode| mode.mode() & 0o777).ok(), Some(0o600), "only the owner reads the tokens");
+        }
+    }
+
+    #[test]
+    fn query_api_refuses_to_start_without_tokens_or_key() {
+        let config = Config::default();
+        let error = configured_access(&config).err().map(|error| error.to_string()).unwrap_or_default();
+        assert!(error.contains("no API tokens"), "{error}");
+        let mut config = Config::default();
+        config.auth.tokens = vec![ApiToken {
+            name: "ada".into(),
+            token: "0123456789abcdef".into(),
+            project: "demo".into(),
+            role: Role::Viewer,
+        }];
+        config.share.signing_key = "short".into();
+        let error = configured_access(&config).err().map(|error| error.to_string()).unwrap_or_default();
+        assert!(error.contains("share.signing_key"), "{error}");
+    }
+}

@@ -3,17 +3,35 @@
  *
  * Every wrapper resolves with the decoded body or rejects with an `ApiError`
  * that carries the HTTP status (0 when the request never got an answer) and
- * the server's `{"error": "<reason>"}` text when there is one.
+ * the server's `{"error": "<reason>"}` text when there is one. Calls under
+ * `/v1` carry the API token (src/auth.ts); a 401 also reaches the handler set
+ * with `onUnauthorized`, which asks for a token. The shared view's calls
+ * (`/v1/shared/...`) carry none: the link is the credential.
  */
 import type { eventWithTime } from '@rrweb/types';
+import { clearToken, getToken } from './auth';
 
 export type SortOrder = 'recent' | 'score';
 
-export interface SessionSummary {
+export type TranscriptKind =
+  | 'page_view'
+  | 'click'
+  | 'input'
+  | 'exception'
+  | 'custom'
+  | 'rage_click'
+  | 'dead_click';
+
+/** One transcript event on a list row's timeline bar. */
+export interface Mark {
+  offset_ms: number;
+  kind: TranscriptKind;
+}
+
+/** What every view of a session shows: the facts of `SessionSummary` without the user. */
+export interface SessionFacts {
   session_id: string;
   project_id: string;
-  user_id: string;
-  user_traits: Record<string, unknown>;
   start_time: number;
   end_time: number;
   duration_ms: number;
@@ -39,6 +57,13 @@ export interface SessionSummary {
   screen_height: number;
   closed: boolean;
   score: number;
+  marks?: Mark[];
+}
+
+export interface SessionSummary extends SessionFacts {
+  /** The identified user; null or '' for an anonymous visitor. */
+  user_id: string | null;
+  user_traits: Record<string, unknown>;
 }
 
 export interface ScoreFactor {
@@ -49,25 +74,30 @@ export interface ScoreFactor {
   points: number;
 }
 
+/** The session's place among its user's sessions. */
+export interface SessionUser {
+  user_id: string;
+  session_number: number;
+  session_count: number;
+  first_seen: number;
+}
+
 export interface SessionDetail extends SessionSummary {
   urls: string[];
   event_names: string[];
   score_breakdown: ScoreFactor[];
+  user?: SessionUser | null;
+}
+
+/** `GET /v1/shared/{token}`: the session without who it was. */
+export interface SharedSession extends SessionFacts {
+  urls: string[];
 }
 
 export interface SessionPage {
   sessions: SessionSummary[];
   next_cursor: string | null;
 }
-
-export type TranscriptKind =
-  | 'page_view'
-  | 'click'
-  | 'input'
-  | 'exception'
-  | 'custom'
-  | 'rage_click'
-  | 'dead_click';
 
 export interface TranscriptEvent {
   /** Server time: the client timestamp corrected by the batch's clock offset. */
@@ -93,12 +123,45 @@ export interface Recording {
   windows: RecordingWindow[];
 }
 
-export interface ListSessionsParams {
-  from?: number;
-  to?: number;
-  sort?: SortOrder;
-  limit?: number;
-  cursor?: string | null;
+export interface SimilarSession extends SessionSummary {
+  similarity: number;
+  reasons: string[];
+}
+
+export interface Note {
+  note_id: string;
+  session_id: string;
+  offset_ms: number;
+  author: string;
+  text: string;
+  created_at: number;
+}
+
+export interface SavedFilter {
+  filter_id: string;
+  name: string;
+  query: string;
+  author: string;
+  created_at: number;
+}
+
+export interface UserCard {
+  user_id: string;
+  traits: Record<string, unknown>;
+  session_count: number;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface Share {
+  share_id: string;
+  session_id: string;
+  /** `/s/<token>`; only in the answer that created the share. */
+  url?: string;
+  created_at: number;
+  expires_at: number;
+  revoked: boolean;
+  author: string;
 }
 
 export class ApiError extends Error {
@@ -116,17 +179,52 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+export function statusOf(error: unknown): number | undefined {
+  return error instanceof ApiError ? error.status : undefined;
+}
+
+type UnauthorizedHandler = (rejectedToken: boolean) => void;
+let unauthorizedHandler: UnauthorizedHandler | null = null;
+
+/** Called on every 401 of an authenticated call, with whether a token was sent. */
+export function onUnauthorized(handler: UnauthorizedHandler): void {
+  unauthorizedHandler = handler;
+}
+
+interface RequestOptions {
+  method?: 'GET' | 'POST' | 'DELETE';
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Send the API token (default); false for the shared view. */
+  auth?: boolean;
+}
+
+async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const auth = options.auth ?? true;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = auth ? getToken() : null;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
   let response: Response;
   try {
-    response = await fetch(path, { headers: { Accept: 'application/json' }, signal });
+    response = await fetch(path, { method: options.method ?? 'GET', headers, body, signal: options.signal });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, 'the Playback server could not be reached');
   }
   if (!response.ok) {
-    throw new ApiError(response.status, await errorReason(response));
+    const reason = await errorReason(response);
+    if (response.status === 401 && auth) {
+      if (token) clearToken();
+      unauthorizedHandler?.(token !== null);
+    }
+    throw new ApiError(response.status, reason);
   }
+  if (response.status === 204) return undefined as T;
   try {
     return (await response.json()) as T;
   } catch {
@@ -152,26 +250,96 @@ function sessionPath(id: string): string {
   return `/v1/sessions/${encodeURIComponent(id)}`;
 }
 
-export function listSessions(params: ListSessionsParams, signal?: AbortSignal): Promise<SessionPage> {
-  const query = new URLSearchParams();
-  if (params.from !== undefined) query.set('from', String(params.from));
-  if (params.to !== undefined) query.set('to', String(params.to));
-  if (params.sort !== undefined) query.set('sort', params.sort);
-  if (params.limit !== undefined) query.set('limit', String(params.limit));
-  if (params.cursor) query.set('cursor', params.cursor);
-  const suffix = query.toString();
-  return getJson<SessionPage>(suffix ? `/v1/sessions?${suffix}` : '/v1/sessions', signal);
+/**
+ * `GET /v1/sessions` with the list's parameters (src/filters.ts builds them),
+ * plus paging.
+ */
+export function listSessions(
+  query: URLSearchParams,
+  paging: { limit: number; cursor: string | null },
+  signal?: AbortSignal,
+): Promise<SessionPage> {
+  const params = new URLSearchParams(query);
+  params.set('limit', String(paging.limit));
+  if (paging.cursor) params.set('cursor', paging.cursor);
+  return request<SessionPage>(`/v1/sessions?${params}`, { signal });
 }
 
 export function getSession(id: string, signal?: AbortSignal): Promise<SessionDetail> {
-  return getJson<SessionDetail>(sessionPath(id), signal);
+  return request<SessionDetail>(sessionPath(id), { signal });
 }
 
 export async function getTranscript(id: string, signal?: AbortSignal): Promise<TranscriptEvent[]> {
-  const body = await getJson<{ events: TranscriptEvent[] }>(`${sessionPath(id)}/events`, signal);
+  const body = await request<{ events: TranscriptEvent[] }>(`${sessionPath(id)}/events`, { signal });
   return body.events;
 }
 
 export function getRecording(id: string, signal?: AbortSignal): Promise<Recording> {
-  return getJson<Recording>(`${sessionPath(id)}/recording`, signal);
+  return request<Recording>(`${sessionPath(id)}/recording`, { signal });
+}
+
+export async function getSimilar(id: string, limit: number, signal?: AbortSignal): Promise<SimilarSession[]> {
+  const body = await request<{ sessions: SimilarSession[] }>(`${sessionPath(id)}/similar?limit=${limit}`, { signal });
+  return body.sessions;
+}
+
+export async function listNotes(id: string, signal?: AbortSignal): Promise<Note[]> {
+  const body = await request<{ notes: Note[] }>(`${sessionPath(id)}/notes`, { signal });
+  return body.notes;
+}
+
+export function addNote(id: string, note: { offset_ms: number; text: string }): Promise<Note> {
+  return request<Note>(`${sessionPath(id)}/notes`, { method: 'POST', body: note });
+}
+
+export function deleteNote(id: string, noteId: string): Promise<void> {
+  return request<void>(`${sessionPath(id)}/notes/${encodeURIComponent(noteId)}`, { method: 'DELETE' });
+}
+
+export async function listSavedFilters(signal?: AbortSignal): Promise<SavedFilter[]> {
+  const body = await request<{ filters: SavedFilter[] }>('/v1/saved-filters', { signal });
+  return body.filters;
+}
+
+export function saveFilter(filter: { name: string; query: string }): Promise<SavedFilter> {
+  return request<SavedFilter>('/v1/saved-filters', { method: 'POST', body: filter });
+}
+
+export function deleteSavedFilter(filterId: string): Promise<void> {
+  return request<void>(`/v1/saved-filters/${encodeURIComponent(filterId)}`, { method: 'DELETE' });
+}
+
+export function getUser(userId: string, signal?: AbortSignal): Promise<UserCard> {
+  return request<UserCard>(`/v1/users/${encodeURIComponent(userId)}`, { signal });
+}
+
+export async function listShares(id: string, signal?: AbortSignal): Promise<Share[]> {
+  const body = await request<{ shares: Share[] }>(`${sessionPath(id)}/shares`, { signal });
+  return body.shares;
+}
+
+export function createShare(id: string, expiresInHours: number | null): Promise<Share> {
+  const body = expiresInHours === null ? {} : { expires_in_hours: expiresInHours };
+  return request<Share>(`${sessionPath(id)}/shares`, { method: 'POST', body });
+}
+
+export function revokeShare(shareId: string): Promise<void> {
+  return request<void>(`/v1/shares/${encodeURIComponent(shareId)}`, { method: 'DELETE' });
+}
+
+function sharedPath(token: string): string {
+  return `/v1/shared/${encodeURIComponent(token)}`;
+}
+
+export function getSharedSession(token: string, signal?: AbortSignal): Promise<SharedSession> {
+  return request<SharedSession>(sharedPath(token), { signal, auth: false });
+}
+
+export async function getSharedTranscript(token: string, signal?: AbortSignal): Promise<TranscriptEvent[]> {
+  const body = await request<{ events: TranscriptEvent[] }>(`${sharedPath(token)}/events`, { signal, auth: false });
+  return body.events;
+}
+
+export function getSharedRecording(token: string, signal?: AbortSignal): Promise<Recording> {
+  return request<Recording>(`${sharedPath(token)}/recording`, { signal, auth: false });
 }

@@ -49,8 +49,8 @@ export function formatNumber(value: number, fractionDigits: number): string {
   });
 }
 
-export function userLabel(userId: string): string {
-  return userId === '' ? 'Anonymous' : userId;
+export function userLabel(userId: string | null | undefined): string {
+  return userId ? userId : 'Anonymous';
 }
 
 /** `Chrome 156 · Linux · desktop`, skipping the parts the user agent did not reveal. */
@@ -104,4 +104,33 @@ export function utcDayEnd(value: string): number | undefined {
 /** The `<input type="date">` value of the UTC day containing `ms`. */
 export function utcDayValue(ms: number): string {
   return formatDate(ms);
+}
+
+/** The `<input type="datetime-local">` value (seconds precision) of `ms`, read as UTC. */
+export function utcDateTimeValue(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+/** Milliseconds of an `<input type="datetime-local">` value read as UTC, or undefined. */
+export function parseUtcDateTime(value: string): number | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d{1,3})?)?$/.exec(value.trim());
+  if (!match) return undefined;
+  const ms = Date.parse(`${match[1]}T${match[2]}${match[3] ?? ':00'}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** `2025-11-28 03:20:15` (UTC). */
+export function formatDateTimeSeconds(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+/** `3 sessions`, `1 session`. */
+export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : pluralNoun}`;
+}
+
+/** `Desktop`, `Mobile`: a device type as a label. */
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

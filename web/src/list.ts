@@ -1,83 +1,61 @@
 /**
- * The session list: `GET /v1/sessions` with sort, an end-time range in UTC
- * days, and keyset paging through `next_cursor`. The controls' state lives in
- * the query string (`?sort=score&from=2025-11-01&to=2025-11-28`), so reload
- * and the back button keep it.
+ * The session list: saved filters, the end-time range (UTC), the filters of
+ * `GET /v1/sessions`, sort, and keyset paging through `next_cursor`.
+ *
+ * The filters live in the query string, in the API's own parameters
+ * (src/filters.ts): a filtered list is a link, and each change is a history
+ * entry, so back and forward step through them.
  */
-import { listSessions, type SessionSummary, type SortOrder } from './api';
+import { getSession, listSessions, type SessionDetail, type SessionSummary } from './api';
 import { errorMessage, scoreBadge } from './components';
 import { h, notice } from './dom';
+import { renderFilterForm } from './filter-form';
+import { countFilters, filtersProblem, filtersToQuery, parseFilters, type ListFilters } from './filters';
 import {
+  capitalize,
   deviceLabel,
   formatDateTime,
   formatDuration,
+  formatScore,
+  plural,
   shortUrl,
   userLabel,
-  utcDayEnd,
-  utcDayStart,
 } from './format';
+import { KIND_ORDER, renderLegend } from './kinds';
+import { attachHoverCard, cached } from './popover';
 import { sessionHref, type RouteContext } from './router';
+import { renderRowTimeline } from './row-timeline';
+import { renderSavedFilters } from './saved-filters';
+import { breakdownTable } from './session-header';
+import { attachUserCard } from './user-card';
 
 const PAGE_SIZE = 50;
 
-interface Filters {
-  sort: SortOrder;
-  /** `YYYY-MM-DD` of the first UTC day included, or '' for the API default. */
-  from: string;
-  /** `YYYY-MM-DD` of the last UTC day included, or '' for the API default. */
-  to: string;
-}
+const details = new Map<string, Promise<SessionDetail>>();
 
-function filtersFromQuery(query: URLSearchParams): Filters {
-  const sort = query.get('sort') === 'score' ? 'score' : 'recent';
-  const from = utcDayStart(query.get('from') ?? '') === undefined ? '' : (query.get('from') ?? '');
-  const to = utcDayStart(query.get('to') ?? '') === undefined ? '' : (query.get('to') ?? '');
-  return { sort, from, to };
-}
-
-function writeFiltersToUrl(filters: Filters): void {
-  const query = new URLSearchParams();
-  if (filters.sort !== 'recent') query.set('sort', filters.sort);
-  if (filters.from) query.set('from', filters.from);
-  if (filters.to) query.set('to', filters.to);
-  const search = query.toString();
-  const url = window.location.pathname + (search ? `?${search}` : '');
-  window.history.replaceState(null, '', url);
+function listHref(filters: ListFilters): string {
+  const query = filtersToQuery(filters).toString();
+  return query ? `/?${query}` : '/';
 }
 
 export function renderSessionList(root: HTMLElement, context: RouteContext): void {
   document.title = 'Sessions · Playback';
-  const filters = filtersFromQuery(context.query);
+  let filters = parseFilters(context.query);
+  // Keep the address bar in the canonical form (older day-only links become ms).
+  const canonical = listHref(filters);
+  if (window.location.pathname + window.location.search !== canonical && window.location.pathname === '/') {
+    window.history.replaceState(window.history.state, '', canonical + window.location.hash);
+  }
 
-  const sortSelect = h('select', { id: 'sort', testid: 'sort', attrs: { name: 'sort' } }, [
-    h('option', { text: 'Most recent', attrs: { value: 'recent' } }),
-    h('option', { text: 'Highest score', attrs: { value: 'score' } }),
-  ]);
-  sortSelect.value = filters.sort;
-
-  const fromInput = h('input', {
-    id: 'from',
-    testid: 'date-from',
-    attrs: { type: 'date', name: 'from', 'aria-label': 'Session end from (UTC)' },
+  const form = renderFilterForm(filters, (next) => applyFilters(next));
+  const saved = renderSavedFilters({
+    current: () => filters,
+    apply: (next) => context.navigate(listHref(next)),
+    signal: context.signal,
   });
-  fromInput.value = filters.from;
-  const toInput = h('input', {
-    id: 'to',
-    testid: 'date-to',
-    attrs: { type: 'date', name: 'to', 'aria-label': 'Session end to (UTC), inclusive' },
-  });
-  toInput.value = filters.to;
-  const clearDates = h('button', {
-    id: 'clear-dates',
-    testid: 'clear-dates',
-    class: 'button button-quiet',
-    text: 'Last 7 days',
-    title: 'Clear the dates: sessions that ended in the last 7 days',
-    attrs: { type: 'button' },
-  });
-  const rangeHint = h('span', { class: 'field-hint', testid: 'range-hint' });
 
   const count = h('span', { class: 'page-meta', testid: 'session-count' });
+  const filterCount = h('span', { class: 'filter-count', testid: 'filter-count' });
   const listContainer = h('div', { id: 'session-list', testid: 'session-list', class: 'session-list' });
   const loadMore = h('button', {
     id: 'load-more',
@@ -91,20 +69,10 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
 
   root.append(
     h('section', { class: 'page page-list', testid: 'list-page' }, [
-      h('div', { class: 'page-head' }, [h('h1', { text: 'Sessions' }), count]),
-      h('form', { class: 'filters', testid: 'filters', on: { submit: (event) => event.preventDefault() } }, [
-        h('label', { class: 'field' }, [h('span', { class: 'field-label', text: 'Sort' }), sortSelect]),
-        h('fieldset', { class: 'field date-range' }, [
-          h('legend', { class: 'field-label', text: 'Session end (UTC)' }),
-          h('div', { class: 'date-range-inputs' }, [
-            fromInput,
-            h('span', { class: 'date-range-sep', text: '–', attrs: { 'aria-hidden': 'true' } }),
-            toInput,
-            clearDates,
-          ]),
-        ]),
-        rangeHint,
-      ]),
+      h('div', { class: 'page-head' }, [h('h1', { text: 'Sessions' }), count, filterCount]),
+      saved,
+      form.element,
+      h('div', { class: 'list-legend' }, [h('span', { class: 'field-label', text: 'Timeline' }), renderLegend(KIND_ORDER.filter((kind) => kind !== 'note'))]),
       listContainer,
       h('div', { class: 'list-footer' }, [loadMore, footerStatus]),
     ]),
@@ -115,19 +83,16 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
   let request: AbortController | null = null;
   let tableBody: HTMLTableSectionElement | null = null;
 
-  function describeRange(): void {
-    if (!filters.from && !filters.to) {
-      rangeHint.textContent = 'Showing sessions that ended in the last 7 days.';
-    } else {
-      rangeHint.textContent = '';
-    }
-  }
-
-  function rangeParams(): { from?: number; to?: number } | 'invalid' {
-    const from = utcDayStart(filters.from);
-    const to = utcDayEnd(filters.to);
-    if (from !== undefined && to !== undefined && from >= to) return 'invalid';
-    return { from, to };
+  function describe(): void {
+    const range =
+      filters.from === undefined && filters.to === undefined
+        ? 'Showing sessions by end time (UTC) in the last 7 days.'
+        : `Showing sessions by end time (UTC)${filters.from !== undefined ? ` from ${formatDateTime(filters.from)}` : ''}${
+            filters.to !== undefined ? ` until ${formatDateTime(filters.to)}` : ' until now'
+          }.`;
+    form.rangeHint.textContent = `${range} A session that ends outside the range is not shown, even if it started inside it.`;
+    const active = countFilters(filters);
+    filterCount.textContent = active > 0 ? `${plural(active, 'filter')} applied` : '';
   }
 
   function updateCount(): void {
@@ -135,21 +100,19 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
       count.textContent = '';
     } else {
       const more = cursor ? '+' : '';
-      count.textContent = `${sessions.length}${more} session${sessions.length === 1 && !cursor ? '' : 's'}`;
+      count.textContent = `${sessions.length}${more} ${sessions.length === 1 && !cursor ? 'session' : 'sessions'}`;
     }
   }
 
   async function load(append: boolean): Promise<void> {
     request?.abort();
-    const range = rangeParams();
-    if (range === 'invalid') {
+    const problem = filtersProblem(filters);
+    if (problem !== null) {
       sessions = [];
       cursor = null;
       updateCount();
       loadMore.hidden = true;
-      listContainer.replaceChildren(
-        notice('error', 'The first day of the range is after the last day.', 'range-error'),
-      );
+      listContainer.replaceChildren(notice('error', problem, 'range-error'));
       return;
     }
     const controller = new AbortController();
@@ -167,12 +130,14 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
       loadMore.hidden = true;
       updateCount();
       listContainer.setAttribute('aria-busy', 'true');
+      listContainer.dataset.state = 'loading';
       listContainer.replaceChildren(notice('loading', 'Loading sessions…'));
     }
 
     try {
       const page = await listSessions(
-        { ...range, sort: filters.sort, limit: PAGE_SIZE, cursor: append ? cursor : null },
+        filtersToQuery(filters),
+        { limit: PAGE_SIZE, cursor: append ? cursor : null },
         controller.signal,
       );
       if (controller.signal.aborted) return;
@@ -185,6 +150,7 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
       }
       updateCount();
       loadMore.hidden = cursor === null;
+      listContainer.dataset.state = 'ready';
     } catch (error) {
       if (controller.signal.aborted) return;
       const message = `Could not load sessions: ${errorMessage(error)}`;
@@ -196,6 +162,7 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
         on: { click: () => void load(append) },
       });
       const block = h('div', { class: 'error-block' }, [notice('error', message, 'list-error'), retry]);
+      listContainer.dataset.state = 'error';
       if (append) footerStatus.replaceChildren(block);
       else listContainer.replaceChildren(block);
     } finally {
@@ -209,9 +176,11 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
 
   function renderTable(): void {
     if (sessions.length === 0) {
-      listContainer.replaceChildren(
-        notice('empty', 'No sessions ended in this time range.', 'empty-state'),
-      );
+      const message =
+        countFilters(filters) > 0
+          ? 'No session in this time range matches these filters.'
+          : 'No sessions ended in this time range.';
+      listContainer.replaceChildren(notice('empty', message, 'empty-state'));
       return;
     }
     tableBody = h('tbody', {}, sessions.map((session) => sessionRow(session, context)));
@@ -225,8 +194,7 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
             h('th', { class: 'num', text: 'Duration' }),
             h('th', { class: 'num', text: 'Active' }),
             h('th', { class: 'num', text: 'Pages' }),
-            h('th', { class: 'num', text: 'Clicks' }),
-            h('th', { class: 'num', text: 'Errors' }),
+            h('th', { text: 'Timeline' }),
             h('th', { text: 'Device' }),
             h('th', { text: 'Entry URL' }),
           ]),
@@ -236,41 +204,65 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
     );
   }
 
-  function applyFilters(): void {
-    filters.sort = sortSelect.value === 'score' ? 'score' : 'recent';
-    filters.from = fromInput.value;
-    filters.to = toInput.value;
-    writeFiltersToUrl(filters);
-    describeRange();
+  function applyFilters(next: ListFilters): void {
+    const href = listHref(next);
+    filters = next;
+    describe();
+    if (href === window.location.pathname + window.location.search) return;
+    window.history.pushState(null, '', href);
     void load(false);
   }
 
-  sortSelect.addEventListener('change', applyFilters);
-  fromInput.addEventListener('change', applyFilters);
-  toInput.addEventListener('change', applyFilters);
-  clearDates.addEventListener('click', () => {
-    fromInput.value = '';
-    toInput.value = '';
-    applyFilters();
-  });
   loadMore.addEventListener('click', () => void load(true));
-
-  describeRange();
+  describe();
   void load(false);
 }
 
 function sessionRow(session: SessionSummary, context: RouteContext): HTMLTableRowElement {
   const href = sessionHref(session.session_id);
-  const user = userLabel(session.user_id);
-  const row = h(
+  const userId = session.user_id ?? '';
+  const userLink = h('a', {
+    class: userId ? 'session-link' : 'session-link anonymous',
+    testid: 'row-user',
+    text: userLabel(userId),
+    title: userId ? undefined : `Watch session ${session.session_id}`,
+    attrs: { href },
+  });
+  if (userId) attachUserCard(userLink, userId);
+
+  const score = scoreBadge(session.score);
+  score.tabIndex = 0;
+  score.setAttribute('aria-label', `Score ${formatScore(session.score)}; hover for the breakdown`);
+  attachHoverCard(score, {
+    testid: 'score-popover',
+    label: 'Score breakdown',
+    load: async () => {
+      const detail = await cached(details, session.session_id, () => getSession(session.session_id));
+      return breakdownTable(detail.score, detail.score_breakdown ?? []);
+    },
+  });
+
+  const screen =
+    session.screen_width > 0 && session.screen_height > 0 ? `${session.screen_width}×${session.screen_height}` : '';
+  const deviceTitle = [
+    `${session.browser} ${session.browser_version}`.trim(),
+    `${session.os} ${session.os_version}`.trim(),
+    session.device_type,
+    screen,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+
+  return h(
     'tr',
     {
       class: 'session-row',
       testid: 'session-row',
-      dataset: { sessionId: session.session_id },
+      dataset: { sessionId: session.session_id, endTime: String(session.end_time), score: String(session.score), userId },
       on: {
         click: (event) => {
-          if ((event.target as Element).closest('a')) return;
+          const target = event.target as Element;
+          if (target.closest('a, button, [data-testid=mark-bar], .score')) return;
           if (event.metaKey || event.ctrlKey) {
             window.open(href, '_blank', 'noopener');
             return;
@@ -280,26 +272,22 @@ function sessionRow(session: SessionSummary, context: RouteContext): HTMLTableRo
       },
     },
     [
-      cell('end', formatDateTime(session.end_time), { class: 'nowrap' }),
-      h('td', { dataset: { col: 'user' }, class: 'cell-user' }, [
-        h('a', {
-          class: session.user_id ? 'session-link' : 'session-link anonymous',
-          text: user,
-          title: `Watch session ${session.session_id}`,
-          attrs: { href },
-        }),
-      ]),
-      h('td', { dataset: { col: 'score' }, class: 'num' }, [scoreBadge(session.score)]),
+      cell('end', formatDateTime(session.end_time), { class: 'nowrap', title: new Date(session.end_time).toISOString() }),
+      h('td', { dataset: { col: 'user' }, class: 'cell-user' }, [userLink]),
+      h('td', { dataset: { col: 'score' }, class: 'num' }, [score]),
       cell('duration', formatDuration(session.duration_ms), { class: 'num' }),
       cell('active', formatDuration(session.active_ms), { class: 'num' }),
       cell('page-views', String(session.page_views), { class: 'num' }),
-      cell('clicks', String(session.clicks), { class: 'num' }),
-      cell('errors', String(session.errors), { class: session.errors > 0 ? 'num has-errors' : 'num muted' }),
-      cell('device', deviceLabel(session), { class: 'nowrap' }),
+      h('td', { dataset: { col: 'timeline' }, class: 'cell-timeline' }, [
+        renderRowTimeline(session, (target) => context.navigate(target)),
+      ]),
+      h('td', { dataset: { col: 'device' }, class: 'cell-device', title: deviceTitle }, [
+        h('span', { class: 'device-main', text: deviceLabel({ ...session, device_type: '' }) }),
+        h('span', { class: 'device-sub', text: [capitalize(session.device_type), screen].filter(Boolean).join(' · ') }),
+      ]),
       cell('entry-url', shortUrl(session.entry_url), { class: 'cell-url', title: session.entry_url }),
     ],
   );
-  return row;
 }
 
 function cell(col: string, text: string, options: { class?: string; title?: string } = {}): HTMLTableCellElement {

@@ -1,17 +1,19 @@
 /**
  * One rrweb-player instance replaying one window (tab) of a recording, sized
- * to its container and kept sized when the browser window changes.
+ * to its container and kept sized when the browser window changes. Its own
+ * controller is hidden: the page draws its controls (src/controls.ts) and
+ * drives the player through this wrapper. Skipping idle time is done by the
+ * page too (src/activity.ts), so rrweb's own `skipInactive` is off.
  */
 import rrwebPlayer from 'rrweb-player';
 import type { eventWithTime } from '@rrweb/types';
+import { SPEEDS, type Speed } from './controls';
 
-/** Height of rrweb-player's controller bar, added below the replay frame. */
-const CONTROLLER_HEIGHT = 80;
+/** Height of the page's timeline and control bar below the frame. */
+const CONTROLS_HEIGHT = 84;
 const MIN_FRAME_HEIGHT = 240;
-/** Space kept below the controller, so the player ends above the fold. */
+/** Space kept below the controls, so the player ends above the fold. */
 const BOTTOM_MARGIN = 24;
-
-export type PlayerState = 'playing' | 'paused' | 'live';
 
 declare global {
   interface Window {
@@ -28,8 +30,17 @@ interface SvelteLifecycle {
 
 export interface Replay {
   player: rrwebPlayer;
+  /** Length of the replay, ms. */
+  duration: number;
   /** Moves to `playerTime` ms; keeps playing if it was playing. */
   seek(playerTime: number): void;
+  play(): void;
+  pause(): void;
+  isPlaying(): boolean;
+  currentTime(): number;
+  setSpeed(speed: Speed): void;
+  /** Fits the frame to the container again (after a resize or fullscreen change). */
+  fit(): void;
   destroy(): void;
 }
 
@@ -38,7 +49,9 @@ export interface ReplayOptions {
   events: eventWithTime[];
   /** Recorded viewport, for the aspect ratio of the frame. */
   viewport: { width: number; height: number };
+  speed: Speed;
   onTime: (playerTime: number) => void;
+  onState: (playing: boolean) => void;
 }
 
 export function mountReplay(options: ReplayOptions): Replay {
@@ -50,34 +63,70 @@ export function mountReplay(options: ReplayOptions): Replay {
       width: size.width,
       height: size.height,
       autoPlay: false,
-      skipInactive: true,
-      showController: true,
+      skipInactive: false,
+      showController: false,
+      speedOption: [...SPEEDS],
+      speed: options.speed,
+      // Replayed focus events would move the page's focus into the frame, and with it the
+      // keyboard shortcuts.
+      triggerFocus: false,
       mouseTail: { strokeStyle: 'rgba(37, 99, 235, 0.6)' },
     },
   });
   const lifecycle = player as unknown as SvelteLifecycle;
   window.__playbackPlayer = player;
+  const meta = player.getMetaData();
+  let playing = false;
+  let time = 0;
 
   player.addEventListener('ui-update-current-time', (detail) => {
     const payload = (detail as { payload?: unknown } | undefined)?.payload;
-    if (typeof payload === 'number') options.onTime(payload);
+    if (typeof payload === 'number') {
+      time = payload;
+      options.onTime(payload);
+    }
+  });
+  player.addEventListener('ui-update-player-state', (detail) => {
+    const payload = (detail as { payload?: unknown } | undefined)?.payload;
+    if (payload === 'playing' || payload === 'paused') {
+      playing = payload === 'playing';
+      options.onState(playing);
+    }
   });
 
+  const fit = (): void => {
+    lifecycle.$set(frameSize(options.target, options.viewport));
+    player.triggerResize();
+  };
   let resizeTimer: number | undefined;
   const onResize = (): void => {
     window.clearTimeout(resizeTimer);
-    resizeTimer = window.setTimeout(() => {
-      lifecycle.$set(frameSize(options.target, options.viewport));
-      player.triggerResize();
-    }, 150);
+    resizeTimer = window.setTimeout(fit, 150);
   };
   window.addEventListener('resize', onResize);
 
   return {
     player,
+    duration: meta.totalTime,
     seek(playerTime: number): void {
-      player.goto(Math.max(0, Math.round(playerTime)));
+      const target = Math.min(Math.max(0, Math.round(playerTime)), meta.totalTime);
+      time = target;
+      player.goto(target);
     },
+    play(): void {
+      // At the end, play from the start again.
+      if (time >= meta.totalTime - 50) player.goto(0, true);
+      else player.play();
+    },
+    pause(): void {
+      player.pause();
+    },
+    isPlaying: () => playing,
+    currentTime: () => time,
+    setSpeed(speed: Speed): void {
+      player.setSpeed(speed);
+    },
+    fit,
     destroy(): void {
       window.removeEventListener('resize', onResize);
       window.clearTimeout(resizeTimer);
@@ -91,7 +140,8 @@ export function mountReplay(options: ReplayOptions): Replay {
 
 /**
  * The largest frame that fits the container's width and, together with the
- * controller, the viewport's height below the container's top.
+ * controls, the viewport's height below the container's top; in fullscreen,
+ * the container's own box.
  */
 function frameSize(
   container: HTMLElement,
@@ -99,8 +149,11 @@ function frameSize(
 ): { width: number; height: number } {
   const width = Math.max(320, Math.floor(container.clientWidth));
   const ratio = viewport.width > 0 && viewport.height > 0 ? viewport.height / viewport.width : 10 / 16;
+  if (document.fullscreenElement?.contains(container)) {
+    return { width, height: Math.max(MIN_FRAME_HEIGHT, Math.floor(container.clientHeight)) };
+  }
   const top = container.getBoundingClientRect().top + window.scrollY;
-  const maxHeight = window.innerHeight - top - CONTROLLER_HEIGHT - BOTTOM_MARGIN;
+  const maxHeight = window.innerHeight - top - CONTROLS_HEIGHT - BOTTOM_MARGIN;
   const height = Math.max(MIN_FRAME_HEIGHT, Math.min(Math.round(width * ratio), maxHeight));
   return { width, height };
 }

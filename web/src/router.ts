@@ -1,5 +1,6 @@
 /**
- * History API routing on real paths. The query API answers every unknown
+ * History API routing on real paths: `/` (also `/sessions`), `/sessions/{id}`
+ * and the shared view `/s/{token}`. The query API answers every unknown
  * non-API GET with index.html, so a reload or a shared link lands here too.
  */
 
@@ -18,6 +19,7 @@ export type View = (root: HTMLElement, context: RouteContext) => void | (() => v
 export type Route =
   | { name: 'list' }
   | { name: 'session'; sessionId: string }
+  | { name: 'shared'; token: string }
   | { name: 'not-found' };
 
 export function matchRoute(pathname: string): Route {
@@ -27,6 +29,14 @@ export function matchRoute(pathname: string): Route {
   if (session) {
     try {
       return { name: 'session', sessionId: decodeURIComponent(session[1]) };
+    } catch {
+      return { name: 'not-found' };
+    }
+  }
+  const shared = /^\/s\/([^/]+)$/.exec(path);
+  if (shared) {
+    try {
+      return { name: 'shared', token: decodeURIComponent(shared[1]) };
     } catch {
       return { name: 'not-found' };
     }
@@ -74,7 +84,17 @@ export class Router {
     this.navigate(target.href);
   }
 
-  private render(): void {
+  /** Renders the current URL's view again (after a token was given). */
+  refresh(): void {
+    this.render();
+  }
+
+  /** Leaves the current view for `view` without changing the URL (the token form). */
+  interrupt(view: View): void {
+    this.render(view);
+  }
+
+  private render(override?: View): void {
     if (this.current) {
       this.current.controller.abort();
       if (this.current.cleanup) this.current.cleanup();
@@ -82,7 +102,7 @@ export class Router {
     }
     this.root.replaceChildren();
     const controller = new AbortController();
-    const view = this.resolve(matchRoute(window.location.pathname));
+    const view = override ?? this.resolve(matchRoute(window.location.pathname));
     const query = new URLSearchParams(window.location.search);
     const cleanup = view(this.root, {
       signal: controller.signal,

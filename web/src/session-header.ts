@@ -1,36 +1,119 @@
-/** The session page's header: who, when, on what, for how long, and the score. */
-import type { ScoreFactor, SessionDetail } from './api';
+/**
+ * The session page's header: who (with "N of M sessions" and a link to all of
+ * their sessions), when, on what, for how long, and the score with its
+ * breakdown. The shared view shows the same facts without who.
+ */
+import type { ScoreFactor, SessionDetail, SessionFacts } from './api';
 import { scoreBadge } from './components';
 import { h } from './dom';
-import { deviceLabel, formatDateTime, formatDuration, formatNumber, formatScore, userLabel } from './format';
+import {
+  capitalize,
+  deviceLabel,
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  formatScore,
+  plural,
+  userLabel,
+} from './format';
+import { attachHoverCard } from './popover';
+import { attachUserCard, userSessionsHref } from './user-card';
 
-export function renderSessionHeader(session: SessionDetail): HTMLElement {
-  const device = deviceLabel(session);
+export interface HeaderOptions {
+  /** Buttons placed at the right (Share). */
+  actions?: HTMLElement[];
+}
+
+/** The header of a session seen with a token: with its user. */
+export function renderSessionHeader(session: SessionDetail, options: HeaderOptions = {}): HTMLElement {
+  return header(session, identity(session), session.score_breakdown ?? [], options);
+}
+
+/** The header of the shared view: no user. */
+export function renderSharedHeader(session: SessionFacts): HTMLElement {
+  const title = h('div', { class: 'session-who' }, [
+    h('h1', { class: 'session-user', testid: 'shared-title', text: 'Shared session' }),
+    h('span', { class: 'badge', text: 'Read-only' }),
+  ]);
+  return header(session, title, [], {});
+}
+
+function identity(session: SessionDetail): HTMLElement {
+  const userId = session.user_id ?? '';
+  const name = userId === ''
+    ? h('h1', { class: 'session-user anonymous', testid: 'session-user', text: userLabel(session.user_id) })
+    : h('h1', { class: 'session-user' }, [
+        h('a', {
+          testid: 'session-user',
+          class: 'session-user-link',
+          text: userId,
+          title: `All sessions of ${userId}`,
+          attrs: { href: userSessionsHref(userId) },
+        }),
+      ]);
+  const link = name.querySelector('a');
+  if (link) attachUserCard(link, userId);
+  const user = session.user;
+  const position =
+    user && user.session_count > 0
+      ? h('a', {
+          class: 'session-position',
+          testid: 'user-session-number',
+          text: `Session ${user.session_number} of ${user.session_count}`,
+          title: `First seen ${formatDateTime(user.first_seen)} UTC · all of this user's sessions`,
+          attrs: { href: userSessionsHref(user.user_id) },
+          dataset: { sessionNumber: String(user.session_number), sessionCount: String(user.session_count) },
+        })
+      : null;
+  return h('div', { class: 'session-who' }, [name, position]);
+}
+
+function header(
+  session: SessionFacts,
+  who: HTMLElement,
+  breakdown: ScoreFactor[],
+  options: HeaderOptions,
+): HTMLElement {
   const screen =
     session.screen_width > 0 && session.screen_height > 0
       ? `${session.screen_width}×${session.screen_height}`
       : '';
+  // The fact's label names the device type; the value leaves it out.
+  const device = deviceLabel({ ...session, device_type: '' });
   return h('header', { class: 'session-header', testid: 'session-header' }, [
     h('div', { class: 'session-identity' }, [
-      h('h1', {
-        class: session.user_id ? 'session-user' : 'session-user anonymous',
-        testid: 'session-user',
-        text: userLabel(session.user_id),
-      }),
+      who,
       h('div', { class: 'session-facts' }, [
-        fact('session-date', 'Started', `${formatDateTime(session.start_time)} UTC`),
-        fact('session-device', 'Device', screen ? `${device} · ${screen}` : device),
+        fact('session-date', 'Date', `${formatDateTime(session.start_time)} UTC`),
+        fact('session-device', capitalize(session.device_type || 'Device'), screen ? `${device} · ${screen}` : device),
         fact('session-duration', 'Duration', formatDuration(session.duration_ms)),
         fact('session-active', 'Active', formatDuration(session.active_ms)),
         fact('session-counts', 'Activity', activitySummary(session)),
       ]),
     ]),
-    h('div', { class: 'session-score' }, [
-      h('span', { class: 'fact-label', text: 'Score' }),
-      scoreBadge(session.score, breakdownTooltip(session)),
-      renderBreakdown(session),
+    h('div', { class: 'session-side' }, [
+      ...(options.actions ?? []),
+      h('div', { class: 'session-score' }, [
+        h('span', { class: 'fact-label', text: 'Score' }),
+        scoreWithBreakdown(session.score, breakdown),
+        breakdown.length > 0 ? renderBreakdown(session.score, breakdown) : null,
+      ]),
     ]),
   ]);
+}
+
+/** The score badge; hovering it shows the per-factor breakdown. */
+export function scoreWithBreakdown(score: number, breakdown: ScoreFactor[]): HTMLElement {
+  if (breakdown.length === 0) return scoreBadge(score, `Score ${formatScore(score)}`);
+  const badge = scoreBadge(score);
+  badge.tabIndex = 0;
+  badge.setAttribute('aria-label', breakdownTooltip(score, breakdown).replace(/\n/g, '; '));
+  attachHoverCard(badge, {
+    testid: 'score-popover',
+    label: 'Score breakdown',
+    load: async () => breakdownTable(score, breakdown),
+  });
+  return badge;
 }
 
 function fact(testid: string, label: string, value: string): HTMLElement {
@@ -40,7 +123,7 @@ function fact(testid: string, label: string, value: string): HTMLElement {
   ]);
 }
 
-function activitySummary(session: SessionDetail): string {
+function activitySummary(session: SessionFacts): string {
   const parts = [
     plural(session.page_views, 'page view'),
     plural(session.clicks, 'click'),
@@ -48,10 +131,6 @@ function activitySummary(session: SessionDetail): string {
   ];
   if (session.windows > 1) parts.push(plural(session.windows, 'tab'));
   return parts.join(' · ');
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 export function factorLabel(factor: string): string {
@@ -65,16 +144,18 @@ function signedPoints(points: number): string {
 }
 
 /** The tooltip on the score: one line per factor. */
-function breakdownTooltip(session: SessionDetail): string {
-  const lines = [`Score ${formatScore(session.score)}`];
-  for (const factor of session.score_breakdown) {
+export function breakdownTooltip(score: number, breakdown: ScoreFactor[]): string {
+  const lines = [`Score ${formatScore(score)}`];
+  for (const factor of breakdown) {
     lines.push(`${factorLabel(factor.factor)}: ${signedPoints(factor.points)} pts (raw ${formatNumber(factor.raw, 2)})`);
   }
   return lines.join('\n');
 }
 
-function renderBreakdown(session: SessionDetail): HTMLElement {
-  const rows = session.score_breakdown.map((factor: ScoreFactor) =>
+/** The per-factor table: raw value, normalized, weight, points, and the total. */
+export function breakdownTable(score: number, breakdown: ScoreFactor[]): HTMLElement {
+  if (breakdown.length === 0) return h('p', { class: 'panel-empty', text: 'No breakdown for this score.' });
+  const rows = breakdown.map((factor) =>
     h('tr', { dataset: { factor: factor.factor } }, [
       h('th', { attrs: { scope: 'row' }, text: factorLabel(factor.factor) }),
       h('td', { class: 'num', text: formatNumber(factor.raw, 2) }),
@@ -83,29 +164,29 @@ function renderBreakdown(session: SessionDetail): HTMLElement {
       h('td', { class: 'num', text: signedPoints(factor.points) }),
     ]),
   );
-  const body =
-    rows.length > 0
-      ? h('table', { class: 'breakdown-table' }, [
-          h('thead', {}, [
-            h('tr', {}, [
-              h('th', { text: 'Factor' }),
-              h('th', { class: 'num', text: 'Raw' }),
-              h('th', { class: 'num', text: 'Normalized' }),
-              h('th', { class: 'num', text: 'Weight' }),
-              h('th', { class: 'num', text: 'Points' }),
-            ]),
-          ]),
-          h('tbody', {}, rows),
-          h('tfoot', {}, [
-            h('tr', {}, [
-              h('th', { attrs: { scope: 'row', colspan: '4' }, text: 'Score' }),
-              h('td', { class: 'num', text: formatNumber(session.score, 1) }),
-            ]),
-          ]),
-        ])
-      : h('p', { class: 'panel-empty', text: 'No breakdown for this score.' });
+  return h('table', { class: 'breakdown-table', testid: 'breakdown-table' }, [
+    h('thead', {}, [
+      h('tr', {}, [
+        h('th', { text: 'Factor' }),
+        h('th', { class: 'num', text: 'Raw' }),
+        h('th', { class: 'num', text: 'Normalized' }),
+        h('th', { class: 'num', text: 'Weight' }),
+        h('th', { class: 'num', text: 'Points' }),
+      ]),
+    ]),
+    h('tbody', {}, rows),
+    h('tfoot', {}, [
+      h('tr', {}, [
+        h('th', { attrs: { scope: 'row', colspan: '4' }, text: 'Score' }),
+        h('td', { class: 'num', text: formatNumber(score, 1) }),
+      ]),
+    ]),
+  ]);
+}
+
+function renderBreakdown(score: number, breakdown: ScoreFactor[]): HTMLElement {
   return h('details', { id: 'score-breakdown', class: 'breakdown', testid: 'score-breakdown' }, [
     h('summary', { text: 'Breakdown' }),
-    h('div', { class: 'breakdown-popover' }, [body]),
+    h('div', { class: 'breakdown-popover' }, [breakdownTable(score, breakdown)]),
   ]);
 }

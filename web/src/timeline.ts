@@ -22,7 +22,10 @@ import type { eventWithTime } from '@rrweb/types';
 import type { Recording } from './api';
 
 /** rrweb `EventType` values used here (see @rrweb/types). */
+const EVENT_TYPE_FULL_SNAPSHOT = 2;
 const EVENT_TYPE_META = 4;
+/** A page load's FullSnapshot follows its Meta event within this. */
+const SNAPSHOT_AFTER_META_MS = 2_000;
 const EVENT_TYPE_CUSTOM = 5;
 
 /** The custom event tag the recorder emits on client-side navigations. */
@@ -44,6 +47,11 @@ export interface WindowTimeline {
 export interface Location {
   timestamp: number;
   href: string;
+  /**
+   * When the page is drawn: the FullSnapshot that follows a Meta event, or
+   * the navigation itself (`$pageview` of a single-page app).
+   */
+  shownAt: number;
 }
 
 export function buildTimelines(recording: Recording): WindowTimeline[] {
@@ -82,10 +90,23 @@ function timestampBounds(events: eventWithTime[]): { start: number; end: number 
 /** Navigations from Meta events (`data.href`) and `$pageview` custom events (`data.payload.href`). */
 export function extractLocations(events: eventWithTime[]): Location[] {
   const locations: Location[] = [];
-  for (const event of events) {
+  events.forEach((event, index) => {
     const href = locationHref(event);
-    if (href !== undefined) locations.push({ timestamp: event.timestamp, href });
-  }
+    if (href === undefined) return;
+    let shownAt = event.timestamp;
+    if (event.type === EVENT_TYPE_META) {
+      for (let next = index + 1; next < events.length; next++) {
+        const candidate = events[next];
+        if (candidate.timestamp - event.timestamp > SNAPSHOT_AFTER_META_MS) break;
+        if (candidate.type === EVENT_TYPE_FULL_SNAPSHOT) {
+          // rrweb's seek applies the events strictly before the target time.
+          shownAt = Math.max(event.timestamp, candidate.timestamp + 1);
+          break;
+        }
+      }
+    }
+    locations.push({ timestamp: event.timestamp, href, shownAt });
+  });
   locations.sort((a, b) => a.timestamp - b.timestamp);
   return locations;
 }

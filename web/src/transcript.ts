@@ -1,21 +1,18 @@
 /**
- * The transcript beside the player: one tile per `/events` row. A tile seeks
- * the player to its moment; the tile of the moment being played is marked.
+ * The transcript beside the player: page views and actions counted at the
+ * top, then one tile per `/events` row with an icon, a title, a subtitle, the
+ * time, and an "i" button that shows the details (properties, target, URL,
+ * time). A tile seeks the player to its moment; the tile of the moment being
+ * played is marked and kept in view.
  */
-import type { TranscriptEvent, TranscriptKind } from './api';
+import type { TranscriptEvent } from './api';
 import { h } from './dom';
-import { formatClock, urlPath } from './format';
+import { formatClock, formatDateTimeSeconds, plural, urlPath } from './format';
 import { kindIcon } from './icons';
+import { kindLabel } from './kinds';
 
-const KIND_LABELS: Record<TranscriptKind, string> = {
-  page_view: 'Page view',
-  click: 'Click',
-  input: 'Input',
-  exception: 'JS error',
-  custom: 'Custom event',
-  rage_click: 'Rage click',
-  dead_click: 'Dead click',
-};
+/** Kinds that count as actions: what the person did, apart from moving between pages. */
+const ACTION_KINDS = new Set(['click', 'input', 'custom']);
 
 /** A one-line description, e.g. `Clicked button "Save"` or `Viewed /demo/page2.html`. */
 export function transcriptTitle(event: TranscriptEvent): string {
@@ -25,7 +22,7 @@ export function transcriptTitle(event: TranscriptEvent): string {
     case 'click':
       return event.target ? `Clicked ${event.target}` : 'Clicked';
     case 'input':
-      return 'Changed input';
+      return event.target ? `Changed ${event.target}` : 'Changed an input';
     case 'exception':
       return `JS error: ${exceptionMessage(event)}`;
     case 'custom':
@@ -35,7 +32,7 @@ export function transcriptTitle(event: TranscriptEvent): string {
     case 'dead_click':
       return event.target ? `Dead click on ${event.target}` : 'Dead click';
     default:
-      return KIND_LABELS[event.kind as TranscriptKind] ?? String(event.kind);
+      return kindLabel(event.kind);
   }
 }
 
@@ -45,16 +42,25 @@ function exceptionMessage(event: TranscriptEvent): string {
   return event.name || 'unknown error';
 }
 
-/** A second line with what the title leaves out: the field, the properties, the page. */
-function transcriptDetail(event: TranscriptEvent): string {
-  if (event.kind === 'input' && event.target) return event.target;
+/** A second line with what the title leaves out: the properties, the page. */
+function transcriptSubtitle(event: TranscriptEvent): string {
   if (event.kind === 'custom') {
     const entries = Object.entries(event.props);
     if (entries.length > 0) {
       return entries.map(([key, value]) => `${key}: ${stringifyProp(value)}`).join(', ');
     }
   }
-  if (event.kind === 'page_view') return '';
+  if (event.kind === 'page_view') {
+    try {
+      return new URL(event.url).host;
+    } catch {
+      return '';
+    }
+  }
+  if (event.kind === 'rage_click') {
+    const clicks = event.props.clicks;
+    return typeof clicks === 'number' ? `${clicks} clicks in a second` : '';
+  }
   return event.url ? urlPath(event.url) : '';
 }
 
@@ -65,6 +71,21 @@ function stringifyProp(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+export interface TranscriptCounts {
+  pageViews: number;
+  actions: number;
+}
+
+export function countTranscript(events: TranscriptEvent[]): TranscriptCounts {
+  let pageViews = 0;
+  let actions = 0;
+  for (const event of events) {
+    if (event.kind === 'page_view') pageViews++;
+    else if (ACTION_KINDS.has(event.kind)) actions++;
+  }
+  return { pageViews, actions };
 }
 
 export interface TranscriptOptions {
@@ -80,45 +101,98 @@ export interface TranscriptView {
   setCurrent: (windowId: string, sessionOffset: number) => void;
 }
 
+function details(event: TranscriptEvent, windowLabel: string | null): HTMLElement {
+  const rows: [string, string][] = [
+    ['Kind', kindLabel(event.kind)],
+    ['Time', `${formatClock(event.offset_ms)} into the session · ${formatDateTimeSeconds(event.ts)} UTC`],
+  ];
+  if (event.name) rows.push(['Name', event.name]);
+  if (event.target) rows.push(['Target', event.target]);
+  if (event.url) rows.push(['URL', event.url]);
+  if (windowLabel) rows.push(['Tab', windowLabel]);
+  const props = Object.keys(event.props).length > 0 ? JSON.stringify(event.props, null, 2) : '';
+  return h('div', { class: 'tile-details', testid: 'tile-details' }, [
+    h('dl', {}, rows.flatMap(([label, value]) => [h('dt', { text: label }), h('dd', { text: value })])),
+    props ? h('pre', { class: 'tile-props', testid: 'tile-props', text: props }) : null,
+  ]);
+}
+
 export function renderTranscript(options: TranscriptOptions): TranscriptView {
   const tiles: { event: TranscriptEvent; tile: HTMLElement }[] = [];
   const list = h('ol', { class: 'transcript-list', testid: 'transcript-list' });
   options.events.forEach((event, index) => {
     const windowLabel = options.windowLabel(event.window_id);
-    const detail = transcriptDetail(event);
+    const subtitle = transcriptSubtitle(event);
+    const title = transcriptTitle(event);
+    let detailBlock: HTMLElement | null = null;
+    const info = h('button', {
+      class: 'tile-info',
+      testid: 'tile-info',
+      text: 'i',
+      title: 'Details',
+      attrs: { type: 'button', 'aria-expanded': 'false', 'aria-label': `Details of ${title}` },
+    });
     const tile = h(
-      'button',
+      'li',
       {
         class: `transcript-tile kind-${event.kind}`,
         testid: 'transcript-event',
-        title: KIND_LABELS[event.kind],
-        attrs: { type: 'button' },
         dataset: {
           index: String(index),
           kind: event.kind,
           offsetMs: String(event.offset_ms),
           windowId: event.window_id,
         },
-        on: { click: () => options.onSelect(event) },
       },
       [
-        kindIcon(event.kind),
-        h('span', { class: 'transcript-body' }, [
-          h('span', { class: 'transcript-title', text: transcriptTitle(event), testid: 'transcript-title' }),
-          detail ? h('span', { class: 'transcript-detail', text: detail }) : null,
-          windowLabel ? h('span', { class: 'transcript-window', text: windowLabel }) : null,
-        ]),
-        h('time', { class: 'transcript-time', text: formatClock(event.offset_ms), testid: 'transcript-time' }),
+        h(
+          'button',
+          {
+            class: 'tile-main',
+            testid: 'tile-main',
+            title: `${kindLabel(event.kind)} · click to watch from here`,
+            attrs: { type: 'button' },
+            on: { click: () => options.onSelect(event) },
+          },
+          [
+            kindIcon(event.kind),
+            h('span', { class: 'transcript-body' }, [
+              h('span', { class: 'transcript-title', text: title, testid: 'transcript-title' }),
+              subtitle ? h('span', { class: 'transcript-detail', testid: 'transcript-subtitle', text: subtitle }) : null,
+              windowLabel ? h('span', { class: 'transcript-window', text: windowLabel }) : null,
+            ]),
+            h('time', { class: 'transcript-time', text: formatClock(event.offset_ms), testid: 'transcript-time' }),
+          ],
+        ),
+        info,
       ],
     );
+    info.addEventListener('click', () => {
+      if (detailBlock) {
+        detailBlock.remove();
+        detailBlock = null;
+        info.setAttribute('aria-expanded', 'false');
+      } else {
+        detailBlock = details(event, windowLabel);
+        tile.append(detailBlock);
+        info.setAttribute('aria-expanded', 'true');
+      }
+    });
     tiles.push({ event, tile });
-    list.append(h('li', {}, [tile]));
+    list.append(tile);
   });
 
+  const counts = countTranscript(options.events);
   const element = h('section', { class: 'transcript', id: 'transcript', testid: 'transcript' }, [
     h('h2', { class: 'panel-title' }, [
       'Transcript',
-      h('span', { class: 'panel-count', text: String(options.events.length) }),
+      h('span', {
+        class: 'panel-count',
+        testid: 'transcript-counts',
+        title: 'Actions are clicks, input changes and custom events',
+        dataset: { pageViews: String(counts.pageViews), actions: String(counts.actions) },
+        text: `${plural(counts.pageViews, 'page view')} · ${plural(counts.actions, 'action')}`,
+      }),
     ]),
     options.events.length > 0
       ? list

@@ -1,0 +1,568 @@
+/**
+ * The replay area of a session, shared by the session page and the shared
+ * view: window tabs, the address bar (the URL at the moment being played),
+ * the device, the player, the seek bar with the transcript's and the notes'
+ * marks, the controls and keyboard shortcuts; and the transcript, kept in
+ * step with the player.
+ */
+import type { Note, Recording, SessionFacts, TranscriptEvent } from './api';
+import { activeUntil, computeActivity, idleAt, type Activity } from './activity';
+import { errorMessage } from './components';
+import { renderControls, renderShortcutsHelp, SPEEDS, type Controls, type Speed } from './controls';
+import { h, notice } from './dom';
+import { capitalize, formatDuration, shortUrl } from './format';
+import { renderPlayerTimeline, type PlayerTimeline, type TimelineMark } from './player-timeline';
+import { mountReplay, type Replay } from './replay';
+import {
+  buildTimelines,
+  playerTimeFor,
+  sessionOffsetFor,
+  urlAt,
+  viewportOf,
+  type WindowTimeline,
+} from './timeline';
+import { renderTranscript, transcriptTitle, type TranscriptView } from './transcript';
+
+/** rrweb's Replayer needs at least this many events to build a timeline. */
+const MIN_REPLAY_EVENTS = 2;
+const SEEK_STEP_MS = 5_000;
+/** A skip lands this long before the next action, so the action is seen. */
+const SKIP_LEAD_MS = 300;
+const PREFERENCES_KEY = 'playback.player';
+/**
+ * A page view's transcript time maps to the replay within the clock-offset
+ * jitter between batches; it is snapped to the moment the page it names is
+ * drawn when that is this close, so seeking to it shows that page.
+ */
+const PAGE_VIEW_SNAP_MS = 2_000;
+
+interface Preferences {
+  speed: Speed;
+  skipIdle: boolean;
+}
+
+function loadPreferences(): Preferences {
+  const defaults: Preferences = { speed: 1, skipIdle: true };
+  try {
+    const stored: unknown = JSON.parse(window.localStorage.getItem(PREFERENCES_KEY) ?? 'null');
+    if (stored && typeof stored === 'object') {
+      const { speed, skipIdle } = stored as Partial<Preferences>;
+      return {
+        speed: (SPEEDS as readonly number[]).includes(speed as number) ? (speed as Speed) : defaults.speed,
+        skipIdle: typeof skipIdle === 'boolean' ? skipIdle : defaults.skipIdle,
+      };
+    }
+  } catch {
+    // Unreadable preferences: the defaults.
+  }
+  return defaults;
+}
+
+function savePreferences(preferences: Preferences): void {
+  try {
+    window.localStorage.setItem(PREFERENCES_KEY, JSON.stringify(preferences));
+  } catch {
+    // Not kept; fine.
+  }
+}
+
+export interface StageOptions {
+  session: SessionFacts;
+  transcript: PromiseSettledResult<TranscriptEvent[]>;
+  recording: PromiseSettledResult<Recording>;
+  /** Session offset to open at (`?t=` of the page). */
+  startAt?: number;
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  if (target instanceof HTMLInputElement) {
+    return !['checkbox', 'radio', 'button', 'submit', 'reset', 'range'].includes(target.type);
+  }
+  return false;
+}
+
+export class SessionStage {
+  readonly element: HTMLElement;
+  readonly transcriptPanel: HTMLElement;
+  private readonly session: SessionFacts;
+  private readonly timelines: WindowTimeline[];
+  private readonly activity: Activity | null;
+  private readonly events: TranscriptEvent[];
+  private readonly tabs: HTMLElement;
+  private readonly addressBar: HTMLElement;
+  private readonly addressLink: HTMLAnchorElement;
+  private readonly playerMount: HTMLElement;
+  private readonly seekBar: PlayerTimeline;
+  private readonly controls: Controls;
+  private readonly help: HTMLElement;
+  private readonly transcript: TranscriptView | null;
+  private readonly recordingProblem: string | null;
+  private readonly startAt: number | undefined;
+  private readonly preferences: Preferences;
+  private readonly timeListeners = new Set<(sessionOffset: number) => void>();
+  private notes: Note[] = [];
+  private active: WindowTimeline | null = null;
+  private replay: Replay | null = null;
+  private readonly onKey = (event: KeyboardEvent): void => this.handleKey(event);
+  /** Space on a focused button would click it on key up, on top of play/pause. */
+  private readonly onKeyUp = (event: KeyboardEvent): void => {
+    if (event.key === ' ' && !isTyping(event.target) && this.element.isConnected) event.preventDefault();
+  };
+  private readonly onFullscreen = (): void => this.fullscreenChanged();
+
+  constructor(options: StageOptions) {
+    this.session = options.session;
+    this.startAt = options.startAt;
+    this.preferences = loadPreferences();
+    const recording = options.recording;
+    this.timelines = recording.status === 'fulfilled' ? buildTimelines(recording.value) : [];
+    this.activity = this.timelines.length > 0 ? computeActivity(this.timelines) : null;
+    this.recordingProblem = describeRecordingProblem(recording, this.timelines);
+    this.events = options.transcript.status === 'fulfilled' ? options.transcript.value : [];
+
+    this.tabs = h('div', {
+      id: 'window-tabs',
+      testid: 'window-tabs',
+      class: 'window-tabs',
+      attrs: { role: 'tablist', 'aria-label': 'Browser tabs' },
+    });
+    this.addressLink = h('a', {
+      class: 'address-link',
+      testid: 'address-link',
+      attrs: { target: '_blank', rel: 'noopener noreferrer', title: 'Open this address in a new tab' },
+    });
+    this.addressBar = h('div', {
+      id: 'address-bar',
+      testid: 'address-bar',
+      class: 'address-bar',
+      attrs: { 'aria-label': 'Address at the current moment', 'aria-live': 'polite' },
+    }, [this.addressLink]);
+    this.playerMount = h('div', { id: 'player', testid: 'player', class: 'player-mount' });
+    this.seekBar = renderPlayerTimeline((playerTime) => this.seek(playerTime));
+    this.controls = renderControls({
+      toggle: () => this.toggle(),
+      setSpeed: (speed) => this.setSpeed(speed),
+      toggleSkipIdle: () => this.setSkipIdle(!this.preferences.skipIdle),
+      toggleFullscreen: () => void this.toggleFullscreen(),
+      toggleHelp: () => this.toggleHelp(),
+    });
+    this.controls.setSpeed(this.preferences.speed);
+    this.controls.setSkipIdle(this.preferences.skipIdle);
+    this.help = renderShortcutsHelp(() => this.toggleHelp(false));
+
+    if (options.transcript.status === 'fulfilled') {
+      this.transcript = renderTranscript({
+        events: options.transcript.value,
+        windowLabel: (windowId) => this.windowLabel(windowId),
+        onSelect: (event) => this.seekToEvent(event),
+      });
+      this.transcriptPanel = this.transcript.element;
+    } else {
+      this.transcript = null;
+      this.transcriptPanel = h('section', { class: 'transcript', id: 'transcript', testid: 'transcript' }, [
+        h('h2', { class: 'panel-title', text: 'Transcript' }),
+        notice('error', `Could not load the transcript: ${errorMessage(options.transcript.reason)}`, 'transcript-error'),
+      ]);
+    }
+
+    this.element = h('div', { class: 'stage', testid: 'stage' }, [
+      this.tabs,
+      h('div', { class: 'address-row' }, [this.addressBar, this.deviceBadge()]),
+      this.playerMount,
+      h('div', { class: 'player-bottom' }, [this.seekBar.element, this.controls.element]),
+      this.help,
+    ]);
+  }
+
+  /** Mounts the player; called once the element is in the document, so it can be measured. */
+  start(): void {
+    document.addEventListener('keydown', this.onKey);
+    document.addEventListener('keyup', this.onKeyUp);
+    document.addEventListener('fullscreenchange', this.onFullscreen);
+    if (this.recordingProblem !== null) {
+      this.addressBar.hidden = true;
+      this.seekBar.element.hidden = true;
+      this.controls.element.hidden = true;
+      this.playerMount.replaceChildren(notice('error', this.recordingProblem, 'recording-error'));
+      return;
+    }
+    this.renderTabs();
+    const startAt = this.startAt;
+    const startEvent = startAt === undefined ? undefined : this.events.find((event) => event.offset_ms === startAt);
+    if (startEvent) {
+      this.seekToEvent(startEvent);
+    } else if (startAt !== undefined) {
+      const timeline = this.timelineAt(startAt);
+      this.selectWindow(timeline, playerTimeFor(timeline, startAt));
+    } else {
+      this.selectWindow(this.timelines[0], 0);
+    }
+  }
+
+  destroy(): void {
+    document.removeEventListener('keydown', this.onKey);
+    document.removeEventListener('keyup', this.onKeyUp);
+    document.removeEventListener('fullscreenchange', this.onFullscreen);
+    if (document.fullscreenElement === this.element) void document.exitFullscreen().catch(() => undefined);
+    this.replay?.destroy();
+    this.replay = null;
+  }
+
+  /** The session offset (transcript clock) of the moment being played. */
+  currentOffset(): number {
+    if (!this.active) return 0;
+    return sessionOffsetFor(this.active, this.replay?.currentTime() ?? 0);
+  }
+
+  /** Called with the session offset whenever the moment being played changes. */
+  onTimeChange(listener: (sessionOffset: number) => void): void {
+    this.timeListeners.add(listener);
+  }
+
+  /** Notes to mark on the seek bar. */
+  setNotes(notes: Note[]): void {
+    this.notes = notes;
+    this.renderMarks();
+  }
+
+  /** Plays from a session offset, in the given window or the one that was playing then. */
+  seekToOffset(offset: number, windowId?: string): void {
+    const timeline =
+      (windowId ? this.timelines.find((candidate) => candidate.windowId === windowId) : undefined) ??
+      this.active ??
+      this.timelineAt(offset);
+    if (!timeline) return;
+    const playerTime = playerTimeFor(timeline, offset);
+    if (timeline !== this.active) {
+      this.selectWindow(timeline, playerTime);
+    } else {
+      this.seek(playerTime);
+    }
+  }
+
+  /** Plays from a transcript event, in its window. */
+  seekToEvent(event: TranscriptEvent): void {
+    const timeline = this.timelines.find((candidate) => candidate.windowId === event.window_id) ?? this.active;
+    if (!timeline) return;
+    const playerTime = this.playerTimeOf(timeline, event);
+    if (timeline !== this.active) this.selectWindow(timeline, playerTime);
+    else this.seek(playerTime);
+  }
+
+  /** The replay time of a transcript event; a page view lands where its page is drawn. */
+  private playerTimeOf(timeline: WindowTimeline, event: TranscriptEvent): number {
+    const mapped = playerTimeFor(timeline, event.offset_ms);
+    if (event.kind !== 'page_view' || !event.url) return mapped;
+    let best = mapped;
+    let bestDistance = PAGE_VIEW_SNAP_MS;
+    for (const location of timeline.locations) {
+      if (location.href !== event.url) continue;
+      const time = location.shownAt - timeline.start;
+      const distance = Math.abs(time - mapped);
+      if (distance <= bestDistance) {
+        best = time;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  private deviceBadge(): HTMLElement {
+    const session = this.session;
+    const type = capitalize(session.device_type || 'unknown device');
+    const screen =
+      session.screen_width > 0 && session.screen_height > 0 ? `${session.screen_width}×${session.screen_height}` : 'unknown';
+    const title = [
+      `Resolution ${screen}`,
+      `${session.browser} ${session.browser_version || '(version unknown)'}`,
+      [session.os, session.os_version].filter(Boolean).join(' '),
+    ].join('\n');
+    return h('span', {
+      class: 'player-device',
+      testid: 'player-device',
+      title,
+      attrs: { tabindex: '0', 'aria-label': `${type}, ${session.browser}, ${session.os}. ${title.replace(/\n/g, '. ')}` },
+      dataset: { resolution: screen, browserVersion: session.browser_version },
+      text: [type, session.browser, session.os].filter(Boolean).join(' · '),
+    });
+  }
+
+  /** The window holding `offset`, or the one that starts nearest. */
+  private timelineAt(offset: number): WindowTimeline {
+    let best = this.timelines[0];
+    let bestDistance = Infinity;
+    for (const timeline of this.timelines) {
+      const start = timeline.sessionOffset;
+      const end = start + (timeline.end - timeline.start);
+      const distance = offset < start ? start - offset : offset > end ? offset - end : 0;
+      if (distance < bestDistance) {
+        best = timeline;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  private windowLabel(windowId: string): string | null {
+    if (this.timelines.length < 2) return null;
+    const index = this.timelines.findIndex((timeline) => timeline.windowId === windowId);
+    return index >= 0 ? `Tab ${index + 1}` : null;
+  }
+
+  private renderTabs(): void {
+    this.tabs.hidden = this.timelines.length < 2;
+    if (this.tabs.hidden) return;
+    const buttons = this.timelines.map((timeline, index) => {
+      const firstUrl = timeline.locations[0]?.href ?? '';
+      return h(
+        'button',
+        {
+          class: 'window-tab',
+          testid: 'window-tab',
+          title: firstUrl,
+          attrs: { type: 'button', role: 'tab', 'aria-selected': 'false' },
+          dataset: { windowId: timeline.windowId },
+          on: { click: () => this.selectWindow(timeline, 0) },
+        },
+        [
+          h('span', { class: 'window-tab-name', text: `Tab ${index + 1}` }),
+          firstUrl ? h('span', { class: 'window-tab-url', text: shortUrl(firstUrl) }) : null,
+        ],
+      );
+    });
+    this.tabs.replaceChildren(...buttons);
+  }
+
+  private selectWindow(timeline: WindowTimeline, playerTime: number): void {
+    this.replay?.destroy();
+    this.replay = null;
+    this.active = timeline;
+    for (const tab of Array.from(this.tabs.children)) {
+      const selected = (tab as HTMLElement).dataset.windowId === timeline.windowId;
+      tab.setAttribute('aria-selected', String(selected));
+      tab.classList.toggle('is-selected', selected);
+    }
+    this.playerMount.dataset.windowId = timeline.windowId;
+    const duration = timeline.end - timeline.start;
+    this.seekBar.setDuration(duration);
+    this.renderMarks();
+    this.renderIdle();
+    this.controls.setPlaying(false);
+
+    if (timeline.events.length < MIN_REPLAY_EVENTS) {
+      this.showTime(timeline, playerTime);
+      this.playerMount.replaceChildren(
+        notice('empty', 'This tab recorded too little to replay.', 'recording-too-short'),
+      );
+      return;
+    }
+    this.replay = mountReplay({
+      target: this.playerMount,
+      events: timeline.events,
+      viewport: viewportOf(timeline) ?? {
+        width: this.session.screen_width,
+        height: this.session.screen_height,
+      },
+      speed: this.preferences.speed,
+      onTime: (time) => {
+        if (this.active === timeline) this.onPlayerTime(timeline, time);
+      },
+      onState: (playing) => {
+        if (this.active === timeline) this.controls.setPlaying(playing);
+      },
+    });
+    if (playerTime > 0) this.replay.seek(playerTime);
+    this.showTime(timeline, playerTime);
+  }
+
+  private renderMarks(): void {
+    const timeline = this.active;
+    if (!timeline) return;
+    const marks: TimelineMark[] = [];
+    for (const event of this.events) {
+      if (event.window_id !== timeline.windowId) continue;
+      marks.push({
+        kind: event.kind,
+        playerTime: this.playerTimeOf(timeline, event),
+        offsetMs: event.offset_ms,
+        title: transcriptTitle(event),
+      });
+    }
+    for (const note of this.notes) {
+      marks.push({
+        kind: 'note',
+        playerTime: playerTimeFor(timeline, note.offset_ms),
+        offsetMs: note.offset_ms,
+        title: note.text,
+        id: note.note_id,
+      });
+    }
+    this.seekBar.setMarks(marks);
+  }
+
+  private renderIdle(): void {
+    const timeline = this.active;
+    if (!timeline || !this.activity) return;
+    const duration = timeline.end - timeline.start;
+    const segments = [];
+    for (const idle of this.activity.idle) {
+      const start = idle.start - timeline.sessionOffset;
+      const end = idle.end - timeline.sessionOffset;
+      if (end <= 0 || start >= duration) continue;
+      segments.push({ start: Math.max(0, start), end: Math.min(duration, end) });
+    }
+    this.seekBar.setIdle(segments);
+  }
+
+  private seek(playerTime: number): void {
+    const timeline = this.active;
+    if (!timeline) return;
+    const duration = timeline.end - timeline.start;
+    const time = Math.min(Math.max(0, playerTime), duration);
+    this.replay?.seek(time);
+    this.showTime(timeline, time);
+  }
+
+  private onPlayerTime(timeline: WindowTimeline, playerTime: number): void {
+    if (this.preferences.skipIdle && this.activity && this.replay?.isPlaying()) {
+      const offset = sessionOffsetFor(timeline, playerTime);
+      const idle = idleAt(this.activity, offset);
+      if (idle) {
+        const duration = timeline.end - timeline.start;
+        const target = Math.min(duration, Math.max(playerTime, idle.end - timeline.sessionOffset - SKIP_LEAD_MS));
+        if (target - playerTime > SKIP_LEAD_MS) {
+          this.replay.seek(target);
+          this.controls.flash(`Skipped ${formatDuration(target - playerTime)} idle`);
+          this.showTime(timeline, target);
+          return;
+        }
+      }
+    }
+    this.showTime(timeline, playerTime);
+  }
+
+  private showTime(timeline: WindowTimeline, playerTime: number): void {
+    const url = urlAt(timeline, playerTime);
+    if (this.addressLink.textContent !== url) {
+      this.addressLink.textContent = url;
+      this.addressLink.href = url || '#';
+      this.addressBar.title = url;
+    }
+    this.addressBar.dataset.playerTime = String(Math.round(playerTime));
+    const offset = sessionOffsetFor(timeline, playerTime);
+    this.element.dataset.sessionOffset = String(Math.round(offset));
+    this.transcript?.setCurrent(timeline.windowId, offset);
+    this.seekBar.setTime(playerTime);
+    this.controls.setClock(playerTime, timeline.end - timeline.start);
+    if (this.activity) this.controls.setActivity(activeUntil(this.activity, offset), this.activity.total);
+    for (const listener of this.timeListeners) listener(offset);
+  }
+
+  private toggle(): void {
+    const replay = this.replay;
+    if (!replay) return;
+    if (replay.isPlaying()) replay.pause();
+    else replay.play();
+  }
+
+  private setSpeed(speed: Speed): void {
+    this.preferences.speed = speed;
+    savePreferences(this.preferences);
+    this.controls.setSpeed(speed);
+    this.replay?.setSpeed(speed);
+  }
+
+  private setSkipIdle(on: boolean): void {
+    this.preferences.skipIdle = on;
+    savePreferences(this.preferences);
+    this.controls.setSkipIdle(on);
+    this.controls.flash(on ? 'Skipping idle time' : 'Playing idle time');
+  }
+
+  private async toggleFullscreen(): Promise<void> {
+    try {
+      if (document.fullscreenElement) await document.exitFullscreen();
+      else await this.element.requestFullscreen();
+    } catch (error) {
+      this.controls.flash(`Fullscreen is not available: ${errorMessage(error)}`);
+    }
+  }
+
+  private fullscreenChanged(): void {
+    const on = document.fullscreenElement === this.element;
+    this.element.classList.toggle('is-fullscreen', on);
+    this.controls.setFullscreen(on);
+    window.requestAnimationFrame(() => this.replay?.fit());
+  }
+
+  private toggleHelp(show = this.help.hidden): void {
+    this.help.hidden = !show;
+    if (show) this.help.querySelector<HTMLElement>('[data-testid=shortcuts-close]')?.focus();
+  }
+
+  private handleKey(event: KeyboardEvent): void {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(event.target)) return;
+    if (!this.element.isConnected) return;
+    const replay = this.replay;
+    let handled = true;
+    switch (event.key) {
+      case ' ':
+      case 'Spacebar':
+        this.toggle();
+        break;
+      case 'ArrowLeft':
+        if (replay) this.seek(replay.currentTime() - SEEK_STEP_MS);
+        break;
+      case 'ArrowRight':
+        if (replay) this.seek(replay.currentTime() + SEEK_STEP_MS);
+        break;
+      case 'Home':
+        this.seek(0);
+        break;
+      case 'End':
+        if (this.active) this.seek(this.active.end - this.active.start);
+        break;
+      case '1':
+      case '2':
+      case '4':
+      case '8':
+        this.setSpeed(Number(event.key) as Speed);
+        break;
+      case 'f':
+      case 'F':
+        void this.toggleFullscreen();
+        break;
+      case 's':
+      case 'S':
+        this.setSkipIdle(!this.preferences.skipIdle);
+        break;
+      case '?':
+        this.toggleHelp();
+        break;
+      case 'Escape':
+        if (this.help.hidden) handled = false;
+        else this.toggleHelp(false);
+        break;
+      default:
+        handled = false;
+    }
+    if (handled) event.preventDefault();
+  }
+}
+
+function describeRecordingProblem(
+  recording: PromiseSettledResult<Recording>,
+  timelines: WindowTimeline[],
+): string | null {
+  if (recording.status === 'rejected') {
+    const status = (recording.reason as { status?: unknown } | null)?.status;
+    if (status === 404) return 'No recording is stored for this session.';
+    return `Could not load the recording: ${errorMessage(recording.reason)}`;
+  }
+  if (timelines.length === 0) return 'This session has no recorded events yet.';
+  return null;
+}
