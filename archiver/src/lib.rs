@@ -82,6 +82,7 @@ impl Archiver {
         // Per partition: the offset after the last record polled.
         let mut polled: HashMap<i32, i64> = HashMap::new();
         let mut committed: HashMap<i32, i64> = HashMap::new();
+        let mut lag_probe = metrics::lag_probe();
         loop {
             let records = match consumer.poll(500, Duration::from_millis(500)).await {
                 Ok(records) => records,
@@ -123,6 +124,9 @@ impl Archiver {
             self.flush(due).await;
             metrics::BUFFERS_OPEN.set(buffers.len() as i64);
             self.commit_below_buffers(consumer.as_mut(), &buffers, &polled, &mut committed).await;
+            if let Some(sample) = lag_probe.sample(consumer.as_mut()).await {
+                metrics::record_lag(&sample);
+            }
         }
     }
 
@@ -203,13 +207,18 @@ impl Archiver {
                 }
             };
             let size = bytes.len() as i64;
+            let timer = metrics::FLUSH_SECONDS.with_label_values(&["blobs"]).start_timer();
             retry::until_ok("put chunk", || self.blobs.put(&key, bytes.clone())).await;
+            timer.observe_duration();
             metrics::CHUNKS.inc();
             metrics::CHUNK_BYTES.inc_by(size as u64);
             rows.push(chunk_row(&chunk, key, size, now_ms()));
         }
         let warehouse = &self.warehouse;
+        let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
         retry::until_ok("insert chunk rows", || warehouse.insert_chunks(rows.clone())).await;
+        timer.observe_duration();
+        metrics::ROWS_INSERTED.with_label_values(&["recording_chunks"]).inc_by(rows.len() as u64);
     }
 
     /// Commits each partition up to its oldest buffered record, or all it polled when nothing

@@ -1,4 +1,5 @@
-//! The gateway's metrics, registered in the default Prometheus registry.
+//! The gateway's metrics, registered in the default Prometheus registry. docs/operations.md
+//! lists them (a test keeps that list and this file in step).
 
 use std::sync::LazyLock;
 
@@ -34,10 +35,33 @@ pub static PUBLISH_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
     .expect("metric registers once")
 });
 
+/// `playback_gateway_batch_events`: rrweb events per accepted batch.
+pub static BATCH_EVENTS: LazyLock<Histogram> = LazyLock::new(|| {
+    register_histogram!(
+        "playback_gateway_batch_events",
+        "rrweb events per accepted batch",
+        vec![1.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0]
+    )
+    .expect("metric registers once")
+});
+
+/// `playback_gateway_batch_bytes`: bytes of the events array per accepted batch, decompressed
+/// (what the event log stores and the consumers parse).
+pub static BATCH_BYTES: LazyLock<Histogram> = LazyLock::new(|| {
+    register_histogram!(
+        "playback_gateway_batch_bytes",
+        "Decompressed event bytes per accepted batch",
+        prometheus::exponential_buckets(1024.0, 4.0, 8).expect("valid buckets")
+    )
+    .expect("metric registers once")
+});
+
 /// Touches every metric so that it is exported before its first event.
 pub fn register() {
     LazyLock::force(&REQUESTS);
     LazyLock::force(&EVENTS_ACCEPTED);
     LazyLock::force(&RECEIVED_BYTES);
     LazyLock::force(&PUBLISH_SECONDS);
+    LazyLock::force(&BATCH_EVENTS);
+    LazyLock::force(&BATCH_BYTES);
 }

@@ -129,6 +129,7 @@ async fn post_batch(
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).unwrap_or("");
     let raw = raw_batch(project_id, parsed, user_agent, now_ms());
     let accepted = raw.event_count;
+    let event_bytes = raw.events_json.len();
     let value = raw.encode().map_err(|error| GatewayError::BadRequest(format!("cannot encode batch: {error}")))?;
     let key = playback_schemas::session_key(&raw.project_id, &raw.session_id);
     let publish = state.log.publish(Topic::RawBatches, key.as_bytes(), value);
@@ -138,6 +139,8 @@ async fn post_batch(
     match published {
         Ok(Ok(())) => {
             crate::metrics::EVENTS_ACCEPTED.inc_by(accepted.max(0) as u64);
+            crate::metrics::BATCH_EVENTS.observe(f64::from(accepted));
+            crate::metrics::BATCH_BYTES.observe(event_bytes as f64);
             Ok((StatusCode::OK, Json(serde_json::json!({ "accepted": accepted }))).into_response())
         }
         Ok(Err(error)) => {

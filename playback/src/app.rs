@@ -221,6 +221,7 @@ fn register_metrics() {
     playback_sessionizer::metrics::register();
     playback_scorer::metrics::register();
     playback_archiver::metrics::register();
+    playback_query_api::metrics::register();
 }
 
 /// `/healthz` (the process runs), `/readyz` (its adapters answer) and `/metrics`.

@@ -36,6 +36,10 @@ async fn outcome(harness: &Harness, session: &str) -> Value {
     for volatile in ["start_time", "end_time", "duration_ms", "active_ms", "inactive_ms", "score", "score_breakdown"] {
         object.remove(volatile);
     }
+    // The user's first visit starts at the first session's start, which depends on receive times.
+    if let Some(user) = object.get_mut("user").and_then(Value::as_object_mut) {
+        user.remove("first_seen");
+    }
     let base_factors: Vec<Value> =
         detail_factors(harness, &path).await.into_iter().filter(|factor| factor["factor"] != "recency").collect();
     json!({ "detail": detail, "factors": base_factors, "transcript": rows, "recording": recording })

@@ -12,6 +12,7 @@ pub mod auth;
 mod collab;
 mod error;
 mod list_query;
+pub mod metrics;
 pub mod openapi;
 mod recording;
 mod sessions;
@@ -83,6 +84,7 @@ pub fn router(state: QueryState) -> Router {
         .route("/v1/shared/{token}", get(shares::session))
         .route("/v1/shared/{token}/events", get(shares::events))
         .route("/v1/shared/{token}/recording", get(shares::recording))
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::map_response(error::log_internal_errors))
         .with_state(state)
 }

@@ -178,7 +178,11 @@ impl Scorer {
     /// Runs until the task is dropped.
     pub async fn run(self) -> Result<(), LogError> {
         let mut consumer = self.log.consumer(Topic::SessionUpdates, GROUP).await?;
+        let mut lag_probe = metrics::lag_probe();
         loop {
+            if let Some(sample) = lag_probe.sample(consumer.as_mut()).await {
+                metrics::record_lag(&sample);
+            }
             let records = match consumer.poll(1000, Duration::from_secs(1)).await {
                 Ok(records) => records,
                 Err(error) => {
@@ -209,8 +213,16 @@ impl Scorer {
                 }
             }
             let rows: Vec<SessionRow> = newest.values().map(|update| session_row(update, &self.config)).collect();
+            metrics::SCORES.inc_by(rows.len() as u64);
             let warehouse = &self.warehouse;
+            let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
             retry::until_ok("upsert sessions", || warehouse.upsert_sessions(rows.clone())).await;
+            if rows.is_empty() {
+                timer.stop_and_discard();
+            } else {
+                timer.observe_duration();
+            }
+            metrics::ROWS_INSERTED.with_label_values(&["sessions"]).inc_by(rows.len() as u64);
             retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
         }
     }

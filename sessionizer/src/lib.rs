@@ -100,6 +100,7 @@ impl Sessionizer {
         let mut owned = Owned { partitions, assigned: Vec::new(), sessions: HashMap::new() };
         let close_every = Duration::from_millis(self.config.close_check_interval_ms.max(100));
         let mut next_close_check = tokio::time::Instant::now() + close_every;
+        let mut lag_probe = metrics::lag_probe();
         loop {
             // Polls are never cancelled: the close check runs between them.
             let polled = consumer.poll(self.config.poll_records, Duration::from_secs(1)).await;
@@ -126,6 +127,9 @@ impl Sessionizer {
             if tokio::time::Instant::now() >= next_close_check {
                 self.close_idle(&mut owned.sessions, now_ms()).await;
                 next_close_check = tokio::time::Instant::now() + close_every;
+            }
+            if let Some(sample) = lag_probe.sample(consumer.as_mut()).await {
+                metrics::record_lag(&sample);
             }
         }
     }
@@ -158,6 +162,7 @@ impl Sessionizer {
         }
         tracing::info!(message = "partitions assigned", partitions = ?assigned, restored, dropped);
         metrics::PARTITIONS_ASSIGNED.set(assigned.len() as i64);
+        metrics::set_sessions_open(&owned.sessions);
         owned.assigned = assigned;
     }
 
@@ -186,9 +191,10 @@ impl Sessionizer {
             rows.extend(applied.rows);
         }
         let warehouse = &self.warehouse;
+        let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
         retry::until_ok("insert events", || warehouse.insert_events(rows.clone())).await;
-        metrics::EVENT_ROWS.inc_by(rows.len() as u64);
-        metrics::SESSIONS_OPEN.set(sessions.values().filter(|session| !session.update().closed).count() as i64);
+        metrics::rows_inserted(&rows, timer);
+        metrics::set_sessions_open(sessions);
         touched
     }
 
@@ -196,8 +202,11 @@ impl Sessionizer {
     async fn persist(&self, sessions: &HashMap<String, Session>, touched: &[String], rows: Vec<EventRow>) {
         if !rows.is_empty() {
             let warehouse = &self.warehouse;
+            let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
             retry::until_ok("insert events", || warehouse.insert_events(rows.clone())).await;
+            metrics::rows_inserted(&rows, timer);
         }
+        let publish_timer = metrics::FLUSH_SECONDS.with_label_values(&["log"]).start_timer();
         for key in touched {
             let Some(session) = sessions.get(key) else { continue };
             let update = match session.update().encode() {
@@ -222,6 +231,7 @@ impl Sessionizer {
             })
             .await;
         }
+        metrics::observe_unless_empty(publish_timer, touched.is_empty());
     }
 
     /// Closes sessions past the idle timeout or the maximum length, and forgets long-closed ones.
@@ -247,6 +257,7 @@ impl Sessionizer {
         if !closed.is_empty() {
             tracing::info!(message = "sessions closed", count = closed.len());
             metrics::SESSIONS_CLOSED.inc_by(closed.len() as u64);
+            metrics::set_sessions_open(sessions);
             self.persist(sessions, &closed, rows).await;
         }
         for key in evicted {

@@ -33,6 +33,7 @@ pub async fn run_all(log: &dyn EventLog, unique: &str) {
     groups_are_independent(log, unique).await;
     compacted_read_keeps_newest_value(log, unique).await;
     keys_land_in_their_partitions(log, unique).await;
+    lag_counts_records_after_the_position(log, unique).await;
 }
 
 /// Records of one key come back in publish order, each exactly once per poll sequence.
@@ -142,4 +143,42 @@ pub async fn keys_land_in_their_partitions(log: &dyn EventLog, unique: &str) {
     }
     let assigned = consumer.assignment().await.expect("assignment");
     assert_eq!(assigned, (0..partitions).collect::<Vec<_>>(), "a lone member owns every partition");
+}
+
+/// The lag of one partition in `lag`; panics when the member does not report it.
+fn lag_of(lag: &[(i32, i64)], partition: i32) -> i64 {
+    lag.iter().find(|(owned, _)| *owned == partition).map(|(_, records)| *records).expect("lag of an owned partition")
+}
+
+/// Lag is, per owned partition, the records after the member's position: 0 once it has read a
+/// partition to its end, then one more per record published, one less per record polled, and
+/// unchanged by a commit.
+pub async fn lag_counts_records_after_the_position(log: &dyn EventLog, unique: &str) {
+    let topic = Topic::SessionUpdates;
+    let key = format!("{unique}-lag");
+    let partition = partition_for(key.as_bytes(), log.partitions(topic).await.expect("partitions"));
+    log.publish(topic, key.as_bytes(), b"first".to_vec()).await.expect("publish");
+    let mut consumer = log.consumer(topic, &format!("{unique}-lag-group")).await.expect("consumer");
+    // Reading up to the key's record reads its partition to the end: nothing was published after it.
+    drain(consumer.as_mut(), |records| count_key(records, &key) >= 1).await;
+    let lag = consumer.lag().await.expect("lag");
+    let owned: Vec<i32> = lag.iter().map(|(partition, _)| *partition).collect();
+    assert_eq!(owned, consumer.assignment().await.expect("assignment"), "lag covers every owned partition, in order");
+    assert_eq!(lag_of(&lag, partition), 0, "a partition read to its end has no lag");
+
+    for index in 0..3u8 {
+        log.publish(topic, key.as_bytes(), vec![index]).await.expect("publish");
+    }
+    assert_eq!(lag_of(&consumer.lag().await.expect("lag"), partition), 3, "three records published since");
+
+    // One record at a time, until one of the key's arrives (other partitions may hold records).
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut polled = Vec::new();
+    while count_key(&polled, &key) == 0 && tokio::time::Instant::now() < deadline {
+        polled.extend(consumer.poll(1, Duration::from_millis(500)).await.expect("poll"));
+    }
+    assert_eq!(count_key(&polled, &key), 1);
+    assert_eq!(lag_of(&consumer.lag().await.expect("lag"), partition), 2, "a polled record is no longer lag");
+    consumer.commit(&next_offsets(&polled)).await.expect("commit");
+    assert_eq!(lag_of(&consumer.lag().await.expect("lag"), partition), 2, "a commit does not move the position");
 }

@@ -340,6 +340,36 @@ impl Consumer for SqliteConsumer {
     async fn assignment(&mut self) -> Result<Vec<i32>, LogError> {
         Ok((0..self.partitions).collect())
     }
+
+    async fn lag(&mut self) -> Result<Vec<(i32, i64)>, LogError> {
+        let connection = Arc::clone(&self.connection);
+        let topic = self.topic;
+        let partitions = self.partitions;
+        let ends = tokio::task::spawn_blocking(move || {
+            let connection = connection.lock().map_err(|_| LogError::Storage("consumer connection poisoned".into()))?;
+            end_offsets(&connection, topic, partitions).map_err(storage)
+        })
+        .await
+        .map_err(|error| LogError::Storage(error.to_string()))??;
+        let mut lag = Vec::with_capacity(ends.len());
+        for (partition, end) in ends {
+            let position = self.positions.get(&partition).copied().unwrap_or(0);
+            lag.push((partition, (end - position).max(0)));
+        }
+        Ok(lag)
+    }
+}
+
+/// Per partition, the offset the next record gets: `MAX(offset) + 1`, or 0 when it is empty.
+/// One query per partition, so each is a single lookup at the end of the primary key.
+fn end_offsets(connection: &Connection, topic: Topic, partitions: i32) -> Result<Vec<(i32, i64)>, rusqlite::Error> {
+    let mut statement = connection.prepare_cached("SELECT MAX(offset) FROM log WHERE topic = ?1 AND partition = ?2")?;
+    let mut ends = Vec::with_capacity(partitions.max(0) as usize);
+    for partition in 0..partitions {
+        let max_offset: Option<i64> = statement.query_row(params![topic.name(), partition], |row| row.get(0))?;
+        ends.push((partition, max_offset.map_or(0, |offset| offset + 1)));
+    }
+    Ok(ends)
 }
 
 /// Reads a group's committed offsets; for tools and tests.

@@ -357,4 +357,56 @@ impl Consumer for KafkaConsumer {
         partitions.sort_unstable();
         Ok(partitions)
     }
+
+    async fn lag(&mut self) -> Result<Vec<(i32, i64)>, LogError> {
+        let consumer = Arc::clone(&self.consumer);
+        let topic = self.topic.clone();
+        tokio::task::spawn_blocking(move || consumer_lag(&consumer, &topic))
+            .await
+            .map_err(|error| LogError::Unavailable(error.to_string()))?
+    }
+}
+
+/// How long each broker request of [`Consumer::lag`] may take.
+const LAG_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The lag of each partition of `topic` that `consumer` owns: the high watermark (asked of the
+/// partition's leader, not the fetcher's cached value, which goes stale while the stage does
+/// not poll) minus the position. A partition this member has not read from yet has no
+/// position: its committed offset stands in, or the low watermark when the group never
+/// committed (`auto.offset.reset=earliest`). Stops at the first failed request.
+fn consumer_lag(consumer: &StreamConsumer, topic: &str) -> Result<Vec<(i32, i64)>, LogError> {
+    let positions = consumer.position().map_err(unavailable)?;
+    let mut known: Vec<(i32, Option<i64>)> = Vec::new();
+    let mut unread = TopicPartitionList::new();
+    for element in positions.elements() {
+        if element.topic() != topic {
+            continue;
+        }
+        match element.offset() {
+            Offset::Offset(offset) => known.push((element.partition(), Some(offset))),
+            _ => {
+                known.push((element.partition(), None));
+                unread.add_partition(topic, element.partition());
+            }
+        }
+    }
+    if unread.count() > 0 {
+        let committed = consumer.committed_offsets(unread, LAG_REQUEST_TIMEOUT).map_err(unavailable)?;
+        for element in committed.elements() {
+            if let (Offset::Offset(offset), Some(entry)) =
+                (element.offset(), known.iter_mut().find(|(partition, _)| *partition == element.partition()))
+            {
+                entry.1 = Some(offset);
+            }
+        }
+    }
+    known.sort_unstable();
+    let mut lag = Vec::with_capacity(known.len());
+    for (partition, position) in known {
+        let (low, high) = consumer.fetch_watermarks(topic, partition, LAG_REQUEST_TIMEOUT).map_err(unavailable)?;
+        let from = position.unwrap_or(low).max(low);
+        lag.push((partition, (high - from).max(0)));
+    }
+    Ok(lag)
 }

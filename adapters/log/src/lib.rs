@@ -18,6 +18,7 @@ use async_trait::async_trait;
 pub mod conformance;
 pub mod embedded;
 pub mod kafka;
+pub mod lag;
 pub mod retry;
 pub mod testing;
 
@@ -123,6 +124,13 @@ pub trait Consumer: Send {
     /// partition that it also gave up; a stage drops those ([`owned_records`]) and leaves them
     /// to the partition's next owner.
     async fn assignment(&mut self) -> Result<Vec<i32>, LogError>;
+
+    /// Per owned partition, in ascending order: how many records lie between this member's
+    /// position (the offset of the next record a poll returns) and the partition's end (the
+    /// offset the next published record gets). Records polled but not yet committed are not
+    /// lag. Before this member has read from a partition, its position is the group's committed
+    /// offset, or the partition's first record when the group never committed.
+    async fn lag(&mut self) -> Result<Vec<(i32, i64)>, LogError>;
 }
 
 /// The next offset to commit per partition after processing `records` completely.

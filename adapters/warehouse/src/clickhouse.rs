@@ -26,6 +26,7 @@ mod examples;
 mod records;
 mod schema;
 mod sql;
+mod views;
 
 pub use schema::migration_statements;
 

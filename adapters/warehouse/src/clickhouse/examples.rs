@@ -289,5 +289,8 @@ pub(super) fn queries() -> Vec<ExampleQuery> {
         (sql::shares("example", None, Some("s1")), 1),
         (sql::shares("example", None, Some("s2")), 0),
     ];
-    statements.into_iter().map(|(statement, rows)| ExampleQuery { sql: statement.render(), rows }).collect()
+    let mut queries: Vec<ExampleQuery> =
+        statements.into_iter().map(|(statement, rows)| ExampleQuery { sql: statement.render(), rows }).collect();
+    queries.extend(super::views::examples());
+    queries
 }

@@ -203,9 +203,13 @@ ORDER BY (project_id, share_id)";
 
 /// Versioned migrations: migration `n` (1-based) is `MIGRATIONS[n - 1]`, one statement per
 /// entry, since the HTTP interface runs one statement per request. Each statement is
-/// idempotent, so a migration interrupted half-way is simply run again.
-pub(crate) const MIGRATIONS: &[&[&str]] =
-    &[&[CREATE_SESSIONS, CREATE_EVENTS, CREATE_RECORDING_CHUNKS], &[CREATE_NOTES, CREATE_SAVED_FILTERS, CREATE_SHARES]];
+/// idempotent, so a migration interrupted half-way is simply run again. Migration 3 adds the
+/// dashboards' `session_days` and its materialized view (`views.rs`).
+pub(crate) const MIGRATIONS: &[&[&str]] = &[
+    &[CREATE_SESSIONS, CREATE_EVENTS, CREATE_RECORDING_CHUNKS],
+    &[CREATE_NOTES, CREATE_SAVED_FILTERS, CREATE_SHARES],
+    &[super::views::CREATE_SESSION_DAYS, super::views::CREATE_SESSION_DAYS_MV],
+];
 
 /// Every DDL statement that [`crate::Warehouse::migrate`] runs, in order, on a database
 /// without tables.
