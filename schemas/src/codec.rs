@@ -16,6 +16,14 @@ use serde::Serialize;
 pub const MAGIC: [u8; 2] = [0xC3, 0x01];
 const HEADER_LEN: usize = 10;
 
+/// The most apache-avro may allocate for one string, bytes field or array block while decoding.
+/// apache-avro 0.21 checks an array's item count against this byte budget and then reserves
+/// 56 bytes per item, so with its default (512 MiB) a corrupt count in a 40-byte value made it
+/// ask for up to 28 GiB at once and abort the process (found by the `avro_decode` fuzz target,
+/// fuzz/regressions/avro_decode/). No value on the log comes near this: the largest field is a
+/// RawBatch's events, which the gateway caps at 16 MiB by default.
+pub const MAX_ALLOCATION_BYTES: usize = 32 << 20;
+
 /// An error while encoding or decoding a message.
 #[derive(Debug, thiserror::Error)]
 pub enum CodecError {
@@ -83,6 +91,8 @@ pub trait AvroMessage: Serialize + DeserializeOwned {
         if bytes.len() < HEADER_LEN || bytes[..2] != MAGIC {
             return Err(CodecError::NoMarker);
         }
+        // Process-wide and set once: the first decode fixes it, before any datum is read.
+        apache_avro::util::max_allocation_bytes(MAX_ALLOCATION_BYTES);
         let compiled = Self::compiled();
         let fingerprint = &bytes[2..HEADER_LEN];
         let mut reader = Cursor::new(&bytes[HEADER_LEN..]);

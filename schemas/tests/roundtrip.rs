@@ -103,6 +103,26 @@ fn decoding_rejects_foreign_values() {
     assert!(matches!(RawBatch::decode(&other), Err(CodecError::UnknownSchema(_))));
 }
 
+/// Found by the `avro_decode` fuzz target: a corrupt array count made apache-avro reserve
+/// gigabytes up front, past what the machine has, and abort the process.
+#[test]
+fn a_huge_array_count_is_an_error_not_an_abort() {
+    // A SessionUpdate whose fields are all zero or empty up to `urls`, which claims 536 million
+    // items: under apache-avro's own budget, so it asked for 30 GB before reading the first one,
+    // and the process aborted.
+    let zero_fields = 27;
+    let count: u64 = 536_000_000;
+    let mut zigzag = count << 1;
+    let mut datum = vec![0u8; zero_fields];
+    while zigzag >= 0x80 {
+        datum.push((zigzag as u8 & 0x7f) | 0x80);
+        zigzag >>= 7;
+    }
+    datum.push(zigzag as u8);
+    let framed = [MAGIC.as_slice(), SessionUpdate::compiled().fingerprint.as_slice(), &datum].concat();
+    assert!(matches!(SessionUpdate::decode(&framed), Err(CodecError::Avro(_))));
+}
+
 #[test]
 fn wire_enums_match_rrweb() {
     assert_eq!(EventType::from_wire(2), Some(EventType::FullSnapshot));

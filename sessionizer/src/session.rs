@@ -43,6 +43,20 @@ pub struct Applied {
     pub changed: bool,
 }
 
+/// The client timestamps the gateway accepts: 2000-01-01 to 2100-01-01.
+const MIN_TIMESTAMP_MS: f64 = 946_684_800_000.0;
+const MAX_TIMESTAMP_MS: f64 = 4_102_444_800_000.0;
+
+/// An event's server time: its client timestamp plus the batch's clock offset. `None` for a
+/// timestamp the gateway refuses, should one reach the log anyway: such an event is skipped
+/// rather than overflowing the session's times.
+fn server_time(client_timestamp: f64, clock_offset_ms: i64) -> Option<i64> {
+    if !(MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS).contains(&client_timestamp) {
+        return None;
+    }
+    (client_timestamp as i64).checked_add(clock_offset_ms)
+}
+
 fn seq_seen(ranges: &[SeqRange], seq: i64) -> bool {
     ranges.iter().any(|range| range.first <= seq && seq <= range.last)
 }
@@ -179,7 +193,7 @@ impl Session {
         let events: Vec<&RawValue> = serde_json::from_slice(&batch.events_json).unwrap_or_default();
         for (index, raw) in events.iter().enumerate() {
             let Ok(head) = serde_json::from_str::<EventHead<'_>>(raw.get()) else { continue };
-            let ts = head.timestamp as i64 + batch.clock_offset_ms;
+            let Some(ts) = server_time(head.timestamp, batch.clock_offset_ms) else { continue };
             self.state.update.events += 1;
             self.state.update.start_ms = self.state.update.start_ms.min(ts);
             self.state.update.end_ms = self.state.update.end_ms.max(ts);

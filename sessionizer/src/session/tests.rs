@@ -190,3 +190,17 @@ fn intervals_and_ranges_merge() {
     assert_eq!(path_of("https://a.test/two/three?x#y"), "/two/three");
     assert_eq!(path_of("https://a.test"), "/");
 }
+
+/// Found by the `session_classifier` fuzz target (fuzz/regressions/): a timestamp the gateway
+/// refuses overflowed `timestamp + clock_offset` when such a batch reached the log anyway.
+#[test]
+fn events_with_implausible_timestamps_are_skipped() {
+    let config = SessionizerConfig::default();
+    let wild = |timestamp: f64| json!({"type": 3, "data": {"source": 2, "type": 2, "id": 1}, "timestamp": timestamp});
+    let events = json!([wild(1e300), wild(-1e300), wild(-5.0), click(1, 0)]);
+    let mut session = Session::new(&batch("w1", 0, events.clone()));
+    let applied = session.apply(&batch("w1", 0, events), &config, T0);
+    assert_eq!(kinds(&applied.rows), vec!["click"]);
+    assert_eq!(session.update().events, 1);
+    assert_eq!((session.update().start_ms, session.update().end_ms), (T0 + 1_000, T0 + 1_000));
+}
