@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-helm lint stack-up stack-down clean
+.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-faults test-helm fuzz lint stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -31,6 +31,7 @@ test:
 	$(MAKE) test-helm
 	$(MAKE) build
 	./scripts/test-stack run -- $(MAKE) test-with-stack
+	$(MAKE) fuzz FUZZ_SECONDS=60
 
 # Every test; the real-server tests fail rather than skip when a server is missing.
 test-with-stack:
@@ -38,6 +39,7 @@ test-with-stack:
 	$(MAKE) test-js
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 $(MAKE) test-e2e
 	$(MAKE) test-e2e-distributed
+	$(MAKE) test-faults
 
 test-rust:
 	$(CARGO) test --workspace
@@ -53,6 +55,17 @@ test-e2e: build
 test-e2e-distributed: build
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_E2E_TOPOLOGY=distributed npm run test:demo -w e2e
 
+# Fault scenarios on the test stack (stops and starts its servers), each checked by `playback verify`.
+test-faults: build
+	PLAYBACK_REQUIRE_REAL_BACKENDS=1 npm run test:faults -w e2e
+
+# Every fuzz target for FUZZ_SECONDS each, after replaying the committed crash inputs. The fuzz
+# build is kept under ~/.cache, so that a fresh clone rebuilds only Playback's own crates.
+FUZZ_SECONDS ?= 600
+PLAYBACK_FUZZ_TARGET_DIR ?= $(HOME)/.cache/playback-fuzz/target
+fuzz: ## Fuzz every target for FUZZ_SECONDS (600) each; docs/fuzzing.md
+	PLAYBACK_FUZZ_TARGET_DIR=$(PLAYBACK_FUZZ_TARGET_DIR) ./scripts/fuzz $(FUZZ_SECONDS)
+
 test-helm: ## Lint and render the Helm chart and check the manifests (helm from the Go module proxy)
 	./helm/tests/run
 
@@ -63,7 +76,7 @@ stack-down:
 	./scripts/test-stack down
 
 clean:
-	rm -rf target node_modules recorder/dist web/dist e2e/artifacts helm/.bin
+	rm -rf target node_modules recorder/dist web/dist e2e/artifacts helm/.bin fuzz/target fuzz/work fuzz/artifacts
 
 bench: ## Ingest throughput against a bare Kafka producer (starts the test servers)
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench ingest

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use playback_blobs::BlobStore;
-use playback_log::{owned_records, retry, Consumer, EventLog, LogError, Record, Topic};
+use playback_log::{crash, owned_records, retry, Consumer, EventLog, LogError, Record, Topic};
 use playback_schemas::{now_ms, AvroMessage, RawBatch};
 use playback_warehouse::{ChunkRow, Warehouse};
 use serde::{Deserialize, Serialize};
@@ -208,7 +208,9 @@ impl Archiver {
             };
             let size = bytes.len() as i64;
             let timer = metrics::FLUSH_SECONDS.with_label_values(&["blobs"]).start_timer();
+            crash::point("archiver.before_put");
             retry::until_ok("put chunk", || self.blobs.put(&key, bytes.clone())).await;
+            crash::point("archiver.after_put");
             timer.observe_duration();
             metrics::CHUNKS.inc();
             metrics::CHUNK_BYTES.inc_by(size as u64);
@@ -242,7 +244,9 @@ impl Archiver {
         if offsets.is_empty() {
             return;
         }
+        crash::point("archiver.before_commit");
         retry::commit(consumer, &offsets).await;
+        crash::point("archiver.after_commit");
         committed.extend(offsets);
     }
 }

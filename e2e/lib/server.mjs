@@ -34,6 +34,24 @@ const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
  * @property {() => number} written how many characters the process(es) wrote so far
  * @property {(signal?: NodeJS.Signals) => Promise<void>} kill sends `signal` (SIGTERM by default) and waits for the exit
  * @property {() => Promise<void>} restart starts the process(es) again on the same data, on new ports
+ * @property {(acknowledgedFile: string, waitSeconds: number) => Promise<{code: number, output: string}>} verify
+ *   runs `playback verify` (the loss and duplicate checker) on this server's storage
+ * @property {StageControl | null} stages one process per stage (distributed runs only)
+ */
+
+/**
+ * @typedef {object} Exit
+ * @property {number | null} code
+ * @property {NodeJS.Signals | null} signal
+ */
+
+/**
+ * Control over the single stages of a distributed run, for fault tests.
+ * @typedef {object} StageControl
+ * @property {(name: string, signal?: NodeJS.Signals) => Promise<void>} stop stops a stage (SIGKILL by default)
+ * @property {(name: string, env?: Record<string, string>) => Promise<{exited: Promise<Exit>}>} start
+ *   starts a stage (one of the run's, or a further `sessionizer-N`), with extra environment variables
+ * @property {() => string[]} running the names of the stages that run
  */
 
 /**
@@ -58,7 +76,7 @@ function serverEnv() {
  * @property {string} name
  * @property {string} url the address the process printed
  * @property {import('node:child_process').ChildProcess} child
- * @property {Promise<void>} exited
+ * @property {Promise<Exit>} exited
  */
 
 /**
@@ -74,11 +92,11 @@ function launchProcess(name, args, env, listening, log) {
   const child = spawn(PLAYBACK_BIN, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   /** @param {string} text */
   const prefixed = (text) => (name === 'playback' ? text : text.replace(/^(?=.)/gm, `[${name}] `));
-  /** @type {Promise<void>} */
+  /** @type {Promise<Exit>} */
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       log(`[${name} exited: code=${code} signal=${signal}]\n`);
-      resolve();
+      resolve({ code, signal });
     });
   });
   return new Promise((resolve, reject) => {
@@ -139,6 +157,32 @@ async function runToEnd(args, env, log) {
   if (code !== 0) {
     throw new Error(`playback ${args.join(' ')} exited with ${code}:\n${printed}`);
   }
+}
+
+/**
+ * Runs `playback verify` over the storage that `env` configures.
+ * @param {string} acknowledgedFile
+ * @param {number} waitSeconds
+ * @param {NodeJS.ProcessEnv} env
+ * @param {(text: string) => void} log
+ * @returns {Promise<{code: number, output: string}>}
+ */
+async function runVerify(acknowledgedFile, waitSeconds, env, log) {
+  const args = ['verify', '--acknowledged', acknowledgedFile, '--wait', String(waitSeconds)];
+  const child = spawn(PLAYBACK_BIN, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  /** @param {string} text */
+  const keep = (text) => {
+    output += text;
+    log(text.replace(/^(?=.)/gm, '[verify] '));
+  };
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  const code = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  return { code, output };
 }
 
 /**
@@ -227,6 +271,9 @@ export async function startEmbedded(t) {
     tokens,
     output,
     written,
+    stages: null,
+    verify: (acknowledgedFile, waitSeconds) =>
+      runVerify(acknowledgedFile, waitSeconds, { ...env, PLAYBACK_DATA_DIR: dataDir }, log),
     async kill(signal = 'SIGTERM') {
       const running = current;
       current = null;
@@ -349,13 +396,16 @@ function distributedEnv(stack, run) {
   };
 }
 
+/** The line of a consumer stage that gives its admin address. */
+const ADMIN_LISTENING = /playback admin listening on (http:\/\/[^\s]+)/;
+
 /** The processes of a distributed run, each with the line that gives its address. */
 const STAGES = [
   { name: 'gateway', args: ['gateway'], listening: /playback gateway listening on (http:\/\/[^\s]+)/ },
-  { name: 'sessionizer-1', args: ['sessionizer'], listening: /playback admin listening on (http:\/\/[^\s]+)/ },
-  { name: 'sessionizer-2', args: ['sessionizer'], listening: /playback admin listening on (http:\/\/[^\s]+)/ },
-  { name: 'scorer', args: ['scorer'], listening: /playback admin listening on (http:\/\/[^\s]+)/ },
-  { name: 'archiver', args: ['archiver'], listening: /playback admin listening on (http:\/\/[^\s]+)/ },
+  { name: 'sessionizer-1', args: ['sessionizer'], listening: ADMIN_LISTENING },
+  { name: 'sessionizer-2', args: ['sessionizer'], listening: ADMIN_LISTENING },
+  { name: 'scorer', args: ['scorer'], listening: ADMIN_LISTENING },
+  { name: 'archiver', args: ['archiver'], listening: ADMIN_LISTENING },
   { name: 'query-api', args: ['query-api'], listening: /playback query-api listening on (http:\/\/[^\s]+)/ },
 ];
 
@@ -415,6 +465,36 @@ export async function startDistributed(t) {
     tokens,
     output,
     written,
+    verify: (acknowledgedFile, waitSeconds) => runVerify(acknowledgedFile, waitSeconds, env, log),
+    stages: {
+      async stop(name, signal = 'SIGKILL') {
+        const running = current.find((stage) => stage.name === name);
+        if (running === undefined) {
+          throw new Error(`stage ${name} does not run (running: ${current.map((stage) => stage.name).join(', ')})`);
+        }
+        current = current.filter((stage) => stage !== running);
+        await stopProcess(running, signal, log);
+      },
+      async start(name, extra = {}) {
+        if (current.some((stage) => stage.name === name)) {
+          throw new Error(`stage ${name} runs already`);
+        }
+        const stage = STAGES.find((known) => known.name === name) ??
+          (/^sessionizer-\d+$/.test(name) ? { name, args: ['sessionizer'], listening: ADMIN_LISTENING } : undefined);
+        if (stage === undefined || stage.name === 'gateway' || stage.name === 'query-api') {
+          throw new Error(`stage ${name} cannot be started on its own`);
+        }
+        const running = await launchProcess(name, stage.args, { ...env, ...extra }, stage.listening, log);
+        current.push(running);
+        // A stage that exits on its own (a crash point) leaves the running set.
+        running.exited.then(() => {
+          current = current.filter((other) => other !== running);
+        });
+        server.processes = current.map((other) => ({ name: other.name, url: other.url }));
+        return { exited: running.exited };
+      },
+      running: () => current.map((stage) => stage.name),
+    },
     async kill(signal = 'SIGTERM') {
       const running = current;
       current = [];

@@ -408,6 +408,17 @@ async fn serve_admin(config: &Config, adapters: &Adapters, stages: &mut Stages) 
     Ok(())
 }
 
+/// `playback verify`: the loss and duplicate checker over the adapters that config names.
+pub async fn verify(
+    config: Config,
+    acknowledged: &std::path::Path,
+    wait: Duration,
+) -> anyhow::Result<crate::verify::Report> {
+    let batches = crate::verify::read_acknowledged(acknowledged)?;
+    let adapters = open_adapters(&config).await?;
+    crate::verify::run(adapters.warehouse.as_ref(), adapters.blobs.as_ref(), &batches, wait).await
+}
+
 /// `playback sessionizer`.
 pub async fn sessionizer(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;

@@ -7,5 +7,6 @@
 
 pub mod app;
 pub mod config;
+pub mod verify;
 
 pub use config::Config;

@@ -38,6 +38,17 @@ enum Command {
     Archiver,
     /// Run the query API and the web UI.
     QueryApi,
+    /// Check that every acknowledged batch is in the sessions, the transcript and the
+    /// recording exactly once and in order; exits 1 when one is lost, duplicated or out of order.
+    Verify {
+        /// JSON lines, one per batch the gateway answered 200: project_id, session_id,
+        /// window_id, seq, events (how many) and transcript (indexes that must have a row).
+        #[arg(long)]
+        acknowledged: PathBuf,
+        /// Seconds to keep checking while the pipeline catches up (default 0: check once).
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -65,6 +76,13 @@ fn main() -> anyhow::Result<()> {
             Command::Scorer => app::scorer(config).await,
             Command::Archiver => app::archiver(config).await,
             Command::QueryApi => app::query_api(config).await,
+            Command::Verify { acknowledged, wait } => {
+                let report = app::verify(config, &acknowledged, std::time::Duration::from_secs(wait)).await?;
+                if !report.clean() {
+                    std::process::exit(1);
+                }
+                Ok(())
+            }
         }
     })
 }

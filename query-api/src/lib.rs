@@ -14,7 +14,7 @@ mod error;
 mod list_query;
 pub mod metrics;
 pub mod openapi;
-mod recording;
+pub mod recording;
 mod sessions;
 pub mod share_token;
 mod shares;

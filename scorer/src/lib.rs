@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use playback_log::{next_offsets, retry, EventLog, LogError, Topic};
+use playback_log::{crash, next_offsets, retry, EventLog, LogError, Topic};
 use playback_schemas::{AvroMessage, SessionUpdate};
 use playback_warehouse::{Recency, SessionRow, Warehouse};
 use serde::{Deserialize, Serialize};
@@ -216,6 +216,7 @@ impl Scorer {
             metrics::SCORES.inc_by(rows.len() as u64);
             let warehouse = &self.warehouse;
             let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
+            crash::point("scorer.before_upsert");
             retry::until_ok("upsert sessions", || warehouse.upsert_sessions(rows.clone())).await;
             if rows.is_empty() {
                 timer.stop_and_discard();
@@ -223,7 +224,9 @@ impl Scorer {
                 timer.observe_duration();
             }
             metrics::ROWS_INSERTED.with_label_values(&["sessions"]).inc_by(rows.len() as u64);
+            crash::point("scorer.before_commit");
             retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
+            crash::point("scorer.after_commit");
         }
     }
 }

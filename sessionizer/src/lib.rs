@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use playback_log::{next_offsets, owned_records, partition_for, retry, EventLog, LogError, Record, Topic};
+use playback_log::{crash, next_offsets, owned_records, partition_for, retry, EventLog, LogError, Record, Topic};
 use playback_schemas::{now_ms, session_key, AvroMessage, RawBatch, SessionState};
 use playback_warehouse::{EventRow, Warehouse};
 use serde::{Deserialize, Serialize};
@@ -116,7 +116,9 @@ impl Sessionizer {
                     if !records.is_empty() {
                         let touched = self.apply_records(&mut owned.sessions, &records).await;
                         self.persist(&owned.sessions, &touched, Vec::new()).await;
+                        crash::point("sessionizer.before_commit");
                         retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
+                        crash::point("sessionizer.after_commit");
                     }
                 }
                 Err(error) => {
@@ -193,6 +195,7 @@ impl Sessionizer {
         let warehouse = &self.warehouse;
         let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
         retry::until_ok("insert events", || warehouse.insert_events(rows.clone())).await;
+        crash::point("sessionizer.after_events");
         metrics::rows_inserted(&rows, timer);
         metrics::set_sessions_open(sessions);
         touched
@@ -221,6 +224,9 @@ impl Sessionizer {
                 log.publish(Topic::SessionUpdates, key.as_bytes(), update.clone())
             })
             .await;
+        }
+        if !touched.is_empty() {
+            crash::point("sessionizer.after_updates");
         }
         for key in touched {
             let Some(session) = sessions.get(key) else { continue };

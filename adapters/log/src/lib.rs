@@ -16,6 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub mod conformance;
+pub mod crash;
 pub mod embedded;
 pub mod kafka;
 pub mod lag;
