@@ -232,15 +232,8 @@ impl Archiver {
         polled: &HashMap<i32, i64>,
         committed: &mut HashMap<i32, i64>,
     ) {
-        let mut safe: HashMap<i32, i64> = polled.clone();
-        for buffer in buffers.values() {
-            let entry = safe.entry(buffer.partition).or_insert(buffer.first_offset);
-            *entry = (*entry).min(buffer.first_offset);
-        }
-        let offsets: Vec<(i32, i64)> = safe
-            .into_iter()
-            .filter(|(partition, offset)| committed.get(partition).is_none_or(|done| offset > done))
-            .collect();
+        let offsets =
+            safe_offsets(buffers.values().map(|buffer| (buffer.partition, buffer.first_offset)), polled, committed);
         if offsets.is_empty() {
             return;
         }
@@ -249,6 +242,27 @@ impl Archiver {
         crash::point("archiver.after_commit");
         committed.extend(offsets);
     }
+}
+
+/// The offsets to commit: per partition, the oldest offset still buffered (`buffered` yields the
+/// partition and first offset of each open buffer), or the offset after the last record polled
+/// when nothing of the partition is buffered; only those beyond what is already committed.
+fn safe_offsets(
+    buffered: impl Iterator<Item = (i32, i64)>,
+    polled: &HashMap<i32, i64>,
+    committed: &HashMap<i32, i64>,
+) -> Vec<(i32, i64)> {
+    let mut safe: HashMap<i32, i64> = polled.clone();
+    for (partition, first_offset) in buffered {
+        let entry = safe.entry(partition).or_insert(first_offset);
+        *entry = (*entry).min(first_offset);
+    }
+    let mut offsets: Vec<(i32, i64)> = safe
+        .into_iter()
+        .filter(|(partition, offset)| committed.get(partition).is_none_or(|done| offset > done))
+        .collect();
+    offsets.sort_unstable();
+    offsets
 }
 
 /// Drops what this member holds of partitions it no longer owns: their buffered batches were
@@ -284,5 +298,53 @@ fn chunk_row(chunk: &Chunk, blob_key: String, bytes: i64, created_at_ms: i64) ->
         bytes,
         full_snapshot: first.is_some_and(|batch| batch.starts_with_snapshot),
         created_at_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commits_stop_below_the_oldest_unflushed_buffer_of_each_partition() {
+        // Partition 0 polled up to 100 with buffers from 40 and 70; partition 1 polled to 50
+        // with nothing buffered; partition 2 polled to 9 but already committed there.
+        let polled = HashMap::from([(0, 100), (1, 50), (2, 9)]);
+        let committed = HashMap::from([(2, 9), (1, 20)]);
+        let offsets = safe_offsets([(0, 70), (0, 40)].into_iter(), &polled, &committed);
+        assert_eq!(offsets, vec![(0, 40), (1, 50)]);
+        // Once the buffer at 40 is flushed, the commit moves up to the next one.
+        let offsets = safe_offsets([(0, 70)].into_iter(), &polled, &HashMap::from([(0, 40), (1, 50), (2, 9)]));
+        assert_eq!(offsets, vec![(0, 70)]);
+        // Never backwards: a buffer older than the commit does not produce one.
+        assert!(safe_offsets([(0, 30)].into_iter(), &HashMap::from([(0, 100)]), &HashMap::from([(0, 40)])).is_empty());
+    }
+
+    #[test]
+    fn revoked_partitions_lose_their_buffers_and_offsets() {
+        let buffer = |partition: i32, session: &str| {
+            let now = Instant::now();
+            let key = ("demo".to_string(), session.to_string(), "w".to_string());
+            let buffer = Buffer {
+                project_id: "demo".into(),
+                session_id: session.into(),
+                window_id: "w".into(),
+                first_received_ms: 0,
+                batches: Vec::new(),
+                bytes: 0,
+                partition,
+                first_offset: 5,
+                opened: now,
+                last_append: now,
+            };
+            (key, buffer)
+        };
+        let mut buffers = HashMap::from([buffer(0, "a"), buffer(1, "b"), buffer(3, "c")]);
+        let mut polled = HashMap::from([(0, 10), (1, 10), (3, 10)]);
+        let mut committed = HashMap::from([(0, 5), (1, 5), (3, 5)]);
+        forget_revoked(&[1, 2], &mut buffers, &mut polled, &mut committed);
+        assert_eq!(buffers.keys().map(|key| key.1.as_str()).collect::<Vec<_>>(), vec!["b"]);
+        assert_eq!(polled, HashMap::from([(1, 10)]));
+        assert_eq!(committed, HashMap::from([(1, 5)]));
     }
 }

@@ -163,7 +163,7 @@ test('no acknowledged batch is lost or duplicated, whatever fails', { timeout: 4
     } finally {
       await stack('start', 'kafka');
     }
-    const refused = load.stats().statuses['503'] ?? 0;
+    const refused = load.stats().statuses[503] ?? 0;
     assert.ok(refused > 0, 'the load generator was refused with 503 and retried');
     return `${refused} answers 503 while Kafka was down`;
   });

@@ -91,7 +91,20 @@ function serverEnv() {
 function launchProcess(name, args, env, listening, log) {
   const child = spawn(PLAYBACK_BIN, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   /** @param {string} text */
-  const prefixed = (text) => (name === 'playback' ? text : text.replace(/^(?=.)/gm, `[${name}] `));
+  /** Per stream, whether its next chunk starts a line: a line may arrive in several chunks. */
+  const atLineStart = { stdout: true, stderr: true };
+  /**
+   * @param {'stdout' | 'stderr'} stream
+   * @param {string} text
+   */
+  const prefixed = (stream, text) => {
+    if (name === 'playback') {
+      return text;
+    }
+    const lines = (atLineStart[stream] ? `[${name}] ` : '') + text.replace(/\n(?=.)/g, `\n[${name}] `);
+    atLineStart[stream] = text.endsWith('\n');
+    return lines;
+  };
   /** @type {Promise<Exit>} */
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
@@ -102,10 +115,13 @@ function launchProcess(name, args, env, listening, log) {
   return new Promise((resolve, reject) => {
     let stdout = '';
     let printed = '';
-    /** @param {string} text */
-    const keep = (text) => {
+    /**
+     * @param {'stdout' | 'stderr'} stream
+     * @param {string} text
+     */
+    const keep = (stream, text) => {
       printed = (printed + text.replace(ANSI_ESCAPE, '')).slice(-20_000);
-      log(prefixed(text));
+      log(prefixed(stream, text));
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -113,9 +129,9 @@ function launchProcess(name, args, env, listening, log) {
     }, START_TIMEOUT_MS);
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', keep);
+    child.stderr?.on('data', (chunk) => keep('stderr', chunk));
     child.stdout?.on('data', (chunk) => {
-      keep(chunk);
+      keep('stdout', chunk);
       stdout += chunk;
       const match = listening.exec(stdout);
       if (match) {

@@ -7,8 +7,8 @@
 //! write to a sink, and before and after each offset commit. docs/guarantees.md lists them and the
 //! fault test that crashes the stages at each one.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 /// The environment variable that arms a crash point.
 pub const CRASH_AT_VAR: &str = "PLAYBACK_CRASH_AT";
@@ -45,8 +45,9 @@ pub fn point(point: &'static str) {
     }
     let hit = armed.hits.fetch_add(1, Ordering::SeqCst) + 1;
     if hit == armed.hit {
-        // The line lets a test tell this crash from an unexpected one.
-        eprintln!("playback: crash point {point} reached (hit {hit}): aborting");
+        // The line lets a test tell this crash from an unexpected one; one write keeps it whole.
+        let line = format!("playback: crash point {point} reached (hit {hit}): aborting\n");
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         std::process::abort();
     }
 }

@@ -14,12 +14,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
 use rdkafka::{Offset, TopicPartitionList};
@@ -67,15 +68,51 @@ impl Default for KafkaConfig {
     }
 }
 
+/// Errors a consumer reports while its brokers are unreachable, from which librdkafka recovers
+/// by itself (it logs each through the client context as well).
+fn is_reconnecting(error: &KafkaError) -> bool {
+    matches!(
+        error,
+        KafkaError::MessageConsumption(
+            RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::OperationTimedOut
+                | RDKafkaErrorCode::Resolve
+        )
+    )
+}
+
 fn unavailable(error: KafkaError) -> LogError {
     LogError::Unavailable(error.to_string())
+}
+
+/// How often librdkafka reports the producer's statistics, among them its idempotence state.
+const PRODUCER_STATISTICS_INTERVAL_MS: u32 = 1_000;
+
+/// `(idemp_state, producer_id)` as librdkafka last reported them.
+type IdempotenceState = Arc<std::sync::Mutex<Option<(String, i64)>>>;
+
+/// The producer's context: keeps the idempotence state from librdkafka's statistics.
+#[derive(Default)]
+pub struct ProducerContext {
+    idempotence: IdempotenceState,
+}
+
+impl ClientContext for ProducerContext {
+    fn stats(&self, statistics: Statistics) {
+        if let Some(eos) = statistics.eos {
+            *self.idempotence.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                Some((eos.idemp_state, eos.producer_id));
+        }
+    }
 }
 
 /// The Kafka event log.
 pub struct KafkaLog {
     config: KafkaConfig,
     producer_config: ClientConfig,
-    producer: FutureProducer,
+    producer: FutureProducer<ProducerContext>,
+    idempotence: IdempotenceState,
     /// Partition counts read from the brokers, once per topic and process. Adding partitions
     /// to a topic moves keys between partitions, so every process must be restarted after it.
     partition_counts: std::sync::Mutex<HashMap<Topic, i32>>,
@@ -98,14 +135,29 @@ impl KafkaLog {
             .set("acks", "all")
             .set("compression.type", "lz4")
             .set("linger.ms", "5")
-            .set("message.timeout.ms", config.publish_timeout_ms.to_string());
-        let producer: FutureProducer = producer_config.create().map_err(unavailable)?;
-        Ok(KafkaLog { config, producer_config, producer, partition_counts: std::sync::Mutex::default() })
+            .set("message.timeout.ms", config.publish_timeout_ms.to_string())
+            .set("statistics.interval.ms", PRODUCER_STATISTICS_INTERVAL_MS.to_string());
+        let idempotence = IdempotenceState::default();
+        let context = ProducerContext { idempotence: idempotence.clone() };
+        let producer: FutureProducer<ProducerContext> =
+            producer_config.create_with_context(context).map_err(unavailable)?;
+        Ok(KafkaLog { config, producer_config, producer, idempotence, partition_counts: std::sync::Mutex::default() })
     }
 
     /// A producer setting as librdkafka resolved it (after its own defaults and aliases).
     pub fn producer_setting(&self, name: &str) -> Option<String> {
         self.producer_config.create_native_config().ok().and_then(|config| config.get(name).ok())
+    }
+
+    /// The producer id the brokers assigned to this idempotent producer, once librdkafka reports
+    /// its idempotence state as `Assigned` (statistics come every second). This is idempotence in
+    /// effect, not only configured: without it the brokers would not de-duplicate retried sends.
+    pub fn idempotent_producer_id(&self) -> Option<i64> {
+        let state = self.idempotence.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        match state {
+            Some((idemp_state, producer_id)) if idemp_state == "Assigned" && producer_id >= 0 => Some(producer_id),
+            _ => None,
+        }
     }
 
     /// Creates every topic that is missing; existing topics are left as they are.
@@ -317,9 +369,16 @@ fn record_of(message: &rdkafka::message::BorrowedMessage<'_>) -> Record {
 impl Consumer for KafkaConsumer {
     async fn poll(&mut self, max_records: usize, timeout: Duration) -> Result<Vec<Record>, LogError> {
         let mut records = Vec::new();
-        let first = match tokio::time::timeout(timeout, self.consumer.recv()).await {
-            Err(_) => return Ok(records),
-            Ok(message) => message.map_err(unavailable)?,
+        let deadline = tokio::time::Instant::now() + timeout;
+        let first = loop {
+            match tokio::time::timeout_at(deadline, self.consumer.recv()).await {
+                Err(_) => return Ok(records),
+                Ok(Ok(message)) => break message,
+                // librdkafka reconnects on its own; it queues one such event per failed attempt
+                // while the brokers are away, and they are passed over here, not slept on.
+                Ok(Err(error)) if is_reconnecting(&error) => continue,
+                Ok(Err(error)) => return Err(unavailable(error)),
+            }
         };
         records.push(record_of(&first));
         drop(first);
@@ -327,6 +386,7 @@ impl Consumer for KafkaConsumer {
         while records.len() < max_records {
             match tokio::time::timeout(Duration::from_millis(5), self.consumer.recv()).await {
                 Ok(Ok(message)) => records.push(record_of(&message)),
+                Ok(Err(error)) if is_reconnecting(&error) => continue,
                 Ok(Err(error)) => return Err(unavailable(error)),
                 Err(_) => break,
             }

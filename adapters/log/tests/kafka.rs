@@ -37,4 +37,15 @@ async fn kafka_producer_is_idempotent_with_acks_all() {
     assert_eq!(log.producer_setting("enable.idempotence").as_deref(), Some("true"));
     assert_eq!(log.producer_setting("acks").as_deref(), Some("-1"), "acks=all is -1 in librdkafka");
     log.publish(Topic::RawBatches, b"k", b"v".to_vec()).await.unwrap();
+    // In effect, not only configured: the broker assigned the producer an id, which it uses to
+    // drop retried duplicates.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let producer_id = loop {
+        if let Some(id) = log.idempotent_producer_id() {
+            break id;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no producer id assigned within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(producer_id >= 0);
 }

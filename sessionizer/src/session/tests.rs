@@ -108,6 +108,30 @@ fn redelivered_batch_changes_nothing() {
 }
 
 #[test]
+fn a_late_batch_reopens_a_closed_session_and_extends_it_back_in_time() {
+    let config = SessionizerConfig::default();
+    let first = batch("w1", 1, json!([meta("https://a.test/", 60_000), click(2, 61_000)]));
+    let mut session = Session::new(&first);
+    session.apply(&first, &config, T0);
+    session.close(T0 + 31 * 60_000);
+    assert!(session.update().closed);
+    let version = session.update().version;
+
+    // Batch 0 of the same tab arrives after the close, with earlier events: it belongs to this
+    // session, which opens again with its start moved back and every event counted once.
+    let late = batch("w1", 0, json!([meta("https://a.test/", 0), custom("signup", json!({}), 1_000)]));
+    let applied = session.apply(&late, &config, T0 + 32 * 60_000);
+    assert!(applied.changed);
+    assert!(applied.rows.iter().any(|row| row.kind == "custom" && row.batch_seq == 0 && row.event_index == 1));
+    let update = session.update();
+    assert!(!update.closed);
+    assert!(update.version > version, "a higher version, so the warehouse keeps this state");
+    assert_eq!(update.events, 4);
+    assert_eq!(update.start_ms, T0 + 1_000, "server time: client time plus the batch's clock offset");
+    assert_eq!(update.end_ms, T0 + 62_000);
+}
+
+#[test]
 fn rage_and_dead_clicks() {
     let config = SessionizerConfig::default();
     // Three quick clicks on the paragraph, which never reacts; then one on the button, which does.
