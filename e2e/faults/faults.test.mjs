@@ -16,7 +16,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { DEMO_KEY } from '../lib/api.mjs';
+import { Api, DEMO_KEY } from '../lib/api.mjs';
 import { startLoad } from '../lib/load.mjs';
 import { REPO_ROOT, startDistributed, withServerLog } from '../lib/server.mjs';
 
@@ -215,7 +215,8 @@ test('no acknowledged batch is lost or duplicated, whatever fails', { timeout: 4
     return `${load.stats().sent} requests, every second batch sent twice`;
   });
 
-  await scenario('skewed client clocks', { clockSkewMs: -3 * 3_600_000 }, async () => {
+  await scenario('skewed client clocks', { clockSkewMs: -3 * 3_600_000 }, async (behind) => {
+    const testStart = Date.now();
     // A second group of sessions runs a day ahead, at the same time.
     const ahead = startLoad({
       url: server.url,
@@ -228,7 +229,18 @@ test('no acknowledged batch is lost or duplicated, whatever fails', { timeout: 4
     await ahead.done;
     const { code, output } = await server.verify(path.join(dir, 'skewed-ahead.jsonl'), VERIFY_WAIT_SECONDS);
     assert.equal(code, 0, output);
-    return `3 h behind, and 4 more sessions 26 h ahead: ${VERDICT.exec(output)?.[0]}`;
+    // Session times are server time, whatever the client clocks said.
+    const api = new Api(server.url);
+    const sessionIds = new Set([...ahead.acknowledged(), ...behind.acknowledged()].map((batch) => batch.session_id));
+    for (const sessionId of sessionIds) {
+      const session = await api.getOk(`/v1/sessions/${sessionId}`);
+      const start = Number(session.start_time);
+      assert.ok(
+        Math.abs(start - testStart) < 5 * 60_000,
+        `session ${sessionId} starts at ${new Date(start).toISOString()}, not near ${new Date(testStart).toISOString()}`,
+      );
+    }
+    return `3 h behind, and 4 more sessions 26 h ahead, all started at server time: ${VERDICT.exec(output)?.[0]}`;
   });
 
   console.log(`fault scenarios:\n  ${summary.join('\n  ')}`);
