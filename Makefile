@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-helm lint stack-up stack-down clean
+.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-hostile test-helm lint stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -38,6 +38,7 @@ test-with-stack:
 	$(MAKE) test-js
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 $(MAKE) test-e2e
 	$(MAKE) test-e2e-distributed
+	$(MAKE) test-hostile
 
 test-rust:
 	$(CARGO) test --workspace
@@ -52,6 +53,10 @@ test-e2e: build
 # The Chromium demo test again, unchanged, against one process per stage on the test stack.
 test-e2e-distributed: build
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_E2E_TOPOLOGY=distributed npm run test:demo -w e2e
+
+# The hostile-input corpus under normal traffic, against one process per stage on the test stack.
+test-hostile: build
+	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_E2E_TOPOLOGY=distributed npm run test:hostile -w e2e
 
 test-helm: ## Lint and render the Helm chart and check the manifests (helm from the Go module proxy)
 	./helm/tests/run
