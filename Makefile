@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-faults test-helm fuzz lint stack-up stack-down clean
+.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-hostile test-faults test-helm fuzz lint stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -39,6 +39,7 @@ test-with-stack:
 	$(MAKE) test-js
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 $(MAKE) test-e2e
 	$(MAKE) test-e2e-distributed
+	$(MAKE) test-hostile
 	$(MAKE) test-faults
 
 test-rust:
@@ -54,6 +55,10 @@ test-e2e: build
 # The Chromium demo test again, unchanged, against one process per stage on the test stack.
 test-e2e-distributed: build
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_E2E_TOPOLOGY=distributed npm run test:demo -w e2e
+
+# The hostile-input corpus under normal traffic, against one process per stage on the test stack.
+test-hostile: build
+	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_E2E_TOPOLOGY=distributed npm run test:hostile -w e2e
 
 # Fault scenarios on the test stack (stops and starts its servers), each checked by `playback verify`.
 test-faults: build

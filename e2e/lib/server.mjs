@@ -28,8 +28,10 @@ const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
  * @typedef {object} PlaybackServer
  * @property {string} url base URL, without a trailing slash
  * @property {string} dataDir where the data is stored, kept across restarts
- * @property {Array<{name: string, url: string}>} processes each process and the address it printed
+ * @property {Array<{name: string, url: string, pid: number}>} processes each process, the address it printed and its process id
+ * @property {() => Array<{name: string, pid: number}>} running the processes that have not exited
  * @property {{admin: string, viewer: string}} tokens query API tokens of the demo project
+ * @property {Record<string, string>} projectTokens an admin token of each project of `ServerOptions.projects`, by project id
  * @property {() => string} output what the process(es) wrote so far (the last 200 000 characters)
  * @property {() => number} written how many characters the process(es) wrote so far
  * @property {(signal?: NodeJS.Signals) => Promise<void>} kill sends `signal` (SIGTERM by default) and waits for the exit
@@ -55,6 +57,14 @@ const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
  */
 
 /**
+ * What a test adds to the config file: more projects (the demo project, key
+ * `pk_demo`, is always there) and `[gateway]` settings, e.g. a low rate limit.
+ * @typedef {object} ServerOptions
+ * @property {Array<{id: string, key: string, enabled?: boolean}>} [projects]
+ * @property {Record<string, number | string | boolean>} [gateway] keys of `[gateway]` in playback/src/config.rs
+ */
+
+/**
  * The environment of the server: this one, without the harness's own
  * variables, since `playback` reads `PLAYBACK_*` variables as its config and
  * refuses unknown ones.
@@ -75,9 +85,18 @@ function serverEnv() {
  * @typedef {object} Running
  * @property {string} name
  * @property {string} url the address the process printed
+ * @property {number} pid
  * @property {import('node:child_process').ChildProcess} child
  * @property {Promise<Exit>} exited
  */
+
+/**
+ * Whether the process has not exited.
+ * @param {Running} running
+ */
+function isRunning(running) {
+  return running.child.exitCode === null && running.child.signalCode === null;
+}
 
 /**
  * Starts `playback ARGS` and waits until it prints its address.
@@ -136,7 +155,7 @@ function launchProcess(name, args, env, listening, log) {
       const match = listening.exec(stdout);
       if (match) {
         clearTimeout(timer);
-        resolve({ name, url: match[1].replace(/\/+$/, ''), child, exited });
+        resolve({ name, url: match[1].replace(/\/+$/, ''), pid: /** @type {number} */ (child.pid), child, exited });
       }
     });
     child.once('error', (error) => {
@@ -244,12 +263,13 @@ function outputLog() {
  * process per stage on the test stack, see startDistributed). Everything is
  * stopped when the test ends.
  * @param {import('node:test').TestContext} t
+ * @param {ServerOptions} [options]
  * @returns {Promise<PlaybackServer>}
  */
-export async function startServer(t) {
+export async function startServer(t, options = {}) {
   const topology = process.env.PLAYBACK_E2E_TOPOLOGY ?? 'embedded';
   if (topology === 'distributed') {
-    const server = await startDistributed(t);
+    const server = await startDistributed(t, options);
     if (server === null) {
       throw new Error('PLAYBACK_E2E_TOPOLOGY=distributed needs the test stack: run under `scripts/test-stack run --`');
     }
@@ -258,7 +278,7 @@ export async function startServer(t) {
   if (topology !== 'embedded') {
     throw new Error(`PLAYBACK_E2E_TOPOLOGY is ${topology}; it is embedded or distributed`);
   }
-  return startEmbedded(t);
+  return startEmbedded(t, options);
 }
 
 /**
@@ -266,11 +286,12 @@ export async function startServer(t) {
  * fresh data directory that is removed when the test ends, and an admin and a
  * viewer token from a config file.
  * @param {import('node:test').TestContext} t
+ * @param {ServerOptions} [options]
  * @returns {Promise<PlaybackServer>}
  */
-export async function startEmbedded(t) {
+export async function startEmbedded(t, options = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'playback-e2e-'));
-  const { tokens, configFile } = await writeTokenConfig(t);
+  const { tokens, projectTokens, configFile } = await writeTokenConfig(t, options);
   const { log, output, written } = outputLog();
   const env = { ...serverEnv(), PLAYBACK_CONFIG: configFile };
   const launch = () =>
@@ -284,7 +305,9 @@ export async function startEmbedded(t) {
     url: '',
     dataDir,
     processes: [],
+    running: () => (current !== null && isRunning(current) ? [{ name: current.name, pid: current.pid }] : []),
     tokens,
+    projectTokens,
     output,
     written,
     stages: null,
@@ -308,7 +331,7 @@ export async function startEmbedded(t) {
   /** @param {Running} running */
   const started = (running) => {
     server.url = running.url;
-    server.processes = [{ name: running.name, url: running.url }];
+    server.processes = [{ name: running.name, url: running.url, pid: running.pid }];
     const printed = ADMIN_TOKEN.exec(output());
     if (printed === null || printed[1] !== tokens.admin) {
       throw new Error(`playback up did not print the configured admin token:\n${output().slice(-5000)}`);
@@ -332,12 +355,25 @@ export async function startEmbedded(t) {
 const ADMIN_TOKEN = /admin token \(project demo\): (\S+)/;
 
 /**
- * A config file with an admin and a viewer token of the demo project and a
- * share-link key, removed when the test ends.
- * @param {import('node:test').TestContext} t
- * @returns {Promise<{tokens: {admin: string, viewer: string}, configFile: string}>}
+ * A TOML value: JSON's strings, numbers and booleans are TOML's too.
+ * @param {number | string | boolean} value
  */
-async function writeTokenConfig(t) {
+function tomlValue(value) {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new Error(`${value} is not a TOML number`);
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A config file with an admin and a viewer token of the demo project, a
+ * share-link key and what `options` adds (projects, each with an admin
+ * token, and `[gateway]` settings), removed when the test ends.
+ * @param {import('node:test').TestContext} t
+ * @param {ServerOptions} [options]
+ * @returns {Promise<{tokens: {admin: string, viewer: string}, projectTokens: Record<string, string>, configFile: string}>}
+ */
+async function writeTokenConfig(t, options = {}) {
   const tokens = { admin: `e2e-admin-${randomBytes(16).toString('hex')}`, viewer: `e2e-viewer-${randomBytes(16).toString('hex')}` };
   const configDir = await mkdtemp(path.join(tmpdir(), 'playback-e2e-config-'));
   t.after(() => rm(configDir, { recursive: true, force: true }));
@@ -346,9 +382,29 @@ async function writeTokenConfig(t) {
   for (const role of /** @type {const} */ (['admin', 'viewer'])) {
     lines.push('[[auth.tokens]]', `name = "e2e-${role}"`, `token = "${tokens[role]}"`, 'project = "demo"', `role = "${role}"`, '');
   }
+  /** @type {Record<string, string>} */
+  const projectTokens = {};
+  const extraProjects = options.projects ?? [];
+  if (extraProjects.length > 0) {
+    // A file's projects replace the default list, so the demo project is written too.
+    for (const project of [{ id: 'demo', key: 'pk_demo', enabled: true }, ...extraProjects]) {
+      lines.push('[[projects]]', `id = ${tomlValue(project.id)}`, `key = ${tomlValue(project.key)}`, `enabled = ${project.enabled ?? true}`, '');
+    }
+    for (const project of extraProjects) {
+      projectTokens[project.id] = `e2e-admin-${project.id}-${randomBytes(16).toString('hex')}`;
+      lines.push('[[auth.tokens]]', `name = ${tomlValue(`e2e-admin-${project.id}`)}`, `token = "${projectTokens[project.id]}"`, `project = ${tomlValue(project.id)}`, 'role = "admin"', '');
+    }
+  }
+  if (options.gateway !== undefined) {
+    lines.push('[gateway]');
+    for (const [name, value] of Object.entries(options.gateway)) {
+      lines.push(`${name} = ${tomlValue(value)}`);
+    }
+    lines.push('');
+  }
   lines.push('[share]', `signing_key = "${randomBytes(32).toString('hex')}"`, '');
   await writeFile(configFile, lines.join('\n'));
-  return { tokens, configFile };
+  return { tokens, projectTokens, configFile };
 }
 
 /** Partitions of each topic in a distributed run: more than there are sessionizers. */
@@ -434,9 +490,10 @@ const STAGES = [
  * Returns null when the stack is not in the environment (the test is then
  * skipped), and fails instead when PLAYBACK_REQUIRE_REAL_BACKENDS=1.
  * @param {import('node:test').TestContext} t
+ * @param {ServerOptions} [options]
  * @returns {Promise<PlaybackServer | null>}
  */
-export async function startDistributed(t) {
+export async function startDistributed(t, options = {}) {
   const stack = stackServers();
   if (stack === null) {
     if (process.env.PLAYBACK_REQUIRE_REAL_BACKENDS === '1') {
@@ -446,7 +503,7 @@ export async function startDistributed(t) {
     return null;
   }
   const run = randomUUID().replaceAll('-', '').slice(0, 12);
-  const { tokens, configFile } = await writeTokenConfig(t);
+  const { tokens, projectTokens, configFile } = await writeTokenConfig(t, options);
   const env = { ...distributedEnv(stack, run), PLAYBACK_CONFIG: configFile };
   const { log, output, written } = outputLog();
   await runToEnd(['migrate'], env, log);
@@ -469,7 +526,7 @@ export async function startDistributed(t) {
       edge.ingress.retarget(targets);
     }
     server.url = edge.ingress.url;
-    server.processes = current.map((running) => ({ name: running.name, url: running.url }));
+    server.processes = current.map((running) => ({ name: running.name, url: running.url, pid: running.pid }));
     registerToken(server.url, tokens.admin);
   };
 
@@ -478,7 +535,9 @@ export async function startDistributed(t) {
     url: '',
     dataDir: /** @type {string} */ (stack.PLAYBACK_STACK_DIR),
     processes: [],
+    running: () => current.filter(isRunning).map((running) => ({ name: running.name, pid: running.pid })),
     tokens,
+    projectTokens,
     output,
     written,
     verify: (acknowledgedFile, waitSeconds) => runVerify(acknowledgedFile, waitSeconds, env, log),
@@ -506,7 +565,7 @@ export async function startDistributed(t) {
         running.exited.then(() => {
           current = current.filter((other) => other !== running);
         });
-        server.processes = current.map((other) => ({ name: other.name, url: other.url }));
+        server.processes = current.map((other) => ({ name: other.name, url: other.url, pid: other.pid }));
         return { exited: running.exited };
       },
       running: () => current.map((stage) => stage.name),

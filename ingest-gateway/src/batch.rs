@@ -1,7 +1,10 @@
 //! Parsing and validation of one recorder batch.
 
+use std::cell::Cell;
+use std::fmt;
 use std::io::Read;
 
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -122,6 +125,56 @@ struct MetaData {
     height: Option<f64>,
 }
 
+/// Reads the events array, stopping at the first event past `max`: an array of millions of
+/// tiny events (a few MiB of `0,`) is refused before it is collected.
+struct BoundedEvents<'c> {
+    max: usize,
+    over: &'c Cell<bool>,
+}
+
+impl<'de> DeserializeSeed<'de> for BoundedEvents<'_> {
+    type Value = Vec<&'de RawValue>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BoundedEvents<'_> {
+    type Value = Vec<&'de RawValue>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("an array of rrweb events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut events = Vec::new();
+        while let Some(event) = seq.next_element::<&'de RawValue>()? {
+            if events.len() == self.max {
+                self.over.set(true);
+                return Err(serde::de::Error::custom("too many events"));
+            }
+            events.push(event);
+        }
+        Ok(events)
+    }
+}
+
+/// The events of a batch, at most `max` of them.
+fn parse_events(text: &str, max: usize) -> Result<Vec<&RawValue>, GatewayError> {
+    let over = Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = BoundedEvents { max, over: &over }.deserialize(&mut deserializer).and_then(|events| {
+        deserializer.end()?;
+        Ok(events)
+    });
+    match parsed {
+        Ok(events) => Ok(events),
+        Err(_) if over.get() => Err(GatewayError::TooLarge(format!("more than {max} events in one batch"))),
+        Err(_) => Err(bad("events must be an array of rrweb events")),
+    }
+}
+
 fn bad(reason: impl Into<String>) -> GatewayError {
     GatewayError::BadRequest(reason.into())
 }
@@ -198,13 +251,9 @@ pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<Pa
         }
     };
 
-    let events: Vec<&RawValue> =
-        serde_json::from_str(parsed.events.get()).map_err(|_| bad("events must be an array of rrweb events"))?;
+    let events = parse_events(parsed.events.get(), limits.max_events)?;
     if events.is_empty() {
         return Err(bad("events is empty"));
-    }
-    if events.len() > limits.max_events {
-        return Err(GatewayError::TooLarge(format!("more than {} events in one batch", limits.max_events)));
     }
     let mut screen = None;
     for (index, event) in events.iter().enumerate() {
@@ -336,5 +385,33 @@ mod tests {
         let roomy = Limits { max_body_bytes: 1000, ..small };
         assert!(matches!(parse_batch(body(three).as_bytes(), false, &roomy), Err(GatewayError::TooLarge(_))));
         assert!(matches!(parse_batch(&vec![b' '; 201], false, &small), Err(GatewayError::TooLarge(_))));
+    }
+
+    #[test]
+    fn events_past_the_count_limit_are_refused_before_they_are_collected() {
+        let limits = Limits { max_events: 3, ..Limits::default() };
+        let event = r#"{"type":3,"timestamp":1764300000000}"#;
+        let three = format!("[{event},{event},{event}]");
+        assert_eq!(parse_batch(body(&three).as_bytes(), false, &limits).unwrap().event_count, 3);
+        // The count stops the parse before the elements are looked at as events.
+        let four_and_more = format!("[{event},{event},{event},0,0,0]");
+        match parse_batch(body(&four_and_more).as_bytes(), false, &limits) {
+            Err(GatewayError::TooLarge(message)) => assert_eq!(message, "more than 3 events in one batch"),
+            other => panic!("expected 413, got {other:?}"),
+        }
+        // Millions of tiny elements inflated from a small gzip body: 413, not a 100 MB vector.
+        let tiny = format!("[{}0]", "0,".repeat(7_000_000));
+        let compressed = gzip(body(&tiny).as_bytes());
+        assert!(compressed.len() < Limits::default().max_body_bytes);
+        match parse_batch(&compressed, true, &Limits::default()) {
+            Err(GatewayError::TooLarge(message)) => assert!(message.contains("more than 10000 events"), "{message}"),
+            other => panic!("expected 413, got {other:?}"),
+        }
+        for not_an_array in ["{}", "\"x\"", "null", "7"] {
+            match parse_batch(body(not_an_array).as_bytes(), false, &limits) {
+                Err(GatewayError::BadRequest(message)) => assert!(message.contains("events must be an array")),
+                other => panic!("expected 400 for {not_an_array}, got {other:?}"),
+            }
+        }
     }
 }

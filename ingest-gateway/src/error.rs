@@ -14,6 +14,12 @@ pub enum GatewayError {
     /// The body or one event is above a limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The body is in a content encoding the gateway does not decode (it decodes gzip only).
+    #[error("unsupported content encoding: send plain or gzip JSON")]
+    UnsupportedEncoding,
+    /// The route does not take this method; `allow` is the one it takes.
+    #[error("method not allowed: use {allow}")]
+    MethodNotAllowed { allow: &'static str },
     /// The project sent more batches than its rate limit allows.
     #[error("rate limit exceeded")]
     RateLimited { retry_after_secs: u64 },
@@ -29,6 +35,8 @@ impl GatewayError {
             GatewayError::BadRequest(_) => StatusCode::BAD_REQUEST,
             GatewayError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             GatewayError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            GatewayError::UnsupportedEncoding => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             GatewayError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             GatewayError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -37,15 +45,15 @@ impl GatewayError {
 
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
-        let retry_after = match &self {
-            GatewayError::RateLimited { retry_after_secs } | GatewayError::Unavailable { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
-            _ => None,
-        };
         let mut response = (self.status(), Json(serde_json::json!({ "error": self.to_string() }))).into_response();
-        if let Some(seconds) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        match &self {
+            GatewayError::RateLimited { retry_after_secs } | GatewayError::Unavailable { retry_after_secs } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            GatewayError::MethodNotAllowed { allow } => {
+                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            _ => {}
         }
         response
     }

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -60,11 +61,12 @@ pub fn router(state: GatewayState) -> Router {
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([header::CONTENT_TYPE, header::CONTENT_ENCODING, HeaderName::from_static("x-playback-key")])
         .max_age(Duration::from_secs(86_400));
+    let only = |allow: &'static str| move || async move { GatewayError::MethodNotAllowed { allow } };
     Router::new()
-        .route("/v1/batches", post(post_batch_counted))
-        .route("/v1/projects/{key}/config", get(project_config))
-        .route("/recorder.js", get(recorder_js))
-        .route("/recorder.js.map", get(recorder_js_map))
+        .route("/v1/batches", post(post_batch_counted).fallback(only("POST")))
+        .route("/v1/projects/{key}/config", get(project_config).fallback(only("GET, HEAD")))
+        .route("/recorder.js", get(recorder_js).fallback(only("GET, HEAD")))
+        .route("/recorder.js.map", get(recorder_js_map).fallback(only("GET, HEAD")))
         .layer(cors)
         .with_state(state)
 }
@@ -85,9 +87,45 @@ async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, GatewayError>
     }
 }
 
+/// The project key: the `X-Playback-Key` header, else `?key=` (sendBeacon cannot set headers).
+fn project_key(headers: &HeaderMap, query: Result<Query<KeyQuery>, QueryRejection>) -> Result<String, GatewayError> {
+    if let Some(value) = headers.get("x-playback-key") {
+        // A key is ASCII; anything else cannot be one, and is not replaced by `?key=`.
+        return value.to_str().map(str::to_string).map_err(|_| GatewayError::Unauthorized("unknown project key"));
+    }
+    let Query(query) = query.map_err(|rejection| {
+        let mut cause: &dyn std::error::Error = &rejection;
+        while let Some(source) = cause.source() {
+            cause = source;
+        }
+        GatewayError::BadRequest(format!("invalid query string: {cause}"))
+    })?;
+    query.key.ok_or(GatewayError::Unauthorized("missing project key"))
+}
+
+/// Whether the body is gzip by its `Content-Encoding`: absent or `identity` is plain, `gzip` is
+/// gzip, anything else (`br`, `deflate`, several codings) is refused rather than misread. A
+/// plain body may still be gzip by its magic bytes (sendBeacon cannot set the header).
+fn gzip_encoded(headers: &HeaderMap) -> Result<bool, GatewayError> {
+    let mut codings = Vec::new();
+    for value in headers.get_all(header::CONTENT_ENCODING) {
+        let text = value.to_str().map_err(|_| GatewayError::UnsupportedEncoding)?;
+        for coding in text.split(',').map(str::trim) {
+            if !coding.is_empty() && !coding.eq_ignore_ascii_case("identity") {
+                codings.push(coding.to_ascii_lowercase());
+            }
+        }
+    }
+    match codings.as_slice() {
+        [] => Ok(false),
+        [coding] if coding == "gzip" || coding == "x-gzip" => Ok(true),
+        _ => Err(GatewayError::UnsupportedEncoding),
+    }
+}
+
 async fn post_batch_counted(
     state: State<GatewayState>,
-    query: Query<KeyQuery>,
+    query: Result<Query<KeyQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, GatewayError> {
@@ -102,25 +140,21 @@ async fn post_batch_counted(
 
 async fn post_batch(
     State(state): State<GatewayState>,
-    Query(query): Query<KeyQuery>,
+    query: Result<Query<KeyQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, GatewayError> {
-    let key = headers.get("x-playback-key").and_then(|value| value.to_str().ok()).map(str::to_string).or(query.key);
-    let key = key.ok_or(GatewayError::Unauthorized("missing project key"))?;
+    let key = project_key(&headers, query)?;
     let project = state.projects.by_key(&key).ok_or(GatewayError::Unauthorized("unknown project key"))?;
     if !project.enabled {
         return Err(GatewayError::Unauthorized("project is disabled"));
     }
     let project_id = project.id.clone();
     state.limiter.check(&project_id).map_err(|retry_after_secs| GatewayError::RateLimited { retry_after_secs })?;
+    let gzip_header = gzip_encoded(&headers)?;
 
     let bytes = read_limited(body, state.limits.max_body_bytes).await?;
     crate::metrics::RECEIVED_BYTES.inc_by(bytes.len() as u64);
-    let gzip_header = headers
-        .get(header::CONTENT_ENCODING)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.eq_ignore_ascii_case("gzip"));
     let limits = state.limits;
     let parsed = tokio::task::spawn_blocking(move || parse_batch(&bytes, gzip_header, &limits))
         .await
@@ -218,5 +252,132 @@ async fn serve_recorder_file(path: Option<PathBuf>, content_type: &'static str) 
             tracing::warn!(message = "recorder bundle unreadable", %error, path = %path.display());
             (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "recorder bundle not built" }))).into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+    use playback_log::{Consumer, KeyValues, LogError};
+    use tower::ServiceExt;
+
+    /// An event log that takes every batch and serves nothing else.
+    struct AcceptingLog;
+
+    #[async_trait::async_trait]
+    impl EventLog for AcceptingLog {
+        async fn publish(&self, _topic: Topic, _key: &[u8], _value: Vec<u8>) -> Result<(), LogError> {
+            Ok(())
+        }
+
+        async fn consumer(&self, _topic: Topic, _group: &str) -> Result<Box<dyn Consumer>, LogError> {
+            Err(LogError::Unavailable("no consumers in this test".into()))
+        }
+
+        async fn read_compacted(&self, _topic: Topic) -> Result<KeyValues, LogError> {
+            Ok(KeyValues::new())
+        }
+
+        async fn partitions(&self, _topic: Topic) -> Result<i32, LogError> {
+            Ok(1)
+        }
+    }
+
+    fn app() -> Router {
+        let project = crate::Project { id: "demo".into(), key: "pk_demo".into(), enabled: true, sample_rate: 1.0 };
+        router(GatewayState {
+            log: Arc::new(AcceptingLog),
+            projects: Arc::new(ProjectRegistry::new([project])),
+            limits: Limits::default(),
+            limiter: Arc::new(RateLimiter::new(0.0, 1.0)),
+            publish_timeout: Duration::from_secs(5),
+            recorder: RecorderSettings::default(),
+            recorder_js: None,
+        })
+    }
+
+    fn batch() -> Vec<u8> {
+        let now = now_ms();
+        serde_json::json!({
+            "session_id": "0192d3a4-7b1c-7c2e-9f00-3a6b2c1d4e5f",
+            "window_id": "w",
+            "seq": 0,
+            "sent_at": now,
+            "events": [{ "type": 4, "data": {}, "timestamp": now }],
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    /// The status, the `error` of the body (empty when there is none) and the headers.
+    async fn send(request: Request<Body>) -> (StatusCode, String, HeaderMap) {
+        let response = app().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        (status, body["error"].as_str().unwrap_or("").to_string(), headers)
+    }
+
+    fn post_batch(uri: &str) -> axum::http::request::Builder {
+        Request::post(uri).header("content-type", "application/json")
+    }
+
+    #[tokio::test]
+    async fn a_plain_or_gzip_body_is_accepted() {
+        let plain = post_batch("/v1/batches").header("x-playback-key", "pk_demo");
+        assert_eq!(send(plain.body(Body::from(batch())).unwrap()).await.0, StatusCode::OK);
+        let identity =
+            post_batch("/v1/batches").header("x-playback-key", "pk_demo").header("content-encoding", "identity");
+        assert_eq!(send(identity.body(Body::from(batch())).unwrap()).await.0, StatusCode::OK);
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, &batch()).unwrap();
+        let gzip = encoder.finish().unwrap();
+        let gzipped = post_batch("/v1/batches").header("x-playback-key", "pk_demo").header("content-encoding", "GZIP");
+        assert_eq!(send(gzipped.body(Body::from(gzip.clone())).unwrap()).await.0, StatusCode::OK);
+        let beacon = post_batch("/v1/batches?key=pk_demo");
+        assert_eq!(send(beacon.body(Body::from(gzip)).unwrap()).await.0, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn content_encodings_other_than_gzip_are_unsupported() {
+        for encoding in ["br", "deflate", "gzip, gzip", "zstd", "gzip, br"] {
+            let request =
+                post_batch("/v1/batches").header("x-playback-key", "pk_demo").header("content-encoding", encoding);
+            let (status, error, _) = send(request.body(Body::from(batch())).unwrap()).await;
+            assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{encoding}");
+            assert!(error.contains("unsupported content encoding"), "{encoding}: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wrong_method_gets_405_with_a_reason() {
+        for method in ["GET", "PUT", "DELETE", "PATCH"] {
+            let request = Request::builder().method(method).uri("/v1/batches").body(Body::from(batch())).unwrap();
+            let (status, error, headers) = send(request).await;
+            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+            assert_eq!(error, "method not allowed: use POST", "{method}");
+            assert_eq!(headers.get(header::ALLOW).unwrap(), "POST", "{method}");
+        }
+        let request = Request::post("/v1/projects/pk_demo/config").body(Body::empty()).unwrap();
+        assert_eq!(send(request).await.1, "method not allowed: use GET, HEAD");
+    }
+
+    #[tokio::test]
+    async fn key_problems_get_json_reasons() {
+        let twice = post_batch("/v1/batches?key=pk_demo&key=pk_demo").body(Body::from(batch())).unwrap();
+        let (status, error, _) = send(twice).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(error.starts_with("invalid query string: ") && error.contains("duplicate field"), "{error}");
+
+        let latin1 = axum::http::HeaderValue::from_bytes(b"pk_demo\xe9").unwrap();
+        let request = post_batch("/v1/batches?key=pk_demo").header("x-playback-key", latin1);
+        let (status, error, _) = send(request.body(Body::from(batch())).unwrap()).await;
+        assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "unknown project key"));
+
+        let request = post_batch("/v1/batches").body(Body::from(batch())).unwrap();
+        let (status, error, _) = send(request).await;
+        assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "missing project key"));
     }
 }

@@ -19,6 +19,7 @@
 //! started; a late batch reopens it. Closed sessions stay in memory for `evict_after_ms`
 //! and are then removed from the changelog.
 
+mod event_data;
 mod labels;
 pub mod metrics;
 mod session;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::event_data::parse_data;
 use crate::labels::NodeLabels;
 use crate::SessionizerConfig;
 
@@ -197,7 +198,7 @@ impl Session {
             self.state.update.events += 1;
             self.state.update.start_ms = self.state.update.start_ms.min(ts);
             self.state.update.end_ms = self.state.update.end_ms.max(ts);
-            let data: Value = head.data.and_then(|data| serde_json::from_str(data.get()).ok()).unwrap_or(Value::Null);
+            let data = head.data.map_or(Value::Null, |data| parse_data(data.get()));
             self.expire_pending_clicks(window, ts, config, &mut rows);
             let mut context = EventContext { batch, window, index: index as i32, ts, config, rows: &mut rows };
             self.classify(head.kind, &data, &mut context);
