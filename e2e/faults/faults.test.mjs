@@ -168,24 +168,51 @@ test('no acknowledged batch is lost or duplicated, whatever fails', { timeout: 4
     return `${refused} answers 503 while Kafka was down`;
   });
 
+  /**
+   * Waits until the processes print a line matching `pattern` after `mark` (a `written()`
+   * count), so that a fault is known to have been met, not only injected.
+   * @param {RegExp} pattern
+   * @param {number} mark
+   * @param {number} timeoutMs
+   */
+  const waitForOutput = async (pattern, mark, timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const since = server.output().slice(-Math.max(server.written() - mark, 0) || server.output().length);
+      const match = pattern.exec(since);
+      if (match) {
+        return match[0];
+      }
+      assert.ok(Date.now() < deadline, `no output matching ${pattern} within ${timeoutMs} ms`);
+      await sleep(500);
+    }
+  };
+
   await scenario('ClickHouse stopped and restarted', {}, async () => {
+    const mark = server.written();
     await stack('stop', 'clickhouse');
+    let met;
     try {
+      met = await waitForOutput(/retrying what="(insert events|upsert sessions|insert chunk rows)"/, mark, 60_000);
       await sleep(20_000);
     } finally {
       await stack('start', 'clickhouse');
     }
-    return 'ClickHouse down for 20 s';
+    return `ClickHouse down for more than 20 s; the stages met it (${met})`;
   });
 
   await scenario('S3 errors: Garage stopped', {}, async () => {
+    const mark = server.written();
     await stack('stop', 'garage');
+    let met;
     try {
-      await sleep(20_000);
+      // The archiver flushes a busy tab's buffer once a minute (`max_buffer_age_ms`).
+      met = await waitForOutput(/retrying what="put chunk"/, mark, 120_000);
+      await sleep(10_000);
     } finally {
       await stack('start', 'garage');
     }
-    return 'Garage down for 20 s';
+    return `Garage down until the archiver's PUTs failed and 10 s more (${met})`;
   });
 
   await scenario('rebalance storm', {}, async () => {
