@@ -8,7 +8,10 @@
  * still the one that started.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import test from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { floodCase, hostileCorpus } from '../corpus/hostile.mjs';
@@ -178,7 +181,13 @@ test('hostile input gets clear answers and leaves normal traffic and every stage
   await withServerLog(server, async () => {
     const cases = hostileCorpus({ key: HOSTILE.key, disabledKey: /** @type {string} */ (DISABLED.key) });
     const flood = floodCase({ key: DEMO_KEY });
-    const loads = [startLoad({ url: server.url, ...TRAFFIC }), startLoad({ url: server.url, ...SKEWED_TRAFFIC })];
+    const acknowledgedDir = await mkdtemp(path.join(tmpdir(), 'playback-hostile-'));
+    t.after(() => rm(acknowledgedDir, { recursive: true, force: true }));
+    const acknowledgedFile = path.join(acknowledgedDir, 'acknowledged.jsonl');
+    const loads = [
+      startLoad({ url: server.url, ...TRAFFIC, acknowledgedFile }),
+      startLoad({ url: server.url, ...SKEWED_TRAFFIC, acknowledgedFile }),
+    ];
     const acknowledgedSoFar = () => loads.reduce((sum, load) => sum + load.stats().acknowledged, 0);
 
     /** @type {string[]} */
@@ -335,6 +344,14 @@ test('hostile input gets clear answers and leaves normal traffic and every stage
       assert.equal(lost, 0, 'lost batches');
       assert.deepEqual(duplicated, [], 'duplicated batches');
       assert.deepEqual(wrongTotals, [], 'transcript rows and recorded events per session');
+    });
+
+    await step(t, server, 'playback verify finds nothing lost, duplicated or out of order', async () => {
+      const { code, output } = await server.verify(acknowledgedFile, 120);
+      const verdict = /playback verify: .*/.exec(output);
+      console.log(`hostile input, ${verdict?.[0] ?? 'no verdict'}`);
+      assert.match(output, /lost=0 duplicated=0 out_of_order=0/, output);
+      assert.equal(code, 0, output);
     });
 
     await step(t, server, 'the accepted corpus batches are in the replay and the transcript once, as sent', async () => {
