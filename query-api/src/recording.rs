@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use playback_schemas::chunk::decode_chunk;
 use playback_blobs::BlobStore;
+use playback_schemas::chunk::decode_chunk;
 use playback_warehouse::{SessionRow, Warehouse};
 use serde::Deserialize;
 
@@ -104,14 +104,9 @@ pub(crate) async fn response(
     session: &SessionRow,
     window_id: Option<&str>,
 ) -> Result<Response, QueryError> {
-    let windows = assemble(
-        state.warehouse.as_ref(),
-        state.blobs.as_ref(),
-        &session.project_id,
-        &session.session_id,
-        window_id,
-    )
-    .await?;
+    let windows =
+        assemble(state.warehouse.as_ref(), state.blobs.as_ref(), &session.project_id, &session.session_id, window_id)
+            .await?;
     let mut body = format!("{{\"session_id\":{},\"windows\":[", json_string(&session.session_id));
     for (position, window) in windows.iter().enumerate() {
         if position > 0 {

@@ -7,8 +7,8 @@
 //! write to a sink, and before and after each offset commit. docs/guarantees.md lists them and the
 //! fault test that crashes the stages at each one.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 /// The environment variable that arms a crash point.
 pub const CRASH_AT_VAR: &str = "PLAYBACK_CRASH_AT";
