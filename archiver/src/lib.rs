@@ -144,8 +144,24 @@ impl Archiver {
                 return;
             }
         };
+        // Events the gateway would refuse (not a JSON array, or deeper than json::MAX_JSON_DEPTH)
+        // would make the whole chunk unreadable.
+        let events = match BatchEvents::new(batch.seq, batch.events_json) {
+            Ok(events) => events,
+            Err(error) => {
+                metrics::BATCHES.with_label_values(&["undecodable"]).inc();
+                tracing::error!(
+                    message = "raw batch with unreadable events skipped",
+                    %error,
+                    partition = record.partition,
+                    offset = record.offset,
+                    session_id = %batch.session_id,
+                    seq = batch.seq
+                );
+                return;
+            }
+        };
         metrics::BATCHES.with_label_values(&["buffered"]).inc();
-        let events = BatchEvents::new(batch.seq, batch.events_json);
         let key = (batch.project_id.clone(), batch.session_id.clone(), batch.window_id.clone());
         // Start a new chunk at a snapshot, so that seeking needs one chunk.
         if events.starts_with_snapshot {

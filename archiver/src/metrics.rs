@@ -11,7 +11,8 @@ use prometheus::{
 };
 
 /// `playback_archiver_batches_total{outcome}`: raw batches by outcome: `buffered` or
-/// `undecodable` (logged and skipped).
+/// `undecodable` (logged and skipped: the record does not decode, or its events are not a JSON
+/// array at most 512 levels deep).
 pub static BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register_int_counter_vec!("playback_archiver_batches_total", "Raw batches by outcome", &["outcome"])
         .expect("metric registers once")

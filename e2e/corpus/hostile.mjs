@@ -239,6 +239,8 @@ export function hostileCorpus({ key, disabledKey, now = Date.now() }) {
   add('deep nesting', '50 levels of objects in a custom event', post(deep50.body, keyed), 200, undefined, deep50.expected);
   const deepArrays = accepted([{ type: 3, data: { source: 0, texts: [], attributes: [], removes: [], adds: [], nested: JSON.parse(`${'['.repeat(50)}${']'.repeat(50)}`) }, timestamp: now + 1 }], []);
   add('deep nesting', '50 levels of arrays in a mutation', post(deepArrays.body, keyed), 200, undefined, deepArrays.expected);
+  const deep300 = accepted([{ type: 5, data: { tag: 'deep-300', payload: nestedObject(300, 'bottom') }, timestamp: now + 1 }], ['deep-300']);
+  add('deep nesting', '300 levels of objects in a custom event', post(deep300.body, keyed), 200, undefined, deep300.expected);
   const deep500 = accepted([{ type: 3, data: { source: 0, texts: [], attributes: [], removes: [], adds: [], nested: nestedObject(MAX_JSON_DEPTH - 12, 1) }, timestamp: now + 1 }], []);
   add('deep nesting', `${MAX_JSON_DEPTH - 12} levels, just under the limit`, post(deep500.body, keyed), 200, undefined, deep500.expected);
   add('deep nesting', `${MAX_JSON_DEPTH + 88} levels`, post(batchWith({ events: [{ type: 3, data: { nested: nestedObject(MAX_JSON_DEPTH + 88, 1) }, timestamp: now }] }), keyed), 400, 'nested deeper than');

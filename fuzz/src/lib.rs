@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use playback_ingest_gateway::{parse_batch, parse_device, GatewayError, Limits, ParsedBatch};
+use playback_schemas::json::{from_slice_deep, from_str_deep};
 use playback_schemas::{AvroMessage, RawBatch, User};
 
 pub mod session;
@@ -94,7 +95,7 @@ pub fn check_parse_outcome(
     }
     if let Some(traits) = &parsed.user_traits_json {
         assert!(traits.len() <= 16 << 10, "traits of {} bytes passed", traits.len());
-        let value: serde_json::Value = serde_json::from_str(traits).expect("traits are JSON");
+        let value: serde_json::Value = from_str_deep(traits).expect("traits are JSON");
         assert!(value.is_object(), "traits {traits} are not an object");
     }
     if let Some((width, height)) = parsed.screen {
@@ -112,7 +113,7 @@ pub fn check_parse_outcome(
         limits.max_events
     );
     let events: Vec<&serde_json::value::RawValue> =
-        serde_json::from_slice(&parsed.events_json).expect("events_json is a JSON array");
+        from_slice_deep(&parsed.events_json).expect("events_json is a JSON array");
     assert_eq!(events.len(), parsed.event_count, "event_count matches the array");
     for event in events {
         assert!(event.get().len() <= limits.max_event_bytes, "an event above max_event_bytes passed");

@@ -1,6 +1,7 @@
 //! The sessionizer's invariants over any batch: what `Session::apply` and `Session::close` may
 //! produce, and that a redelivered batch changes nothing.
 
+use playback_schemas::json::{from_slice_deep, from_str_deep};
 use playback_schemas::{AvroMessage, RawBatch, SessionState};
 use playback_sessionizer::{Session, SessionizerConfig};
 use playback_warehouse::{kind, EventRow};
@@ -29,9 +30,7 @@ impl RowCounts {
 
 /// The number of events in a batch as the sessionizer reads them (0 when not a JSON array).
 fn events_in(batch: &RawBatch) -> usize {
-    serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(&batch.events_json)
-        .map(|events| events.len())
-        .unwrap_or(0)
+    from_slice_deep::<Vec<&serde_json::value::RawValue>>(&batch.events_json).map(|events| events.len()).unwrap_or(0)
 }
 
 /// Rows from applying `batch`: each is a known kind, names the batch's session, points at an
@@ -58,7 +57,7 @@ fn check_rows(rows: &[EventRow], batch: &RawBatch, applied_seqs: &[(String, i64)
         if row.kind == kind::PAGE_VIEW {
             assert!(!row.url.is_empty(), "a page view without a url");
         }
-        serde_json::from_str::<serde_json::Value>(&row.props_json).expect("props_json is JSON");
+        from_str_deep::<serde_json::Value>(&row.props_json).expect("props_json is JSON");
     }
 }
 

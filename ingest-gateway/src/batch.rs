@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::io::Read;
 
+use playback_schemas::json::{from_slice_deep, from_str_deep, DeepJsonError};
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -40,37 +41,6 @@ const MAX_TIMESTAMP_MS: i64 = 4_102_444_800_000;
 const MAX_WINDOW_ID_LEN: usize = 64;
 const MAX_USER_ID_LEN: usize = 512;
 const MAX_TRAITS_BYTES: usize = 16 << 10;
-/// Deeper JSON than this is refused. A DOM snapshot nests two levels per DOM level, and real
-/// pages stay far below this.
-pub const MAX_JSON_DEPTH: usize = 512;
-
-/// The deepest nesting of arrays and objects in a JSON text (strings are skipped).
-fn json_depth(text: &[u8]) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
-    for &byte in text {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
-}
-
 /// A batch that passed validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedBatch {
@@ -164,6 +134,8 @@ impl<'de> Visitor<'de> for BoundedEvents<'_> {
 fn parse_events(text: &str, max: usize) -> Result<Vec<&RawValue>, GatewayError> {
     let over = Cell::new(false);
     let mut deserializer = serde_json::Deserializer::from_str(text);
+    // The whole body was checked against `json::MAX_JSON_DEPTH` already.
+    deserializer.disable_recursion_limit();
     let parsed = BoundedEvents { max, over: &over }.deserialize(&mut deserializer).and_then(|events| {
         deserializer.end()?;
         Ok(events)
@@ -207,10 +179,12 @@ pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<Pa
     } else {
         body
     };
-    if json_depth(json) > MAX_JSON_DEPTH {
-        return Err(bad(format!("json nested deeper than {MAX_JSON_DEPTH} levels")));
-    }
-    let parsed: Body<'_> = serde_json::from_slice(json).map_err(|error| bad(format!("invalid batch json: {error}")))?;
+    // A FullSnapshot nests two levels per DOM level: bodies up to `json::MAX_JSON_DEPTH` levels
+    // deep are parsed, deeper ones refused.
+    let parsed: Body<'_> = from_slice_deep(json).map_err(|error| match error {
+        DeepJsonError::TooDeep { .. } => bad(error.to_string()),
+        DeepJsonError::Invalid(error) => bad(format!("invalid batch json: {error}")),
+    })?;
 
     if !is_uuid(&parsed.session_id) {
         return Err(bad("session_id must be a uuid"));
@@ -262,14 +236,14 @@ pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<Pa
             return Err(GatewayError::TooLarge(format!("event {index} above {} bytes", limits.max_event_bytes)));
         }
         let head: EventHead<'_> =
-            serde_json::from_str(text).map_err(|error| bad(format!("event {index} is not an rrweb event: {error}")))?;
+            from_str_deep(text).map_err(|error| bad(format!("event {index} is not an rrweb event: {error}")))?;
         if !head.timestamp.is_finite() || !(MIN_TIMESTAMP_MS as f64..MAX_TIMESTAMP_MS as f64).contains(&head.timestamp)
         {
             return Err(bad(format!("event {index} has an implausible timestamp")));
         }
         if head.kind == playback_schemas::rrweb::EventType::Meta as u8 {
             if let Some(data) = head.data {
-                if let Ok(meta) = serde_json::from_str::<MetaData>(data.get()) {
+                if let Ok(meta) = from_str_deep::<MetaData>(data.get()) {
                     if let (Some(width), Some(height)) = (meta.width, meta.height) {
                         screen = Some((width.clamp(0.0, 100_000.0) as i32, height.clamp(0.0, 100_000.0) as i32));
                     }
@@ -373,6 +347,47 @@ mod tests {
         match parse_batch(nested(600).as_bytes(), false, &limits) {
             Err(GatewayError::BadRequest(message)) => assert!(message.contains("nested deeper")),
             other => panic!("expected 400 for deep nesting, got {other:?}"),
+        }
+    }
+
+    /// Meta, a FullSnapshot whose DOM is `dom_levels` elements deep with a button at the
+    /// bottom, a click on the button's text and a custom event: `2 * dom_levels + 4` levels, one
+    /// more in a body.
+    fn deep_snapshot_events(dom_levels: usize) -> String {
+        let mut node = r#"{"type":2,"id":1,"tagName":"button","attributes":{"id":"go"},"childNodes":[{"type":3,"id":2,"textContent":"Go"}]}"#.to_string();
+        for id in 3..dom_levels + 2 {
+            node = format!(r#"{{"type":2,"id":{id},"tagName":"div","attributes":{{}},"childNodes":[{node}]}}"#);
+        }
+        format!(
+            r#"[{{"type":4,"data":{{"href":"https://a.test/","width":800,"height":600}},"timestamp":1764300000000}},
+            {{"type":2,"data":{{"node":{node},"initialOffset":{{"top":0,"left":0}}}},"timestamp":1764300000001}},
+            {{"type":3,"data":{{"source":2,"type":2,"id":2,"x":1,"y":1}},"timestamp":1764300000002}},
+            {{"type":5,"data":{{"tag":"signup","payload":{{"plan":"pro"}}}},"timestamp":1764300000003}}]"#
+        )
+    }
+
+    #[test]
+    fn accepts_a_snapshot_of_a_deep_dom() {
+        let events = deep_snapshot_events(200);
+        let text = body(&events);
+        assert_eq!(playback_schemas::json::depth(text.as_bytes()), 405);
+        let parsed = parse_batch(text.as_bytes(), false, &Limits::default()).unwrap();
+        assert_eq!(parsed.event_count, 4);
+        assert_eq!(parsed.events_json, events.as_bytes());
+        assert_eq!(parsed.screen, Some((800, 600)));
+        let deepest = body(&deep_snapshot_events(253));
+        assert_eq!(playback_schemas::json::depth(deepest.as_bytes()), 511);
+        assert_eq!(parse_batch(deepest.as_bytes(), false, &Limits::default()).unwrap().event_count, 4);
+    }
+
+    #[test]
+    fn refuses_a_snapshot_deeper_than_the_limit_with_a_reason() {
+        let text = body(&deep_snapshot_events(298));
+        assert_eq!(playback_schemas::json::depth(text.as_bytes()), 601);
+        for input in [text.as_bytes().to_vec(), gzip(text.as_bytes())] {
+            let error = parse_batch(&input, false, &Limits::default()).unwrap_err();
+            assert_eq!(error.status(), axum::http::StatusCode::BAD_REQUEST);
+            assert_eq!(error.to_string(), "json nested deeper than 512 levels");
         }
     }
 

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use playback_blobs::BlobStore;
 use playback_query_api::recording::assemble;
+use playback_schemas::json::from_str_deep;
 use playback_warehouse::Warehouse;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -230,11 +231,11 @@ fn batch_events(events_json: &str) -> Vec<(&str, Option<i64>)> {
     struct Head {
         timestamp: Option<serde_json::Number>,
     }
-    let events: Vec<&RawValue> = serde_json::from_str(events_json).unwrap_or_default();
+    let events: Vec<&RawValue> = from_str_deep(events_json).unwrap_or_default();
     events
         .into_iter()
         .map(|event| {
-            let timestamp = serde_json::from_str::<Head>(event.get())
+            let timestamp = from_str_deep::<Head>(event.get())
                 .ok()
                 .and_then(|head| head.timestamp)
                 .and_then(|number| number.as_i64().or_else(|| number.as_f64().map(|value| value as i64)));

@@ -7,7 +7,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{batch, gzip, now_ms, session_events, start};
+use common::{batch, batch_text, deep_snapshot_events, gzip, now_ms, session_events, start};
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,6 +127,41 @@ async fn listing_pages_by_end_time_and_by_score() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"].as_str().unwrap().contains("sideways"));
     assert_eq!(harness.get("/v1/sessions?cursor=%%%").await.0, StatusCode::BAD_REQUEST);
+}
+
+/// A FullSnapshot nests two JSON levels per DOM level: a DOM 200 elements deep is accepted,
+/// classified and recorded whole; 300 elements deep (over 512 levels) is refused with a reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deep_dom_is_accepted_classified_and_recorded() {
+    let harness = start(|_| {}).await;
+    let session = uuid::Uuid::now_v7().to_string();
+    let t0 = now_ms() - 10_000;
+    let events = deep_snapshot_events(t0, 200);
+    assert_eq!(playback_schemas::json::depth(events.as_bytes()), 404);
+    let accepted = harness.post("pk_demo", gzip(&batch_text(&session, "w1", 0, &events))).await;
+    assert_eq!(accepted, (StatusCode::OK, json!({"accepted": 4})));
+
+    let path = format!("/v1/sessions/{session}");
+    let detail = harness.wait_for(&path, |body| body["custom_events"] == 1).await;
+    assert_eq!((detail["page_views"].as_i64(), detail["clicks"].as_i64()), (Some(1), Some(1)));
+    let transcript = harness.get(&format!("{path}/events")).await.1;
+    let kinds: Vec<&str> =
+        transcript["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["page_view", "click", "custom"]);
+    assert_eq!(transcript["events"][1]["target"], "button#go \"Go\"");
+    assert_eq!(transcript["events"][2]["props"], json!({"plan": "pro"}));
+
+    let recording = harness
+        .wait_for(&format!("{path}/recording"), |body| {
+            body["windows"][0]["events"].as_array().is_some_and(|events| events.len() == 4)
+        })
+        .await;
+    let sent: Value = playback_schemas::json::from_str_deep(&events).unwrap();
+    assert_eq!(recording["windows"][0]["events"], sent, "the deep snapshot comes back as sent");
+
+    let too_deep = batch_text(&session, "w1", 1, &deep_snapshot_events(t0, 300));
+    let (status, body) = harness.post("pk_demo", too_deep).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("json nested deeper than 512 levels")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -51,8 +51,10 @@ pub(crate) fn recency(config: &RecencyConfig, as_of_ms: i64) -> Recency {
     Recency { as_of_ms, points: config.weight, half_life_ms: config.half_life_hours * 3_600_000.0 }
 }
 
+/// A stored JSON column as a value, `null` when it does not parse. Traits and event props come
+/// from rrweb events and may nest deeper than serde_json parses by default.
 pub(crate) fn parse_json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
+    playback_schemas::json::from_str_deep(text).unwrap_or(Value::Null)
 }
 
 /// The list view of a session.
@@ -254,4 +256,19 @@ pub async fn events(
 ) -> Result<Json<Value>, QueryError> {
     let row = find(&state, &caller.project_id, &id).await?;
     Ok(Json(transcript(&state, &row).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_json_parses_as_deep_as_events_may_nest() {
+        let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        assert_eq!(parse_json(r#"{"plan":"pro"}"#), json!({"plan": "pro"}));
+        let deep = nested(300);
+        assert_eq!(parse_json(&deep).to_string(), deep);
+        assert_eq!(parse_json(&nested(600)), Value::Null);
+        assert_eq!(parse_json("not json"), Value::Null);
+    }
 }

@@ -6,6 +6,12 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::json::{self, DeepJsonError, MAX_JSON_DEPTH};
+
+/// The levels a chunk adds around a batch's events array: the chunk object, its `batches`
+/// array and the batch object.
+const ENVELOPE_DEPTH: usize = 3;
+
 /// One batch's events, kept as the original JSON text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchEvents {
@@ -27,24 +33,32 @@ struct Head {
 }
 
 impl BatchEvents {
-    /// Reads the few facts the archiver needs from a batch's events array.
-    pub fn new(seq: i64, json: Vec<u8>) -> Self {
-        let events: Vec<&RawValue> = serde_json::from_slice(&json).unwrap_or_default();
-        let heads: Vec<Head> = events.iter().filter_map(|event| serde_json::from_str(event.get()).ok()).collect();
+    /// Reads the few facts the archiver needs from a batch's events array. Refuses text that is
+    /// not a JSON array at most [`MAX_JSON_DEPTH`] levels deep, which would make the chunk
+    /// unreadable; an element that is not an rrweb event is kept but has no timestamp.
+    pub fn new(seq: i64, json: Vec<u8>) -> Result<Self, DeepJsonError> {
+        let events: Vec<&RawValue> = json::from_slice_deep(&json)?;
+        let mut heads: Vec<Head> = Vec::with_capacity(events.len());
+        for event in &events {
+            if let Ok(head) = json::from_str_deep(event.get()) {
+                heads.push(head);
+            }
+        }
         let meta = crate::rrweb::EventType::Meta as u64;
         let full = crate::rrweb::EventType::FullSnapshot as u64;
         let starts_with_snapshot = match heads.as_slice() {
             [first, second, ..] => first.kind == meta && second.kind == full,
             _ => false,
         };
-        BatchEvents {
+        let event_count = events.len();
+        Ok(BatchEvents {
             seq,
-            event_count: events.len(),
+            event_count,
             first_ts_ms: heads.iter().map(|head| head.timestamp as i64).min().unwrap_or(0),
             last_ts_ms: heads.iter().map(|head| head.timestamp as i64).max().unwrap_or(0),
             starts_with_snapshot,
             json,
-        }
+        })
     }
 }
 
@@ -129,10 +143,11 @@ pub struct DecodedBatch {
     pub events: Box<RawValue>,
 }
 
-/// Decompresses and parses a chunk.
+/// Decompresses and parses a chunk: its batches' events may nest up to [`MAX_JSON_DEPTH`]
+/// levels, inside the chunk's own.
 pub fn decode_chunk(bytes: &[u8]) -> Result<DecodedChunk, String> {
     let json = zstd::decode_all(bytes).map_err(|error| format!("zstd: {error}"))?;
-    serde_json::from_slice(&json).map_err(|error| format!("chunk json: {error}"))
+    json::from_slice_within(&json, MAX_JSON_DEPTH + ENVELOPE_DEPTH).map_err(|error| format!("chunk json: {error}"))
 }
 
 #[cfg(test)]
@@ -155,7 +170,7 @@ mod tests {
             project_id: "demo".into(),
             session_id: "s".into(),
             window_id: "w".into(),
-            batches: vec![BatchEvents::new(0, first.clone()), BatchEvents::new(1, second.clone())],
+            batches: vec![BatchEvents::new(0, first.clone()).unwrap(), BatchEvents::new(1, second.clone()).unwrap()],
         };
         assert!(chunk.batches[0].starts_with_snapshot);
         assert!(!chunk.batches[1].starts_with_snapshot);
@@ -166,5 +181,52 @@ mod tests {
         assert_eq!(decoded.batches.len(), 2);
         assert_eq!(decoded.batches[0].events.get().as_bytes(), first.as_slice());
         assert_eq!(decoded.batches[1].events.get().as_bytes(), second.as_slice());
+    }
+
+    /// A batch as deep as the gateway lets through: Meta, then a FullSnapshot whose DOM is
+    /// `dom_levels` elements deep with a button at the bottom, then a custom event.
+    fn deep_batch(dom_levels: usize) -> Vec<u8> {
+        let mut node = r#"{"type":2,"id":1,"tagName":"button","attributes":{"id":"go"},"childNodes":[{"type":3,"id":2,"textContent":"Go"}]}"#.to_string();
+        for id in 3..dom_levels + 2 {
+            node = format!(r#"{{"type":2,"id":{id},"tagName":"div","attributes":{{}},"childNodes":[{node}]}}"#);
+        }
+        format!(
+            r#"[{{"type":4,"data":{{"href":"x"}},"timestamp":10}},{{"type":2,"data":{{"node":{node}}},"timestamp":11}},{{"type":5,"data":{{"tag":"signup","payload":{{}}}},"timestamp":12}}]"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn deep_snapshot_batch_round_trips() {
+        // 2 * 253 + 4 = 510 levels, 511 in the body the gateway accepted.
+        let deep = deep_batch(253);
+        assert_eq!(json::depth(&deep), 510);
+        let batch = BatchEvents::new(4, deep.clone()).unwrap();
+        assert_eq!(batch.event_count, 3);
+        assert!(batch.starts_with_snapshot);
+        assert_eq!((batch.first_ts_ms, batch.last_ts_ms), (10, 12));
+        let chunk =
+            Chunk { project_id: "demo".into(), session_id: "s".into(), window_id: "w".into(), batches: vec![batch] };
+        let encoded = encode_chunk(&chunk, 3).unwrap();
+        let decoded = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || decode_chunk(&encoded))
+            .unwrap()
+            .join()
+            .expect("no stack overflow")
+            .unwrap();
+        assert_eq!(decoded.batches.len(), 1);
+        assert_eq!(decoded.batches[0].seq, 4);
+        assert_eq!(decoded.batches[0].events.get().as_bytes(), deep.as_slice());
+    }
+
+    #[test]
+    fn refuses_events_that_would_make_the_chunk_unreadable() {
+        let too_deep = format!("[{}{}]", "[".repeat(MAX_JSON_DEPTH), "]".repeat(MAX_JSON_DEPTH)).into_bytes();
+        assert!(matches!(BatchEvents::new(0, too_deep), Err(DeepJsonError::TooDeep { .. })));
+        assert!(matches!(BatchEvents::new(0, b"[1,".to_vec()), Err(DeepJsonError::Invalid(_))));
+        assert!(matches!(BatchEvents::new(0, b"{}".to_vec()), Err(DeepJsonError::Invalid(_))));
+        let not_events = BatchEvents::new(0, b"[1, {}]".to_vec()).unwrap();
+        assert_eq!((not_events.event_count, not_events.first_ts_ms), (2, 0));
     }
 }

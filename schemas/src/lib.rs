@@ -6,6 +6,7 @@
 //! - [`rrweb`]: the numeric enums of the rrweb wire format.
 //! - [`chunk`]: the recording chunk format, written by the archiver and read by the query API.
 //! - [`signature`]: the similarity signature, written by the scorer and compared by the query API.
+//! - [`json`]: parsing of rrweb event JSON, which nests deeper than serde_json allows by default.
 //!
 //! Every value on the event log is Avro in single-object encoding (see [`codec`]): a two-byte
 //! marker, the 8-byte Rabin fingerprint of the writer schema, then the Avro datum. This crate
@@ -13,6 +14,7 @@
 
 pub mod chunk;
 pub mod codec;
+pub mod json;
 pub mod rrweb;
 pub mod signature;
 mod types;

@@ -1,16 +1,18 @@
 //! Reading an rrweb event's `data` as a JSON value.
 
+use playback_schemas::json::from_str_deep;
 use serde_json::Value;
 
 /// An event's `data` as a JSON value, `Null` when it cannot be read.
 ///
 /// JavaScript writes a lone UTF-16 surrogate (page text cut in the middle of an emoji, say) as an
 /// escape such as `\ud83d`. That is valid JSON, and the recorder sends it, but it has no place in
-/// a Rust string: such escapes are read as U+FFFD rather than losing the whole event.
+/// a Rust string: such escapes are read as U+FFFD rather than losing the whole event. Data as
+/// deep as the gateway admits (`json::MAX_JSON_DEPTH`) is read whole.
 pub(crate) fn parse_data(text: &str) -> Value {
-    match serde_json::from_str(text) {
+    match from_str_deep(text) {
         Ok(value) => value,
-        Err(_) if text.contains("\\u") => serde_json::from_str(&replace_lone_surrogates(text)).unwrap_or(Value::Null),
+        Err(_) if text.contains("\\u") => from_str_deep(&replace_lone_surrogates(text)).unwrap_or(Value::Null),
         Err(_) => Value::Null,
     }
 }
@@ -98,7 +100,10 @@ mod tests {
     fn unreadable_data_is_null() {
         assert_eq!(parse_data("{"), Value::Null);
         assert_eq!(parse_data(r#"{"text":"\ud800"#), Value::Null);
-        let too_deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        // As deep as the gateway admits is read; deeper is not.
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse_data(&deep).is_array());
+        let too_deep = format!("{}{}", "[".repeat(600), "]".repeat(600));
         assert_eq!(parse_data(&too_deep), Value::Null);
     }
 }

@@ -26,27 +26,33 @@ pub struct NodeLabels {
     nodes: HashMap<i64, Node>,
 }
 
+/// The text nodes under `node`, in document order, words joined by single spaces, until
+/// `MAX_TEXT` bytes. Iterative: a snapshot's subtree can be hundreds of levels deep.
 fn text_of(node: &Value, out: &mut String) {
-    if out.len() >= MAX_TEXT {
-        return;
-    }
-    if node.get("type").and_then(Value::as_u64) == Some(3) {
-        if let Some(text) = node.get("textContent").and_then(Value::as_str) {
-            for word in text.split_whitespace() {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(word);
-                if out.len() >= MAX_TEXT {
-                    break;
+    let mut stack = vec![node];
+    while let Some(current) = stack.pop() {
+        if out.len() >= MAX_TEXT {
+            return;
+        }
+        if current.get("type").and_then(Value::as_u64) == Some(3) {
+            if let Some(text) = current.get("textContent").and_then(Value::as_str) {
+                for word in text.split_whitespace() {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(word);
+                    if out.len() >= MAX_TEXT {
+                        break;
+                    }
                 }
             }
+            continue;
         }
-        return;
-    }
-    if let Some(children) = node.get("childNodes").and_then(Value::as_array) {
-        for child in children {
-            text_of(child, out);
+        if let Some(children) = current.get("childNodes").and_then(Value::as_array) {
+            // Reversed, so that the first child is taken next.
+            for child in children.iter().rev() {
+                stack.push(child);
+            }
         }
     }
 }
@@ -172,6 +178,18 @@ mod tests {
         assert_eq!(labels.target(5), "input[type=password]#password");
         assert_eq!(labels.target(6), "div");
         assert_eq!(labels.target(99), "node #99");
+    }
+
+    #[test]
+    fn text_is_read_in_document_order() {
+        let tree = json!({"type": 2, "id": 1, "tagName": "a", "attributes": {}, "childNodes": [
+            {"type": 3, "id": 2, "textContent": "one"},
+            {"type": 2, "id": 3, "tagName": "b", "attributes": {}, "childNodes": [
+                {"type": 3, "id": 4, "textContent": "two"}, {"type": 3, "id": 5, "textContent": "three"}]},
+            {"type": 3, "id": 6, "textContent": "four"}]});
+        let mut labels = NodeLabels::default();
+        labels.add_tree(&tree, None);
+        assert_eq!(labels.target(2), "a \"one two three four\"");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use playback_schemas::json::{from_slice_deep, from_str_deep};
 use playback_schemas::rrweb::{EventType, IncrementalSource, MouseInteraction};
 use playback_schemas::{
     rrweb::tags, ClickMark, Interval, RawBatch, SeqRange, SessionState, SessionUpdate, WindowState,
@@ -191,9 +192,10 @@ impl Session {
         add_seq(&mut self.state.windows[window].seen, batch.seq);
 
         let mut rows = Vec::new();
-        let events: Vec<&RawValue> = serde_json::from_slice(&batch.events_json).unwrap_or_default();
+        // Snapshots nest two JSON levels per DOM level, deeper than serde_json parses by default.
+        let events: Vec<&RawValue> = from_slice_deep(&batch.events_json).unwrap_or_default();
         for (index, raw) in events.iter().enumerate() {
-            let Ok(head) = serde_json::from_str::<EventHead<'_>>(raw.get()) else { continue };
+            let Ok(head) = from_str_deep::<EventHead<'_>>(raw.get()) else { continue };
             let Some(ts) = server_time(head.timestamp, batch.clock_offset_ms) else { continue };
             self.state.update.events += 1;
             self.state.update.start_ms = self.state.update.start_ms.min(ts);

@@ -12,6 +12,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use playback::app::{all_in_one, Stages};
 use playback::Config;
+use playback_schemas::json::{from_slice_within, MAX_JSON_DEPTH};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -50,7 +51,8 @@ impl Harness {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        // A recording holds events up to MAX_JSON_DEPTH levels deep, a few levels down.
+        let body = from_slice_within(&bytes, MAX_JSON_DEPTH + 4).unwrap_or(Value::Null);
         (status, body, headers)
     }
 
@@ -97,6 +99,31 @@ pub fn batch(session: &str, window: &str, seq: i64, events: &Value, user: Option
         body["user"] = user;
     }
     serde_json::to_vec(&body).unwrap()
+}
+
+/// Meta, a FullSnapshot whose DOM is `dom_levels` elements deep with `button#go "Go"` at the
+/// bottom, a click on the button's text and a custom event, as JSON text (a `Value` built as
+/// deep would be dropped recursively): `2 * dom_levels + 4` levels.
+pub fn deep_snapshot_events(t0: i64, dom_levels: usize) -> String {
+    let mut node = r#"{"type":2,"id":1,"tagName":"button","attributes":{"id":"go"},"childNodes":[{"type":3,"id":2,"textContent":"Go"}]}"#.to_string();
+    for id in 3..dom_levels + 2 {
+        node = format!(r#"{{"type":2,"id":{id},"tagName":"div","attributes":{{}},"childNodes":[{node}]}}"#);
+    }
+    format!(
+        r#"[{{"type":4,"data":{{"href":"https://deep.test/","width":1280,"height":720}},"timestamp":{t0}}},{{"type":2,"data":{{"node":{node},"initialOffset":{{"top":0,"left":0}}}},"timestamp":{}}},{{"type":3,"data":{{"source":2,"type":2,"id":2,"x":5,"y":5}},"timestamp":{}}},{{"type":5,"data":{{"tag":"signup","payload":{{"plan":"pro"}}}},"timestamp":{}}}]"#,
+        t0 + 1,
+        t0 + 1_000,
+        t0 + 2_000
+    )
+}
+
+/// A batch body around events given as JSON text.
+pub fn batch_text(session: &str, window: &str, seq: i64, events: &str) -> Vec<u8> {
+    format!(
+        r#"{{"session_id":"{session}","window_id":"{window}","seq":{seq},"sent_at":{},"events":{events}}}"#,
+        now_ms()
+    )
+    .into_bytes()
 }
 
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {

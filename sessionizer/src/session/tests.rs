@@ -228,3 +228,51 @@ fn events_with_implausible_timestamps_are_skipped() {
     assert_eq!(session.update().events, 1);
     assert_eq!((session.update().start_ms, session.update().end_ms), (T0 + 1_000, T0 + 1_000));
 }
+
+/// Meta, a FullSnapshot whose DOM is `dom_levels` elements deep with `button#go "Go"` at the
+/// bottom, a click on the button's text and a custom event, as JSON text: building it as a
+/// `Value` would nest as deep. `2 * dom_levels + 4` JSON levels.
+fn deep_snapshot_batch(seq: i64, dom_levels: usize) -> RawBatch {
+    let mut node = r#"{"type":2,"id":1,"tagName":"button","attributes":{"id":"go"},"childNodes":[{"type":3,"id":2,"textContent":"Go"}]}"#.to_string();
+    for id in 3..dom_levels + 2 {
+        node = format!(r#"{{"type":2,"id":{id},"tagName":"div","attributes":{{}},"childNodes":[{node}]}}"#);
+    }
+    let snapshot =
+        format!(r#"{{"type":2,"data":{{"node":{node},"initialOffset":{{"top":0,"left":0}}}},"timestamp":{}}}"#, T0 + 1);
+    let events = format!(
+        "[{},{snapshot},{},{}]",
+        meta("https://deep.test/", 0),
+        click(2, 100),
+        custom("signup", json!({"plan": "pro"}), 200)
+    );
+    RawBatch { events_json: events.into_bytes(), event_count: 4, ..batch("w1", seq, json!([])) }
+}
+
+#[test]
+fn every_event_of_a_batch_with_a_deep_snapshot_counts() {
+    let deep = deep_snapshot_batch(0, 200);
+    assert_eq!(playback_schemas::json::depth(&deep.events_json), 404);
+    let config = SessionizerConfig::default();
+    let mut session = Session::new(&deep);
+    let applied = session.apply(&deep, &config, T0 + 2_000);
+    assert_eq!(session.update().events, 4);
+    assert_eq!(kinds(&applied.rows), vec!["page_view", "click", "custom"]);
+    assert_eq!(applied.rows[1].target, "button#go \"Go\"", "the click target is named from the deep snapshot");
+    assert_eq!((applied.rows[2].name.as_str(), applied.rows[2].props_json.as_str()), ("signup", r#"{"plan":"pro"}"#));
+    assert_eq!(session.update().custom_events, 1);
+}
+
+/// The deepest batch the gateway accepts is parsed, walked and dropped on a thread with a
+/// tokio worker's stack.
+#[test]
+fn deepest_snapshot_fits_a_worker_thread_stack() {
+    let deepest = deep_snapshot_batch(0, 253);
+    assert_eq!(playback_schemas::json::depth(&deepest.events_json), 510);
+    let worker = std::thread::Builder::new().stack_size(2 << 20).spawn(move || {
+        let mut session = Session::new(&deepest);
+        let applied = session.apply(&deepest, &SessionizerConfig::default(), T0);
+        (session.update().events, applied.rows[1].target.clone())
+    });
+    let (events, target) = worker.unwrap().join().expect("no stack overflow");
+    assert_eq!((events, target.as_str()), (4, "button#go \"Go\""));
+}
