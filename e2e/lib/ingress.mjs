@@ -27,7 +27,9 @@ export async function startIngress(initial) {
     const upstream = new URL(GATEWAY_PATHS.some((route) => route.test(pathname)) ? targets.gateway : targets.queryApi);
     const headers = { ...incoming.headers, host: upstream.host };
     delete headers.connection;
-    const forward = httpRequest(new URL(path, upstream), { method: incoming.method, headers }, (response) => {
+    // A connection per request: the gateway closes a connection after refusing a body it did not
+    // read, and a pooled socket reused at that moment would fail the next request.
+    const forward = httpRequest(new URL(path, upstream), { method: incoming.method, headers, agent: false }, (response) => {
       outgoing.writeHead(response.statusCode ?? 502, response.headers);
       response.pipe(outgoing);
     });
