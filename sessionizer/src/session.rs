@@ -342,8 +342,8 @@ impl Session {
     }
 
     /// The tab's clock offset (server time minus client time) for `batch`, before its seq is
-    /// marked applied. A tab has one offset: `received_at - sent_at` of its first batch, the
-    /// bound nearest the true difference that a send gives. It changes only when the client
+    /// marked applied. A tab has one offset: `received_at - sent_at` of its first batch (or the
+    /// smallest of those held with it), the bound nearest the true difference that a send gives. It changes only when the client
     /// clock jumped by more than `clock_jump_ms`: forward (a batch shows a delay smaller by
     /// more than that, which the network cannot do; this also corrects a first batch that was
     /// that slow) or back (a delay larger by more than that, on a batch whose sent-at is before
@@ -351,10 +351,18 @@ impl Session {
     /// intervals between a tab's events stay as the client recorded them.
     fn window_offset(&mut self, window: usize, batch: &RawBatch, config: &SessionizerConfig) -> i64 {
         let delay = batch.clock_offset_ms;
+        // The tab's first offset is the smallest delay known: of this batch and of the later
+        // batches of its tab that arrived first and wait for it.
+        let first_delay = self
+            .held
+            .iter()
+            .filter(|held| held.batch.window_id == batch.window_id)
+            .map(|held| held.batch.clock_offset_ms)
+            .fold(delay, i64::min);
         let state = &mut self.state.windows[window];
         let newest = state.seen.last().is_none_or(|range| batch.seq > range.last);
         let offset = match state.clock_offset_ms {
-            None => delay,
+            None => first_delay,
             Some(offset) if delay < offset.saturating_sub(config.clock_jump_ms) => delay,
             Some(offset)
                 if delay > offset.saturating_add(config.clock_jump_ms)
