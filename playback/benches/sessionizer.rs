@@ -197,7 +197,9 @@ fn main() {
             "sessionizer: {SESSIONS} sessions, {records} raw batches, {events} rrweb events \
              (the recorded demo visit), 4 partitions; sink: ClickHouse (test stack)"
         );
-        for (name, measured) in [("bare rdkafka consumer + Avro decode", &bare), ("sessionizer -> ClickHouse + Kafka", &stage)] {
+        for (name, measured) in
+            [("bare rdkafka consumer + Avro decode", &bare), ("sessionizer -> ClickHouse + Kafka", &stage)]
+        {
             println!(
                 "  {name:<36} {:>9.0} events/s  {:>9.0} events/CPU-s  ({:.2} s wall, {:.2} s CPU)",
                 per_second(measured),

@@ -15,6 +15,13 @@
 //! it does not hold is applied again, producing the same rows and the same update. So every
 //! acknowledged batch is counted exactly once.
 //!
+//! Time inside a tab is the client's: each window has one clock offset, kept in its state, so
+//! network delay never changes the intervals between a tab's events. A batch that arrives
+//! before its tab's previous batch is held, in memory and never committed past, until that
+//! batch arrives or `reorder_grace_ms` of receive time elapses, and a tab's batches are applied
+//! in seq order. An event far outside its batch (`outlier_ms`) is counted but moves neither the
+//! session's start or end nor its active time. docs/architecture.md (Time) has the rules.
+//!
 //! A session closes after `idle_timeout_ms` without a batch, or `max_session_ms` after it
 //! started; a late batch reopens it. Closed sessions stay in memory for `evict_after_ms`
 //! and are then removed from the changelog.

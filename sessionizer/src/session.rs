@@ -112,12 +112,8 @@ struct BatchTimes {
 /// was sent (the client cannot record an event after sending it). An outlier is read at the
 /// time of the closest plausible event before it (or the median for the first events).
 fn batch_times(heads: &[Option<EventHead<'_>>], client_sent_at_ms: i64, outlier_ms: i64) -> BatchTimes {
-    let mut plausible_times: Vec<i64> = heads
-        .iter()
-        .flatten()
-        .filter(|head| plausible(head.timestamp))
-        .map(|head| head.timestamp as i64)
-        .collect();
+    let mut plausible_times: Vec<i64> =
+        heads.iter().flatten().filter(|head| plausible(head.timestamp)).map(|head| head.timestamp as i64).collect();
     plausible_times.sort_unstable();
     let median = plausible_times.get(plausible_times.len().saturating_sub(1) / 2).copied().unwrap_or(0);
     let mut previous: Option<i64> = None;
@@ -128,7 +124,8 @@ fn batch_times(heads: &[Option<EventHead<'_>>], client_sent_at_ms: i64, outlier_
             continue;
         };
         let client_ms = head.timestamp as i64;
-        let outlier = (client_ms - median).abs() > outlier_ms || client_ms > client_sent_at_ms.saturating_add(outlier_ms);
+        let outlier =
+            (client_ms - median).abs() > outlier_ms || client_ms > client_sent_at_ms.saturating_add(outlier_ms);
         if outlier {
             times.push(Some((previous.unwrap_or(median), true)));
         } else {

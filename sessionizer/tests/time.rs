@@ -161,11 +161,16 @@ fn network_delays_do_not_move_events_within_a_tab() {
         // A slower first batch shifts the whole tab by the same amount, nothing else.
         let shift = 700;
         let shifted = deliver(&with_delays(&[BASE_DELAY_MS + shift, 1_520, 320, 4_020]), &config);
-        let moved: Vec<EventRow> = expected.rows.iter().map(|row| EventRow { ts_ms: row.ts_ms + shift, ..row.clone() }).collect();
+        let moved: Vec<EventRow> =
+            expected.rows.iter().map(|row| EventRow { ts_ms: row.ts_ms + shift, ..row.clone() }).collect();
         assert_eq!(shifted.rows, moved, "every row moves by the first batch's extra delay");
         let update = &shifted.update;
-        assert_eq!((update.start_ms, update.end_ms), (expected.update.start_ms + shift, expected.update.end_ms + shift));
-        let unshifted = SessionUpdate { start_ms: update.start_ms - shift, end_ms: update.end_ms - shift, ..update.clone() };
+        assert_eq!(
+            (update.start_ms, update.end_ms),
+            (expected.update.start_ms + shift, expected.update.end_ms + shift)
+        );
+        let unshifted =
+            SessionUpdate { start_ms: update.start_ms - shift, end_ms: update.end_ms - shift, ..update.clone() };
         assert_eq!(unshifted, expected.update, "counts, dead clicks and active time do not change");
     }
 }
