@@ -359,34 +359,42 @@ impl Sessionizer {
             self.write_rows(&rows).await;
         }
         let publish_timer = metrics::FLUSH_SECONDS.with_label_values(&["log"]).start_timer();
+        let mut updates = Vec::with_capacity(touched.len());
+        let mut states = Vec::with_capacity(touched.len());
         for key in touched {
             let Some(session) = sessions.get(key) else { continue };
-            let update = match session.update().encode() {
-                Ok(bytes) => bytes,
-                Err(error) => {
-                    tracing::error!(message = "session update not encodable", %error, key);
-                    continue;
-                }
-            };
-            let log = &self.log;
-            retry::until_ok("publish session update", || {
-                log.publish(Topic::SessionUpdates, key.as_bytes(), update.clone())
-            })
-            .await;
+            match session.update().encode() {
+                Ok(bytes) => updates.push((key.clone(), bytes)),
+                Err(error) => tracing::error!(message = "session update not encodable", %error, key),
+            }
+            if let Ok(state) = session.state.encode() {
+                states.push((key.clone(), state));
+            }
         }
+        self.publish_all(Topic::SessionUpdates, "publish session update", updates).await;
         if !touched.is_empty() {
             crash::point("sessionizer.after_updates");
         }
-        for key in touched {
-            let Some(session) = sessions.get(key) else { continue };
-            let Ok(state) = session.state.encode() else { continue };
-            let log = &self.log;
-            retry::until_ok("publish changelog", || {
-                log.publish(Topic::SessionizerState, key.as_bytes(), state.clone())
-            })
-            .await;
-        }
+        self.publish_all(Topic::SessionizerState, "publish changelog", states).await;
         metrics::observe_unless_empty(publish_timer, touched.is_empty());
+    }
+
+    /// Publishes every entry to `topic` at once, each retried until the log has it, and returns
+    /// when all are durable. The keys are distinct, so the order among them does not matter.
+    async fn publish_all(&self, topic: Topic, what: &'static str, entries: Vec<(String, Vec<u8>)>) {
+        let mut publishes = tokio::task::JoinSet::new();
+        for (key, value) in entries {
+            let log = Arc::clone(&self.log);
+            publishes.spawn(async move {
+                retry::until_ok(what, || log.publish(topic, key.as_bytes(), value.clone())).await;
+            });
+        }
+        while let Some(done) = publishes.join_next().await {
+            if let Err(error) = done {
+                // A publish that panicked is not durable: the stage must not go on to commit.
+                std::panic::resume_unwind(error.into_panic());
+            }
+        }
     }
 
     /// Closes sessions past the idle timeout or the maximum length, and forgets long-closed ones.
