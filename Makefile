@@ -85,3 +85,6 @@ clean:
 
 bench: ## Ingest throughput against a bare Kafka producer (starts the test servers)
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench ingest
+
+bench-sessionizer: ## Sessionizer throughput against a bare Kafka consumer (with the test servers' env)
+	./scripts/test-stack run -- $(CARGO) bench -p playback --bench sessionizer

@@ -111,6 +111,11 @@ pub struct WindowState {
     pub recent_clicks: Vec<ClickMark>,
     pub pending_clicks: Vec<ClickMark>,
     pub last_reaction_ms: i64,
+    /// Server time minus client time for this tab, one value for all its batches; `None`
+    /// before its first batch.
+    pub clock_offset_ms: Option<i64>,
+    /// Client sent-at of the highest batch seq applied.
+    pub last_sent_at_ms: i64,
 }
 
 /// The sessionizer's state of one session, as kept in its changelog.
@@ -129,7 +134,11 @@ pub struct SessionState {
 // written with every listed schema still decode.
 crate::avro_message!(RawBatch, "../avro/raw_batch.avsc", ["../avro/history/raw_batch.v1.avsc"]);
 crate::avro_message!(SessionUpdate, "../avro/session_update.avsc", ["../avro/history/session_update.v1.avsc"]);
-crate::avro_message!(SessionState, "../avro/session_state.avsc", ["../avro/history/session_state.v1.avsc"]);
+crate::avro_message!(
+    SessionState,
+    "../avro/session_state.avsc",
+    ["../avro/history/session_state.v1.avsc", "../avro/history/session_state.v2.avsc"]
+);
 
 /// Avro `bytes` through serde: apache-avro maps `Value::Bytes` to a serde byte buffer.
 mod serde_bytes_vec {

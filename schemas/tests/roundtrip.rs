@@ -90,6 +90,8 @@ fn session_state_round_trips() {
             recent_clicks: vec![click.clone()],
             pending_clicks: vec![click],
             last_reaction_ms: 3,
+            clock_offset_ms: Some(-1_500),
+            last_sent_at_ms: 1_764_300_000_000,
         }],
         active_intervals: vec![Interval { start_ms: 1, end_ms: 2 }],
     };

@@ -15,6 +15,13 @@
 //! it does not hold is applied again, producing the same rows and the same update. So every
 //! acknowledged batch is counted exactly once.
 //!
+//! Time inside a tab is the client's: each window has one clock offset, kept in its state, so
+//! network delay never changes the intervals between a tab's events. A batch that arrives
+//! before its tab's previous batch is held, in memory and never committed past, until that
+//! batch arrives or `reorder_grace_ms` of receive time elapses, and a tab's batches are applied
+//! in seq order. An event far outside its batch (`outlier_ms`) is counted but moves neither the
+//! session's start or end nor its active time. docs/architecture.md (Time) has the rules.
+//!
 //! A session closes after `idle_timeout_ms` without a batch, or `max_session_ms` after it
 //! started; a late batch reopens it. Closed sessions stay in memory for `evict_after_ms`
 //! and are then removed from the changelog.
@@ -24,16 +31,16 @@ mod labels;
 pub mod metrics;
 mod session;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use playback_log::{crash, next_offsets, owned_records, partition_for, retry, EventLog, LogError, Record, Topic};
+use playback_log::{crash, owned_records, partition_for, retry, EventLog, LogError, Record, Topic};
 use playback_schemas::{now_ms, session_key, AvroMessage, RawBatch, SessionState};
 use playback_warehouse::{EventRow, Warehouse};
 use serde::{Deserialize, Serialize};
 
-pub use session::{active_ms, Session};
+pub use session::{active_ms, Applied, LogPosition, Offered, Session};
 
 /// The consumer group of the sessionizer.
 pub const GROUP: &str = "sessionizer";
@@ -60,6 +67,16 @@ pub struct SessionizerConfig {
     pub close_check_interval_ms: u64,
     /// Records per poll (500).
     pub poll_records: usize,
+    /// A batch whose predecessor in its tab has not been applied waits this long, in the
+    /// gateway's receive time, for it (5 s); then it is applied anyway.
+    pub reorder_grace_ms: i64,
+    /// A tab's clock offset changes only when a batch shows the client clock jumped by more
+    /// than this (5 s); smaller differences are network delay.
+    pub clock_jump_ms: i64,
+    /// An event more than this (10 min) from its batch's median timestamp, or after its
+    /// batch's sent-at, is an outlier: kept, but moving neither the session's start or end nor
+    /// its active time.
+    pub outlier_ms: i64,
 }
 
 impl Default for SessionizerConfig {
@@ -74,6 +91,9 @@ impl Default for SessionizerConfig {
             evict_after_ms: 2 * 3_600_000,
             close_check_interval_ms: 10_000,
             poll_records: 500,
+            reorder_grace_ms: 5_000,
+            clock_jump_ms: 5_000,
+            outlier_ms: 10 * 60_000,
         }
     }
 }
@@ -84,6 +104,58 @@ struct Owned {
     partitions: i32,
     assigned: Vec<i32>,
     sessions: HashMap<String, Session>,
+    /// Keys of the sessions that hold batches waiting for an earlier batch of their tab.
+    holding: BTreeSet<String>,
+    /// Per partition: the latest gateway receive time of the records read, which is the
+    /// clock the reorder grace runs on.
+    watermarks: HashMap<i32, i64>,
+    /// Per partition: the offset after the last record read.
+    read_to: HashMap<i32, i64>,
+}
+
+/// Wall-clock time after which a quiet partition's held batches are due: a record appended
+/// later carries a receive time at most this much before its append.
+const QUIET_MARGIN_MS: i64 = 2_000;
+
+impl Owned {
+    /// The offsets to commit: after the records read, but never past a held batch.
+    fn commit_offsets(&self) -> Vec<(i32, i64)> {
+        let mut offsets: Vec<(i32, i64)> = self
+            .read_to
+            .iter()
+            .filter(|(partition, _)| self.assigned.contains(partition))
+            .map(|(partition, offset)| (*partition, *offset))
+            .collect();
+        for key in &self.holding {
+            let Some(session) = self.sessions.get(key) else { continue };
+            for position in session.held_positions() {
+                if let Some(entry) = offsets.iter_mut().find(|(partition, _)| *partition == position.partition) {
+                    entry.1 = entry.1.min(position.offset);
+                }
+            }
+        }
+        offsets.sort_unstable();
+        offsets
+    }
+}
+
+/// Rows and changed sessions gathered while applying records.
+#[derive(Default)]
+struct Effects {
+    rows: Vec<EventRow>,
+    touched: Vec<String>,
+}
+
+impl Effects {
+    fn add(&mut self, key: &str, applied: Applied) {
+        if applied.changed && !self.touched.iter().any(|touched| touched == key) {
+            self.touched.push(key.to_string());
+        }
+        metrics::BATCHES.with_label_values(&["applied"]).inc_by(applied.batches);
+        metrics::OUT_OF_ORDER_BATCHES.inc_by(applied.out_of_order);
+        metrics::OUTLIER_TIMESTAMPS.inc_by(applied.outliers);
+        self.rows.extend(applied.rows);
+    }
 }
 
 /// What the sessionizer runs on.
@@ -98,7 +170,14 @@ impl Sessionizer {
     pub async fn run(self) -> Result<(), LogError> {
         let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
         let partitions = self.log.partitions(Topic::RawBatches).await?;
-        let mut owned = Owned { partitions, assigned: Vec::new(), sessions: HashMap::new() };
+        let mut owned = Owned {
+            partitions,
+            assigned: Vec::new(),
+            sessions: HashMap::new(),
+            holding: BTreeSet::new(),
+            watermarks: HashMap::new(),
+            read_to: HashMap::new(),
+        };
         let close_every = Duration::from_millis(self.config.close_check_interval_ms.max(100));
         let mut next_close_check = tokio::time::Instant::now() + close_every;
         let mut lag_probe = metrics::lag_probe();
@@ -115,10 +194,10 @@ impl Sessionizer {
                 Ok(records) => {
                     let records = owned_records(records, &owned.assigned);
                     if !records.is_empty() {
-                        let touched = self.apply_records(&mut owned.sessions, &records).await;
+                        let touched = self.apply_records(&mut owned, &records).await;
                         self.persist(&owned.sessions, &touched, Vec::new()).await;
                         crash::point("sessionizer.before_commit");
-                        retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
+                        retry::commit(consumer.as_mut(), &owned.commit_offsets()).await;
                         crash::point("sessionizer.after_commit");
                     }
                 }
@@ -126,6 +205,9 @@ impl Sessionizer {
                     tracing::warn!(message = "poll failed", %error);
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
+            }
+            if !owned.holding.is_empty() && self.release_quiet(&mut owned, now_ms()).await {
+                retry::commit(consumer.as_mut(), &owned.commit_offsets()).await;
             }
             if tokio::time::Instant::now() >= next_close_check {
                 self.close_idle(&mut owned.sessions, now_ms()).await;
@@ -146,6 +228,11 @@ impl Sessionizer {
         let before = owned.sessions.len();
         owned.sessions.retain(|key, _| assigned.contains(&partition_for(key.as_bytes(), partitions)));
         let dropped = before - owned.sessions.len();
+        // Held batches of partitions given up were not committed past: their next owner reads them.
+        let sessions = &owned.sessions;
+        owned.holding.retain(|key| sessions.contains_key(key));
+        owned.watermarks.retain(|partition, _| assigned.contains(partition));
+        owned.read_to.retain(|partition, _| assigned.contains(partition));
         let mut restored = 0;
         if !gained.is_empty() {
             let log = &self.log;
@@ -170,11 +257,15 @@ impl Sessionizer {
     }
 
     /// Applies records to the sessions and writes their event rows; returns the changed keys.
-    async fn apply_records(&self, sessions: &mut HashMap<String, Session>, records: &[Record]) -> Vec<String> {
-        let mut rows: Vec<EventRow> = Vec::new();
-        let mut touched: Vec<String> = Vec::new();
+    /// Before each record, the held batches of its partition that the record's receive time
+    /// makes due are applied, so the outcome depends only on the log's order, not on how the
+    /// records were split into polls.
+    async fn apply_records(&self, owned: &mut Owned, records: &[Record]) -> Vec<String> {
+        let mut effects = Effects::default();
         let now = now_ms();
         for record in records {
+            let read_to = owned.read_to.entry(record.partition).or_insert(record.offset + 1);
+            *read_to = (*read_to).max(record.offset + 1);
             let batch = match RawBatch::decode(&record.value) {
                 Ok(batch) => batch,
                 Err(error) => {
@@ -183,62 +274,127 @@ impl Sessionizer {
                     continue;
                 }
             };
+            let watermark = owned.watermarks.entry(record.partition).or_insert(batch.received_at_ms);
+            *watermark = (*watermark).max(batch.received_at_ms);
+            let watermark = *watermark;
+            self.release_due(owned, |partition| partition == record.partition, watermark, now, &mut effects);
+
             let key = session_key(&batch.project_id, &batch.session_id);
-            let session = sessions.entry(key.clone()).or_insert_with(|| Session::new(&batch));
-            let applied = session.apply(&batch, &self.config, now);
-            let outcome = if applied.changed { "applied" } else { "duplicate" };
-            metrics::BATCHES.with_label_values(&[outcome]).inc();
-            if applied.changed && !touched.contains(&key) {
-                touched.push(key);
+            let session = owned.sessions.entry(key.clone()).or_insert_with(|| Session::new(&batch));
+            let position = LogPosition { partition: record.partition, offset: record.offset };
+            let mut applied = Applied::default();
+            match session.offer(batch, position, &self.config, now, &mut applied) {
+                Offered::Applied => {}
+                Offered::Duplicate => metrics::BATCHES.with_label_values(&["duplicate"]).inc(),
+                Offered::Held => metrics::BATCHES.with_label_values(&["held"]).inc(),
             }
-            rows.extend(applied.rows);
+            if session.has_held() {
+                owned.holding.insert(key.clone());
+            } else {
+                owned.holding.remove(&key);
+            }
+            effects.add(&key, applied);
         }
+        self.write_rows(&effects.rows).await;
+        crash::point("sessionizer.after_events");
+        metrics::set_sessions_open(&owned.sessions);
+        effects.touched
+    }
+
+    /// Applies the held batches, of the partitions `in_partition` picks, that are due at
+    /// `watermark_ms`.
+    fn release_due(
+        &self,
+        owned: &mut Owned,
+        in_partition: impl Fn(i32) -> bool,
+        watermark_ms: i64,
+        now: i64,
+        effects: &mut Effects,
+    ) {
+        let partitions = owned.partitions;
+        let keys: Vec<String> = owned
+            .holding
+            .iter()
+            .filter(|key| in_partition(partition_for(key.as_bytes(), partitions)))
+            .cloned()
+            .collect();
+        for key in keys {
+            let Some(session) = owned.sessions.get_mut(&key) else {
+                owned.holding.remove(&key);
+                continue;
+            };
+            let mut applied = Applied::default();
+            session.release_due(watermark_ms, &self.config, now, &mut applied);
+            if !session.has_held() {
+                owned.holding.remove(&key);
+            }
+            effects.add(&key, applied);
+        }
+    }
+
+    /// Applies the held batches that are due by the wall clock, for partitions where no later
+    /// record came to make them due, and persists what changed. True when anything was applied.
+    async fn release_quiet(&self, owned: &mut Owned, now: i64) -> bool {
+        let mut effects = Effects::default();
+        self.release_due(owned, |_| true, now - QUIET_MARGIN_MS, now, &mut effects);
+        if effects.touched.is_empty() && effects.rows.is_empty() {
+            return false;
+        }
+        self.persist(&owned.sessions, &effects.touched, effects.rows).await;
+        metrics::set_sessions_open(&owned.sessions);
+        true
+    }
+
+    /// Writes `rows` to `events`, retrying until the warehouse has them.
+    async fn write_rows(&self, rows: &[EventRow]) {
         let warehouse = &self.warehouse;
         let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
-        retry::until_ok("insert events", || warehouse.insert_events(rows.clone())).await;
-        crash::point("sessionizer.after_events");
-        metrics::rows_inserted(&rows, timer);
-        metrics::set_sessions_open(sessions);
-        touched
+        retry::until_ok("insert events", || warehouse.insert_events(rows.to_vec())).await;
+        metrics::rows_inserted(rows, timer);
     }
 
     /// Publishes the updates, then the changelog, of `touched` sessions, after writing `rows`.
     async fn persist(&self, sessions: &HashMap<String, Session>, touched: &[String], rows: Vec<EventRow>) {
         if !rows.is_empty() {
-            let warehouse = &self.warehouse;
-            let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
-            retry::until_ok("insert events", || warehouse.insert_events(rows.clone())).await;
-            metrics::rows_inserted(&rows, timer);
+            self.write_rows(&rows).await;
         }
         let publish_timer = metrics::FLUSH_SECONDS.with_label_values(&["log"]).start_timer();
+        let mut updates = Vec::with_capacity(touched.len());
+        let mut states = Vec::with_capacity(touched.len());
         for key in touched {
             let Some(session) = sessions.get(key) else { continue };
-            let update = match session.update().encode() {
-                Ok(bytes) => bytes,
-                Err(error) => {
-                    tracing::error!(message = "session update not encodable", %error, key);
-                    continue;
-                }
-            };
-            let log = &self.log;
-            retry::until_ok("publish session update", || {
-                log.publish(Topic::SessionUpdates, key.as_bytes(), update.clone())
-            })
-            .await;
+            match session.update().encode() {
+                Ok(bytes) => updates.push((key.clone(), bytes)),
+                Err(error) => tracing::error!(message = "session update not encodable", %error, key),
+            }
+            if let Ok(state) = session.state.encode() {
+                states.push((key.clone(), state));
+            }
         }
+        self.publish_all(Topic::SessionUpdates, "publish session update", updates).await;
         if !touched.is_empty() {
             crash::point("sessionizer.after_updates");
         }
-        for key in touched {
-            let Some(session) = sessions.get(key) else { continue };
-            let Ok(state) = session.state.encode() else { continue };
-            let log = &self.log;
-            retry::until_ok("publish changelog", || {
-                log.publish(Topic::SessionizerState, key.as_bytes(), state.clone())
-            })
-            .await;
-        }
+        self.publish_all(Topic::SessionizerState, "publish changelog", states).await;
         metrics::observe_unless_empty(publish_timer, touched.is_empty());
+    }
+
+    /// Publishes every entry to `topic` at once, each retried until the log has it, and returns
+    /// when all are durable. The keys are distinct, so the order among them does not matter.
+    async fn publish_all(&self, topic: Topic, what: &'static str, entries: Vec<(String, Vec<u8>)>) {
+        let mut publishes = tokio::task::JoinSet::new();
+        for (key, value) in entries {
+            let log = Arc::clone(&self.log);
+            publishes.spawn(async move {
+                retry::until_ok(what, || log.publish(topic, key.as_bytes(), value.clone())).await;
+            });
+        }
+        while let Some(done) = publishes.join_next().await {
+            if let Err(error) = done {
+                // A publish that panicked is not durable: the stage must not go on to commit.
+                std::panic::resume_unwind(error.into_panic());
+            }
+        }
     }
 
     /// Closes sessions past the idle timeout or the maximum length, and forgets long-closed ones.
@@ -247,6 +403,10 @@ impl Sessionizer {
         let mut rows = Vec::new();
         let mut evicted = Vec::new();
         for (key, session) in sessions.iter_mut() {
+            if session.has_held() {
+                // Batches wait for the grace: the session is not idle.
+                continue;
+            }
             let update = session.update();
             let idle_since = session.state.last_received_ms.max(update.end_ms);
             if update.closed {

@@ -14,10 +14,31 @@ use prometheus::{
 };
 
 /// `playback_sessionizer_batches_total{outcome}`: raw batches by outcome: `applied`,
-/// `duplicate` (already applied, skipped) or `undecodable` (logged and skipped).
+/// `duplicate` (already applied, skipped), `undecodable` (logged and skipped) or `held`
+/// (arrived before the batch before it in its tab; counted as `applied` once applied).
 pub static BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register_int_counter_vec!("playback_sessionizer_batches_total", "Raw batches by outcome", &["outcome"])
         .expect("metric registers once")
+});
+
+/// `playback_sessionizer_out_of_order_batches_total`: held batches applied after the reorder
+/// grace without the batch before them.
+pub static OUT_OF_ORDER_BATCHES: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "playback_sessionizer_out_of_order_batches_total",
+        "Held batches applied after the reorder grace without the batch before them"
+    )
+    .expect("metric registers once")
+});
+
+/// `playback_sessionizer_outlier_timestamps_total`: events whose timestamp was far outside
+/// their batch, kept but moving neither a session's start or end nor its active time.
+pub static OUTLIER_TIMESTAMPS: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "playback_sessionizer_outlier_timestamps_total",
+        "Events with a timestamp far outside their batch, kept without moving the session's times"
+    )
+    .expect("metric registers once")
 });
 
 /// `playback_sessionizer_event_rows_total`: transcript rows written.
@@ -119,9 +140,11 @@ pub fn record_lag(sample: &LagSample) {
 /// Touches every metric, and each value of a label with a fixed set of values, so that they
 /// are exported (at 0) before their first event.
 pub fn register() {
-    for outcome in ["applied", "duplicate", "undecodable"] {
+    for outcome in ["applied", "duplicate", "undecodable", "held"] {
         BATCHES.with_label_values(&[outcome]);
     }
+    LazyLock::force(&OUT_OF_ORDER_BATCHES);
+    LazyLock::force(&OUTLIER_TIMESTAMPS);
     LazyLock::force(&EVENT_ROWS);
     LazyLock::force(&SESSIONS_OPEN);
     LazyLock::force(&SESSIONS_CLOSED);

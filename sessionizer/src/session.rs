@@ -21,11 +21,28 @@ const MAX_EVENT_NAMES: usize = 100;
 const MAX_SEQUENCE: usize = 500;
 const MAX_PROPS_BYTES: usize = 4096;
 
-/// A session held by the sessionizer: the durable state plus per-window node labels.
+/// A session held by the sessionizer: the durable state, per-window node labels, and the
+/// batches that wait for an earlier batch of their tab.
 #[derive(Debug)]
 pub struct Session {
     pub state: SessionState,
     labels: HashMap<String, NodeLabels>,
+    held: Vec<Held>,
+}
+
+/// A batch that arrived before the batch before it in its tab, and where the log has it: the
+/// sessionizer commits no offset past a held batch, so a crash reads it again.
+#[derive(Debug)]
+struct Held {
+    batch: RawBatch,
+    position: LogPosition,
+}
+
+/// A record's place in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogPosition {
+    pub partition: i32,
+    pub offset: i64,
 }
 
 #[derive(Deserialize)]
@@ -43,20 +60,80 @@ pub struct Applied {
     pub rows: Vec<EventRow>,
     /// False when the batch had been applied before.
     pub changed: bool,
+    /// Events whose timestamp was far outside their batch: kept, but moving neither the
+    /// session's start or end nor its active time.
+    pub outliers: u64,
+    /// Batches applied.
+    pub batches: u64,
+    /// Of those, batches applied past the reorder grace without the batch before them.
+    pub out_of_order: u64,
+}
+
+impl Applied {
+    fn absorb(&mut self, other: Applied) {
+        self.rows.extend(other.rows);
+        self.changed |= other.changed;
+        self.outliers += other.outliers;
+        self.batches += other.batches;
+        self.out_of_order += other.out_of_order;
+    }
+}
+
+/// What offering a batch did.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum Offered {
+    /// Applied, with any held batches of its tab that it made ready.
+    Applied,
+    /// Applied before (or already held): nothing changed.
+    Duplicate,
+    /// Held until the batch before it arrives or the reorder grace elapses.
+    Held,
 }
 
 /// The client timestamps the gateway accepts: 2000-01-01 to 2100-01-01.
 const MIN_TIMESTAMP_MS: f64 = 946_684_800_000.0;
 const MAX_TIMESTAMP_MS: f64 = 4_102_444_800_000.0;
 
-/// An event's server time: its client timestamp plus the batch's clock offset. `None` for a
-/// timestamp the gateway refuses, should one reach the log anyway: such an event is skipped
-/// rather than overflowing the session's times.
-fn server_time(client_timestamp: f64, clock_offset_ms: i64) -> Option<i64> {
-    if !(MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS).contains(&client_timestamp) {
-        return None;
+/// Whether the gateway would accept `client_timestamp`. An event with a timestamp it refuses,
+/// should one reach the log anyway, is skipped rather than overflowing the session's times.
+fn plausible(client_timestamp: f64) -> bool {
+    (MIN_TIMESTAMP_MS..MAX_TIMESTAMP_MS).contains(&client_timestamp)
+}
+
+/// The client times the events of a batch are read at, and which of them are outliers.
+struct BatchTimes {
+    /// Per event: the client time it is classified at (`None`: skipped), and whether its own
+    /// timestamp was an outlier, replaced by the time of the event before it.
+    times: Vec<Option<(i64, bool)>>,
+}
+
+/// Reads the events' client times. An event is an outlier when its timestamp is more than
+/// `outlier_ms` from the batch's median timestamp, or more than `outlier_ms` after the batch
+/// was sent (the client cannot record an event after sending it). An outlier is read at the
+/// time of the closest plausible event before it (or the median for the first events).
+fn batch_times(heads: &[Option<EventHead<'_>>], client_sent_at_ms: i64, outlier_ms: i64) -> BatchTimes {
+    let mut plausible_times: Vec<i64> =
+        heads.iter().flatten().filter(|head| plausible(head.timestamp)).map(|head| head.timestamp as i64).collect();
+    plausible_times.sort_unstable();
+    let median = plausible_times.get(plausible_times.len().saturating_sub(1) / 2).copied().unwrap_or(0);
+    let mut previous: Option<i64> = None;
+    let mut times = Vec::with_capacity(heads.len());
+    for head in heads {
+        let Some(head) = head.as_ref().filter(|head| plausible(head.timestamp)) else {
+            times.push(None);
+            continue;
+        };
+        let client_ms = head.timestamp as i64;
+        let outlier =
+            (client_ms - median).abs() > outlier_ms || client_ms > client_sent_at_ms.saturating_add(outlier_ms);
+        if outlier {
+            times.push(Some((previous.unwrap_or(median), true)));
+        } else {
+            previous = Some(client_ms);
+            times.push(Some((client_ms, false)));
+        }
     }
-    (client_timestamp as i64).checked_add(clock_offset_ms)
+    BatchTimes { times }
 }
 
 fn seq_seen(ranges: &[SeqRange], seq: i64) -> bool {
@@ -159,7 +236,83 @@ impl Session {
 
     /// A session from its changelog state.
     pub fn restore(state: SessionState) -> Self {
-        Session { state, labels: HashMap::new() }
+        Session { state, labels: HashMap::new(), held: Vec::new() }
+    }
+
+    /// Whether batches wait for an earlier batch of their tab.
+    pub fn has_held(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// Where the held batches are in the log.
+    pub fn held_positions(&self) -> impl Iterator<Item = LogPosition> + '_ {
+        self.held.iter().map(|held| held.position)
+    }
+
+    fn applied_seq(&self, window_id: &str, seq: i64) -> bool {
+        self.state.windows.iter().any(|window| window.window_id == window_id && seq_seen(&window.seen, seq))
+    }
+
+    /// A tab's batch is ready when it is its tab's first (seq 0) or the one before it was applied.
+    fn ready(&self, batch: &RawBatch) -> bool {
+        batch.seq <= 0 || self.applied_seq(&batch.window_id, batch.seq - 1)
+    }
+
+    /// Takes a batch as the log delivers it: a batch whose predecessor in its tab was not
+    /// applied yet is held (see `release_due`); otherwise it is applied, and then every held
+    /// batch of its tab that is now ready, in seq order. So batches that arrive out of order
+    /// within the grace give the same rows and state as in order.
+    pub fn offer(
+        &mut self,
+        batch: RawBatch,
+        position: LogPosition,
+        config: &SessionizerConfig,
+        now_ms: i64,
+        applied: &mut Applied,
+    ) -> Offered {
+        let held_before =
+            self.held.iter().any(|held| held.batch.window_id == batch.window_id && held.batch.seq == batch.seq);
+        if held_before || self.applied_seq(&batch.window_id, batch.seq) {
+            return Offered::Duplicate;
+        }
+        if !self.ready(&batch) {
+            self.held.push(Held { batch, position });
+            return Offered::Held;
+        }
+        let window_id = batch.window_id.clone();
+        applied.absorb(self.apply(&batch, config, now_ms));
+        self.apply_ready(&window_id, config, now_ms, applied);
+        Offered::Applied
+    }
+
+    /// Applies the held batches of `window_id` that are ready, in seq order.
+    fn apply_ready(&mut self, window_id: &str, config: &SessionizerConfig, now_ms: i64, applied: &mut Applied) {
+        loop {
+            let next = self.held.iter().position(|held| held.batch.window_id == window_id && self.ready(&held.batch));
+            let Some(index) = next else { return };
+            let held = self.held.remove(index);
+            applied.absorb(self.apply(&held.batch, config, now_ms));
+        }
+    }
+
+    /// Applies the held batches received at least `reorder_grace_ms` before `watermark_ms` (the
+    /// receive time of a later record in the same partition, so a replay decides the same),
+    /// lowest seq first, each followed by the held batches it made ready.
+    pub fn release_due(&mut self, watermark_ms: i64, config: &SessionizerConfig, now_ms: i64, applied: &mut Applied) {
+        loop {
+            let due = self
+                .held
+                .iter()
+                .enumerate()
+                .filter(|(_, held)| held.batch.received_at_ms.saturating_add(config.reorder_grace_ms) <= watermark_ms)
+                .min_by(|(_, a), (_, b)| (&a.batch.window_id, a.batch.seq).cmp(&(&b.batch.window_id, b.batch.seq)))
+                .map(|(index, _)| index);
+            let Some(index) = due else { return };
+            let held = self.held.remove(index);
+            applied.out_of_order += 1;
+            applied.absorb(self.apply(&held.batch, config, now_ms));
+            self.apply_ready(&held.batch.window_id, config, now_ms, applied);
+        }
     }
 
     /// The update to publish for the current state.
@@ -179,8 +332,49 @@ impl Session {
             recent_clicks: Vec::new(),
             pending_clicks: Vec::new(),
             last_reaction_ms: 0,
+            clock_offset_ms: None,
+            last_sent_at_ms: 0,
         });
         self.state.windows.len() - 1
+    }
+
+    /// The tab's clock offset (server time minus client time) for `batch`, before its seq is
+    /// marked applied. A tab has one offset: `received_at - sent_at` of its first batch (or the
+    /// smallest of those held with it), the bound nearest the true difference that a send gives. It changes only when the client
+    /// clock jumped by more than `clock_jump_ms`: forward (a batch shows a delay smaller by
+    /// more than that, which the network cannot do; this also corrects a first batch that was
+    /// that slow) or back (a delay larger by more than that, on a batch whose sent-at is before
+    /// the sent-at of the tab's previous batch). Network delay alone never moves it, so the
+    /// intervals between a tab's events stay as the client recorded them.
+    fn window_offset(&mut self, window: usize, batch: &RawBatch, config: &SessionizerConfig) -> i64 {
+        let delay = batch.clock_offset_ms;
+        // The tab's first offset is the smallest delay known: of this batch and of the later
+        // batches of its tab that arrived first and wait for it.
+        let first_delay = self
+            .held
+            .iter()
+            .filter(|held| held.batch.window_id == batch.window_id)
+            .map(|held| held.batch.clock_offset_ms)
+            .fold(delay, i64::min);
+        let state = &mut self.state.windows[window];
+        let newest = state.seen.last().is_none_or(|range| batch.seq > range.last);
+        let offset = match state.clock_offset_ms {
+            None => first_delay,
+            Some(offset) if delay < offset.saturating_sub(config.clock_jump_ms) => delay,
+            Some(offset)
+                if delay > offset.saturating_add(config.clock_jump_ms)
+                    && newest
+                    && batch.client_sent_at_ms < state.last_sent_at_ms =>
+            {
+                delay
+            }
+            Some(offset) => offset,
+        };
+        state.clock_offset_ms = Some(offset);
+        if newest {
+            state.last_sent_at_ms = batch.client_sent_at_ms;
+        }
+        offset
     }
 
     /// Applies one batch; a batch applied before changes nothing.
@@ -189,20 +383,29 @@ impl Session {
         if seq_seen(&self.state.windows[window].seen, batch.seq) {
             return Applied::default();
         }
+        let offset = self.window_offset(window, batch, config);
         add_seq(&mut self.state.windows[window].seen, batch.seq);
 
         let mut rows = Vec::new();
+        let mut outliers = 0;
         // Snapshots nest two JSON levels per DOM level, deeper than serde_json parses by default.
         let events: Vec<&RawValue> = from_slice_deep(&batch.events_json).unwrap_or_default();
-        for (index, raw) in events.iter().enumerate() {
-            let Ok(head) = from_str_deep::<EventHead<'_>>(raw.get()) else { continue };
-            let Some(ts) = server_time(head.timestamp, batch.clock_offset_ms) else { continue };
+        let heads: Vec<Option<EventHead<'_>>> =
+            events.iter().map(|raw| from_str_deep::<EventHead<'_>>(raw.get()).ok()).collect();
+        let times = batch_times(&heads, batch.client_sent_at_ms, config.outlier_ms);
+        for (index, (head, time)) in heads.iter().zip(times.times).enumerate() {
+            let (Some(head), Some((client_ms, outlier))) = (head, time) else { continue };
+            let ts = client_ms.saturating_add(offset);
             self.state.update.events += 1;
-            self.state.update.start_ms = self.state.update.start_ms.min(ts);
-            self.state.update.end_ms = self.state.update.end_ms.max(ts);
+            if outlier {
+                outliers += 1;
+            } else {
+                self.state.update.start_ms = self.state.update.start_ms.min(ts);
+                self.state.update.end_ms = self.state.update.end_ms.max(ts);
+            }
             let data = head.data.map_or(Value::Null, |data| parse_data(data.get()));
             self.expire_pending_clicks(window, ts, config, &mut rows);
-            let mut context = EventContext { batch, window, index: index as i32, ts, config, rows: &mut rows };
+            let mut context = EventContext { batch, window, index: index as i32, ts, outlier, config, rows: &mut rows };
             self.classify(head.kind, &data, &mut context);
         }
 
@@ -210,7 +413,7 @@ impl Session {
         self.state.update.version += 1;
         self.state.update.closed = false;
         self.state.update.active_ms = active_ms(&self.state.active_intervals, config.active_idle_cap_ms);
-        Applied { rows, changed: true }
+        Applied { rows, changed: true, outliers, batches: 1, out_of_order: 0 }
     }
 
     fn absorb_envelope(&mut self, batch: &RawBatch, now_ms: i64) {
@@ -253,7 +456,7 @@ impl Session {
         let Some(source) = data.get("source").and_then(Value::as_u64).and_then(IncrementalSource::from_wire) else {
             return;
         };
-        if source.is_user_action() {
+        if source.is_user_action() && !context.outlier {
             add_interval(&mut self.state.active_intervals, context.ts, context.ts + context.config.active_idle_cap_ms);
         }
         match source {
@@ -457,6 +660,8 @@ struct EventContext<'a> {
     window: usize,
     index: i32,
     ts: i64,
+    /// The event's own timestamp was an outlier; `ts` is that of the event before it.
+    outlier: bool,
     config: &'a SessionizerConfig,
     rows: &'a mut Vec<EventRow>,
 }
