@@ -120,7 +120,12 @@ impl World {
         self.warehouse.upsert_sessions(vec![row]).await.unwrap();
     }
 
-    async fn send(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
+    async fn send(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
         let mut request = Request::get(path);
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -303,7 +308,8 @@ async fn a_chunk_id_reaches_only_its_own_sessions_chunks() {
     world.session("demo", "s1", 6, 1).await;
     world.session("demo", "s2", 6, 1).await;
     world.session("other", "s3", 4, 1).await;
-    let chunk_path = |session: &str, row: &ChunkRow| format!("/v1/sessions/{session}/recording/chunks/{}", chunk_id(row));
+    let chunk_path =
+        |session: &str, row: &ChunkRow| format!("/v1/sessions/{session}/recording/chunks/{}", chunk_id(row));
 
     assert_eq!(world.json(&chunk_path("s1", &mine), Some(ADMIN)).await.0, StatusCode::OK);
     for (path, token, what) in [

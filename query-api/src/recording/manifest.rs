@@ -120,7 +120,8 @@ pub(crate) async fn manifest(state: &QueryState, session: &SessionRow) -> Result
                 })
             })
             .collect();
-        let window = json!({ "window_id": window_id, "first_ts_ms": first_ts_ms, "last_ts_ms": last_ts_ms, "chunks": chunks });
+        let window =
+            json!({ "window_id": window_id, "first_ts_ms": first_ts_ms, "last_ts_ms": last_ts_ms, "chunks": chunks });
         windows.push((first_ts_ms, window_id, window));
     }
     windows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
@@ -135,9 +136,11 @@ pub(crate) async fn manifest(state: &QueryState, session: &SessionRow) -> Result
 
 /// Whether `If-None-Match` names `etag`.
 fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|value| value.to_str().ok()).any(|value| {
-        value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
-    })
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag))
 }
 
 /// Chunk `chunk_id` of `session`: `{"window_id", "batches": [{"seq", "events"}]}` by seq, each

@@ -108,7 +108,9 @@ impl RecordingWriter {
         let mut out = Vec::new();
         if !self.started {
             self.started = true;
-            out.extend_from_slice(format!("{{\"session_id\":{},\"windows\":[", json_string(&self.session_id)).as_bytes());
+            out.extend_from_slice(
+                format!("{{\"session_id\":{},\"windows\":[", json_string(&self.session_id)).as_bytes(),
+            );
         }
         loop {
             let Some(open) = self.open.as_mut() else {
@@ -121,7 +123,9 @@ impl RecordingWriter {
                     out.push(b',');
                 }
                 self.windows_opened += 1;
-                out.extend_from_slice(format!("{{\"window_id\":{},\"events\":[", json_string(&window.window_id)).as_bytes());
+                out.extend_from_slice(
+                    format!("{{\"window_id\":{},\"events\":[", json_string(&window.window_id)).as_bytes(),
+                );
                 self.open = Some(OpenWindow { chunks: window.chunks, merge: SeqMerge::default(), wrote_event: false });
                 continue;
             };
@@ -162,24 +166,25 @@ pub(crate) async fn response(
     // Reads the first chunk while an error can still be the status.
     let first = writer.next_piece().await?;
     let session_id = session.session_id.clone();
-    let pieces = futures_util::stream::unfold((writer, first, session_id), |(mut writer, pending, session_id)| async move {
-        if let Some(piece) = pending {
-            return Some((Ok(piece), (writer, None, session_id)));
-        }
-        match writer.next_piece().await {
-            Ok(Some(piece)) => Some((Ok(piece), (writer, None, session_id))),
-            Ok(None) => None,
-            Err(error) => {
-                let detail = match &error {
-                    QueryError::Internal(detail) => detail.clone(),
-                    other => other.to_string(),
-                };
-                tracing::error!(message = "recording stream aborted", %detail, session_id);
-                writer.finished = true;
-                Some((Err(std::io::Error::other(detail)), (writer, None, session_id)))
+    let pieces =
+        futures_util::stream::unfold((writer, first, session_id), |(mut writer, pending, session_id)| async move {
+            if let Some(piece) = pending {
+                return Some((Ok(piece), (writer, None, session_id)));
             }
-        }
-    });
+            match writer.next_piece().await {
+                Ok(Some(piece)) => Some((Ok(piece), (writer, None, session_id))),
+                Ok(None) => None,
+                Err(error) => {
+                    let detail = match &error {
+                        QueryError::Internal(detail) => detail.clone(),
+                        other => other.to_string(),
+                    };
+                    tracing::error!(message = "recording stream aborted", %detail, session_id);
+                    writer.finished = true;
+                    Some((Err(std::io::Error::other(detail)), (writer, None, session_id)))
+                }
+            }
+        });
     Ok(([(header::CONTENT_TYPE, "application/json")], Body::from_stream(pieces)).into_response())
 }
 
