@@ -29,12 +29,15 @@ use serde_json::Value;
 
 /// The recording's size: the event JSON of every batch.
 const TARGET_BYTES: usize = 100 << 20;
+/// A quarter of it, for a second session that shows whether memory grows with the session.
+const SMALL_TARGET_BYTES: usize = 25 << 20;
 /// The archiver's default chunk target.
 const CHUNK_TARGET_BYTES: usize = 1 << 20;
 /// A full snapshot every this many batches, as the recorder re-snapshots every few minutes.
 const SNAPSHOT_EVERY: i64 = 300;
 const PROJECT: &str = "demo";
 const SESSION: &str = "0190c0de-0000-7000-8000-00000000b0b0";
+const SMALL_SESSION: &str = "0190c0de-0000-7000-8000-0000000025b0";
 const WINDOW: &str = "bench-window";
 const TOKEN: &str = "pb_bench_memory_admin_token_0123456789";
 
@@ -125,6 +128,7 @@ fn chunk_row(chunk: &Chunk, blob_key: String, bytes: i64) -> ChunkRow {
 
 /// What was written.
 struct Written {
+    session: &'static str,
     /// The exact length of the whole recording's JSON body.
     recording_bytes: usize,
     events_bytes: usize,
@@ -135,13 +139,14 @@ struct Written {
     largest_chunk_json: usize,
 }
 
-async fn write_session(data_dir: &Path) -> Written {
+async fn write_session(data_dir: &Path, session: &'static str, target_bytes: usize) -> Written {
     let warehouse = SqliteWarehouse::open(&data_dir.join("warehouse.db")).unwrap();
     warehouse.migrate().await.unwrap();
     let blobs = LocalDir::open(data_dir.join("blobs")).unwrap();
     let template = fixture();
     let mut random = Lcg(42);
     let mut written = Written {
+        session,
         recording_bytes: 0,
         events_bytes: 0,
         events: 0,
@@ -158,13 +163,13 @@ async fn write_session(data_dir: &Path) -> Written {
     let mut last_ts = i64::MIN;
     let mut seq = 0i64;
     loop {
-        let done = written.events_bytes >= TARGET_BYTES;
+        let done = written.events_bytes >= target_bytes;
         let next = if done { None } else { Some(batch(&template, seq, &mut random)) };
         let starts_chunk = next.as_ref().is_some_and(|batch| batch.starts_with_snapshot);
         if !buffer.is_empty() && (done || starts_chunk || buffer_bytes >= CHUNK_TARGET_BYTES) {
             let chunk = Chunk {
                 project_id: PROJECT.into(),
-                session_id: SESSION.into(),
+                session_id: session.into(),
                 window_id: WINDOW.into(),
                 batches: std::mem::take(&mut buffer),
             };
@@ -191,11 +196,11 @@ async fn write_session(data_dir: &Path) -> Written {
         buffer.push(batch);
         seq += 1;
     }
-    let head = format!("{{\"session_id\":\"{SESSION}\",\"windows\":[{{\"window_id\":\"{WINDOW}\",\"events\":[");
+    let head = format!("{{\"session_id\":\"{session}\",\"windows\":[{{\"window_id\":\"{WINDOW}\",\"events\":[");
     written.recording_bytes = head.len() + items_bytes + (item_batches - 1) + "]}]}".len();
-    let session = SessionRow {
+    let row = SessionRow {
         project_id: PROJECT.into(),
-        session_id: SESSION.into(),
+        session_id: session.into(),
         version: 1,
         closed: true,
         start_ms: first_ts,
@@ -208,7 +213,7 @@ async fn write_session(data_dir: &Path) -> Written {
         updated_at_ms: playback_schemas::now_ms(),
         ..SessionRow::default()
     };
-    warehouse.upsert_sessions(vec![session]).await.unwrap();
+    warehouse.upsert_sessions(vec![row]).await.unwrap();
     written
 }
 
@@ -291,9 +296,10 @@ struct Measured {
 async fn measure(data_dir: &Path, read: Reading, written: &Written) -> Measured {
     let (mut child, base) = start_server(data_dir);
     let pid = child.id();
+    let session = written.session;
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     // Warm-up: one small request, then let the stages settle.
-    let (status, _, _) = get(&client, &base, &format!("/v1/sessions/{SESSION}"), false).await;
+    let (status, _, _) = get(&client, &base, &format!("/v1/sessions/{session}"), false).await;
     assert_eq!(status, 200, "the session is there");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(reset_peak(pid), "cannot reset the peak RSS through /proc/{pid}/clear_refs");
@@ -301,13 +307,13 @@ async fn measure(data_dir: &Path, read: Reading, written: &Written) -> Measured 
     let started = Instant::now();
     let (served_bytes, requests) = match read {
         Reading::Whole => {
-            let (status, length, _) = get(&client, &base, &format!("/v1/sessions/{SESSION}/recording"), false).await;
+            let (status, length, _) = get(&client, &base, &format!("/v1/sessions/{session}/recording"), false).await;
             assert_eq!(status, 200);
             assert_eq!(length, written.recording_bytes, "the whole recording, each batch once");
             (length, 1)
         }
         Reading::Chunks => {
-            let path = format!("/v1/sessions/{SESSION}/recording/manifest");
+            let path = format!("/v1/sessions/{session}/recording/manifest");
             let (status, mut total, manifest) = get(&client, &base, &path, true).await;
             assert_eq!(status, 200);
             let manifest: Value = serde_json::from_slice(&manifest).unwrap();
@@ -315,7 +321,7 @@ async fn measure(data_dir: &Path, read: Reading, written: &Written) -> Measured 
             let chunks = manifest["windows"][0]["chunks"].as_array().unwrap().clone();
             assert_eq!(chunks.len(), written.chunks);
             for chunk in &chunks {
-                let path = format!("/v1/sessions/{SESSION}/recording/chunks/{}", chunk["id"].as_str().unwrap());
+                let path = format!("/v1/sessions/{session}/recording/chunks/{}", chunk["id"].as_str().unwrap());
                 let (status, length, _) = get(&client, &base, &path, false).await;
                 assert_eq!(status, 200);
                 total += length;
@@ -359,6 +365,23 @@ fn report(name: &str, measured: &Measured, written: &Written) {
     );
 }
 
+fn describe(written: &Written, seconds: f64) {
+    println!(
+        "session {}: {} batches, {} rrweb events, {} chunks ({:.1} MB stored, largest chunk {:.2} MB of JSON), written in {:.1} s",
+        written.session,
+        written.batches,
+        written.events,
+        written.chunks,
+        mb(written.stored_bytes as f64),
+        mb(written.largest_chunk_json as f64),
+        seconds,
+    );
+    println!(
+        "  recording size:        {:.1} MB of JSON (the baseline of the ratios)",
+        mb(written.recording_bytes as f64)
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
@@ -366,20 +389,26 @@ async fn main() {
     std::fs::create_dir_all(&data_dir).unwrap();
     let tokens = serde_json::json!([{ "name": "bench", "token": TOKEN, "project": PROJECT, "role": "admin" }]);
     std::fs::write(data_dir.join("tokens.json"), tokens.to_string()).unwrap();
+    println!("recording memory: {} up, serving from the embedded store", env!("CARGO_BIN_EXE_playback"));
     let started = Instant::now();
-    let written = write_session(&data_dir).await;
-    println!(
-        "recording memory: one session, {} batches, {} rrweb events, {} chunks ({:.1} MB stored, largest chunk {:.2} MB of JSON), written in {:.1} s",
-        written.batches,
-        written.events,
-        written.chunks,
-        mb(written.stored_bytes as f64),
-        mb(written.largest_chunk_json as f64),
-        started.elapsed().as_secs_f64(),
-    );
-    println!("  recording size:        {:.1} MB of JSON (the baseline of the ratios)", mb(written.recording_bytes as f64));
+    let written = write_session(&data_dir, SESSION, TARGET_BYTES).await;
+    describe(&written, started.elapsed().as_secs_f64());
     let whole = measure(&data_dir, Reading::Whole, &written).await;
     report("GET /recording", &whole, &written);
     let chunks = measure(&data_dir, Reading::Chunks, &written).await;
     report("manifest + chunks", &chunks, &written);
+
+    let started = Instant::now();
+    let small = write_session(&data_dir, SMALL_SESSION, SMALL_TARGET_BYTES).await;
+    describe(&small, started.elapsed().as_secs_f64());
+    let small_whole = measure(&data_dir, Reading::Whole, &small).await;
+    report("GET /recording", &small_whole, &small);
+    let grown = |measured: &Measured| measured.peak_kb.saturating_sub(measured.idle_kb) as f64;
+    println!(
+        "  peak-idle of the {:.0} MB recording / of the {:.0} MB one: {:.2} (recording sizes {:.2})",
+        mb(written.recording_bytes as f64),
+        mb(small.recording_bytes as f64),
+        grown(&whole) / grown(&small_whole).max(1.0),
+        written.recording_bytes as f64 / small.recording_bytes as f64,
+    );
 }
