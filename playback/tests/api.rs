@@ -286,6 +286,14 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
         );
     }
     assert_eq!(chunked_events.len(), 11, "the chunks hold the recording");
+    let first_chunk_path = format!("/v1/sessions/{one}/recording/chunks/{}", chunks[0]["id"].as_str().unwrap());
+    for path in [format!("/v1/sessions/{one}/recording/manifest"), first_chunk_path] {
+        assert_eq!(
+            client.call(Method::GET, &path, None, None).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{path} without a token"
+        );
+    }
     for (path, what) in [
         (format!("/v1/sessions/{one}/recording/chunks/{foreign_chunk}"), "another project's chunk id"),
         (
