@@ -88,3 +88,6 @@ bench: ## Ingest throughput against a bare Kafka producer (starts the test serve
 
 bench-sessionizer: ## Sessionizer throughput against a bare Kafka consumer (with the test servers' env)
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench sessionizer
+
+bench-memory: ## Query API memory while serving a ~100 MB recording, whole and chunk by chunk (no servers)
+	$(CARGO) bench -p playback --bench recording_memory
