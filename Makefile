@@ -85,3 +85,11 @@ clean:
 
 bench: ## Ingest throughput against a bare Kafka producer (starts the test servers)
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench ingest
+
+.PHONY: bench-archive bench-readiness
+bench-archive: ## Archive bytes of a real recording sent at real speed, against gzip -6 (about 5 min)
+	$(CARGO) bench -p playback --bench archive
+
+bench-readiness: build ## Gateway 200 to listed and to playable, p50/p99, embedded then distributed
+	node e2e/bench/readiness.mjs embedded
+	./scripts/test-stack run -- node e2e/bench/readiness.mjs distributed

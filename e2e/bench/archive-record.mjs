@@ -28,7 +28,10 @@ const PAGES_DIR = path.join(REPO_ROOT, 'e2e/bench/archive-pages');
 const CORPUS_DIR = path.join(REPO_ROOT, 'e2e/bench/archive-corpus');
 const PAGE_KINDS = ['forms', 'table', 'svg', 'list', 'dashboard'];
 
-/** A small seeded generator (mulberry32), so that a kind's walk is the same each run. */
+/**
+ * A small seeded generator (mulberry32), so that a kind's walk is the same each run.
+ * @param {number} seed
+ */
 function random(seed) {
   let state = seed >>> 0;
   return () => {
@@ -216,7 +219,7 @@ async function main() {
   await mkdir(CORPUS_DIR, { recursive: true });
   /** @type {Array<() => Promise<void>>} */
   const cleanups = [];
-  const harness = /** @type {any} */ ({ after: (/** @type {() => Promise<void>} */ cleanup) => cleanups.push(cleanup) });
+  const harness = /** @type {any} */ ({ after: (/** @type {() => Promise<void>} */ cleanup) => cleanups.push(cleanup), skip: () => {} });
   try {
     const server = await startServer(harness);
     const browser = await launchChromium();
