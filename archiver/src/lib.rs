@@ -199,12 +199,7 @@ impl Archiver {
         }
     }
 
-    fn buffer_record(
-        &self,
-        buffers: &mut HashMap<TabKey, Buffer>,
-        record: &Record,
-        due: &mut Vec<Buffer>,
-    ) {
+    fn buffer_record(&self, buffers: &mut HashMap<TabKey, Buffer>, record: &Record, due: &mut Vec<Buffer>) {
         let batch = match RawBatch::decode(&record.value) {
             Ok(batch) => batch,
             Err(error) => {
@@ -275,7 +270,12 @@ impl Archiver {
                 continue;
             };
             crash::point("archiver.after_put");
-            written.push(Written { chunk, first_received_ms: buffer.first_received_ms, partition: buffer.partition, row });
+            written.push(Written {
+                chunk,
+                first_received_ms: buffer.first_received_ms,
+                partition: buffer.partition,
+                row,
+            });
         }
         self.insert_rows(written.iter().map(|written| written.row.clone()).collect()).await;
         written
@@ -341,7 +341,8 @@ impl Archiver {
                 window_id: open.window_id,
                 batches: open.batches,
             };
-            let Some((_, row)) = self.put_chunk(chunk, open.first_received_ms, self.config.merge_zstd_level).await else {
+            let Some((_, row)) = self.put_chunk(chunk, open.first_received_ms, self.config.merge_zstd_level).await
+            else {
                 continue;
             };
             merged_rows.push(row.clone());
@@ -383,15 +384,16 @@ impl Archiver {
                 waiting.push(entry);
                 continue;
             }
-            let listed: HashSet<String> = match self.warehouse.session_chunks(&entry.project_id, &entry.session_id).await {
-                Ok(rows) => rows.into_iter().map(|row| row.blob_key).collect(),
-                Err(error) => {
-                    tracing::warn!(message = "retired chunks not checked", %error, session_id = %entry.session_id);
-                    entry.due = now + Duration::from_millis(self.config.retire_grace_ms);
-                    waiting.push(entry);
-                    continue;
-                }
-            };
+            let listed: HashSet<String> =
+                match self.warehouse.session_chunks(&entry.project_id, &entry.session_id).await {
+                    Ok(rows) => rows.into_iter().map(|row| row.blob_key).collect(),
+                    Err(error) => {
+                        tracing::warn!(message = "retired chunks not checked", %error, session_id = %entry.session_id);
+                        entry.due = now + Duration::from_millis(self.config.retire_grace_ms);
+                        waiting.push(entry);
+                        continue;
+                    }
+                };
             let mut left = Vec::new();
             for key in entry.blob_keys {
                 if listed.contains(&key) {
@@ -521,7 +523,9 @@ fn extend_series(
     let idle = Duration::from_millis(config.merge_idle_ms);
     let due: Vec<TabKey> = series
         .iter()
-        .filter(|(_, open)| open.chunks.len() >= config.merge_max_chunks || now.duration_since(open.last_append) >= idle)
+        .filter(|(_, open)| {
+            open.chunks.len() >= config.merge_max_chunks || now.duration_since(open.last_append) >= idle
+        })
         .map(|(key, _)| key.clone())
         .collect();
     for key in due {
@@ -597,8 +601,7 @@ mod tests {
     fn written(seqs: &[i64], snapshot_first: bool) -> Written {
         let batches: Vec<BatchEvents> =
             seqs.iter().enumerate().map(|(index, seq)| batch(*seq, snapshot_first && index == 0)).collect();
-        let chunk =
-            Chunk { project_id: "demo".into(), session_id: "s".into(), window_id: "w".into(), batches };
+        let chunk = Chunk { project_id: "demo".into(), session_id: "s".into(), window_id: "w".into(), batches };
         let key = chunk.blob_key("2026-12-03");
         let row = chunk_row(&chunk, key, 10, 0);
         Written { chunk, first_received_ms: 0, partition: 0, row }
@@ -623,12 +626,10 @@ mod tests {
         let merged = extend_series(&mut series, Vec::new(), &config, now + Duration::from_secs(30));
         assert_eq!(merged.len(), 1);
         assert_eq!(seqs(&merged[0]), vec![0, 1, 2, 3]);
-        assert_eq!(merged[0].chunks.iter().map(|row| (row.first_seq, row.last_seq)).collect::<Vec<_>>(), vec![
-            (0, 0),
-            (1, 1),
-            (2, 2),
-            (3, 3)
-        ]);
+        assert_eq!(
+            merged[0].chunks.iter().map(|row| (row.first_seq, row.last_seq)).collect::<Vec<_>>(),
+            vec![(0, 0), (1, 1), (2, 2), (3, 3)]
+        );
         assert!(merged[0].batches[0].starts_with_snapshot, "a merged chunk starts where its series did");
         assert!(series.is_empty());
         // Later batches of the tab start a new series; one chunk alone is not merged again.

@@ -20,7 +20,10 @@ fn raw_batch(seq: i64) -> RawBatch {
     let events = if seq == 0 {
         r#"[{"type":4,"data":{"href":"https://shop.example/","width":1280,"height":800},"timestamp":1000},{"type":2,"data":{"node":{"type":0,"childNodes":[],"id":1}},"timestamp":1001}]"#.to_string()
     } else {
-        format!(r#"[{{"type":3,"data":{{"source":2,"type":2,"id":{seq},"x":10,"y":20}},"timestamp":{}}}]"#, 1000 + seq * 100)
+        format!(
+            r#"[{{"type":3,"data":{{"source":2,"type":2,"id":{seq},"x":10,"y":20}},"timestamp":{}}}]"#,
+            1000 + seq * 100
+        )
     };
     RawBatch {
         project_id: "demo".into(),

@@ -194,8 +194,7 @@ fn main() {
                     &format!("dictionary zstd -{level}"),
                     chunks,
                     |chunk| {
-                        let mut compressor =
-                            zstd::bulk::Compressor::with_prepared_dictionary(&prepared).expect("zstd");
+                        let mut compressor = zstd::bulk::Compressor::with_prepared_dictionary(&prepared).expect("zstd");
                         compressor.compress(&chunk::chunk_text(chunk)).expect("zstd")
                     },
                     gzip,

@@ -156,9 +156,8 @@ static ENCODERS: LazyLock<Mutex<HashMap<i32, Arc<EncoderDictionary<'static>>>>> 
 
 fn encoder(level: i32) -> Arc<EncoderDictionary<'static>> {
     let mut encoders = ENCODERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let prepared = encoders
-        .entry(level)
-        .or_insert_with(|| Arc::new(EncoderDictionary::copy(current_dictionary().bytes, level)));
+    let prepared =
+        encoders.entry(level).or_insert_with(|| Arc::new(EncoderDictionary::copy(current_dictionary().bytes, level)));
     Arc::clone(prepared)
 }
 
@@ -310,7 +309,10 @@ mod tests {
         let mut ids = HashSet::new();
         for dictionary in &DICTIONARIES {
             assert!(dictionary.bytes.len() >= 16 * 1024, "dictionary {:#x} is not a trained one", dictionary.id);
-            assert_eq!(zstd::zstd_safe::get_dict_id_from_dict(dictionary.bytes).map(|id| id.get()), Some(dictionary.id));
+            assert_eq!(
+                zstd::zstd_safe::get_dict_id_from_dict(dictionary.bytes).map(|id| id.get()),
+                Some(dictionary.id)
+            );
             assert!(ids.insert(dictionary.id), "two dictionaries share the id {:#x}", dictionary.id);
         }
     }

@@ -523,7 +523,13 @@ impl Warehouse for SqliteWarehouse {
                      AND first_seq = ?4 AND last_seq = ?5",
                 )?;
                 for row in &rows {
-                    statement.execute(params![row.project_id, row.session_id, row.window_id, row.first_seq, row.last_seq])?;
+                    statement.execute(params![
+                        row.project_id,
+                        row.session_id,
+                        row.window_id,
+                        row.first_seq,
+                        row.last_seq
+                    ])?;
                 }
             }
             transaction.commit()
