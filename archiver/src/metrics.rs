@@ -99,6 +99,7 @@ pub fn register() {
     }
     LazyLock::force(&CHUNKS);
     LazyLock::force(&CHUNK_BYTES);
+    LazyLock::force(&CHUNKS_RETIRED);
     LazyLock::force(&BUFFERS_OPEN);
     ROWS_INSERTED.with_label_values(&["recording_chunks"]);
     for sink in ["blobs", "warehouse"] {
