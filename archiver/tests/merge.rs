@@ -13,6 +13,7 @@ use playback_log::embedded::SqliteLog;
 use playback_log::{EventLog, Topic};
 use playback_schemas::chunk::decode_chunk;
 use playback_schemas::{session_key, AvroMessage, Device, RawBatch};
+use playback_warehouse::clickhouse::{ClickHouseConfig, ClickHouseWarehouse};
 use playback_warehouse::embedded::SqliteWarehouse;
 use playback_warehouse::Warehouse;
 
@@ -58,10 +59,48 @@ async fn readable(warehouse: &dyn Warehouse, blobs: &dyn BlobStore, session_id: 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn small_chunks_are_merged_and_retired_without_a_gap() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Arc::new(SqliteLog::open(dir.path().join("log.sqlite"), 2).unwrap());
     let warehouse = Arc::new(SqliteWarehouse::open(&dir.path().join("warehouse.sqlite")).unwrap());
+    merge_and_retire(warehouse, dir.path()).await;
+}
+
+/// The same on ClickHouse, where deleting the retired rows is a mutation that applies later:
+/// their blobs must stay until the rows are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_chunks_are_merged_and_retired_without_a_gap_on_clickhouse() {
+    let url = match std::env::var("PLAYBACK_TEST_CLICKHOUSE_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            let required = std::env::var("PLAYBACK_REQUIRE_REAL_BACKENDS").is_ok_and(|value| value == "1");
+            assert!(!required, "PLAYBACK_TEST_CLICKHOUSE_URL is not set: scripts/test-stack up, then . .stack/env");
+            eprintln!("skipped: PLAYBACK_TEST_CLICKHOUSE_URL is not set");
+            return;
+        }
+    };
+    let user = std::env::var("PLAYBACK_TEST_CLICKHOUSE_USER").unwrap_or_else(|_| "default".into());
+    let password = std::env::var("PLAYBACK_TEST_CLICKHOUSE_PASSWORD").unwrap_or_default();
+    let database = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let config = ClickHouseConfig {
+        url: url.clone(),
+        database: database.clone(),
+        user: user.clone(),
+        password: password.clone(),
+        ..ClickHouseConfig::default()
+    };
+    let warehouse = Arc::new(ClickHouseWarehouse::new(config).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = tokio::spawn(async move { merge_and_retire(warehouse, dir.path()).await }).await;
+    let server =
+        clickhouse::Client::default().with_url(&url).with_user(&user).with_password(&password).with_validation(false);
+    server.query("DROP DATABASE IF EXISTS ?").bind(clickhouse::sql::Identifier(&database)).execute().await.unwrap();
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+async fn merge_and_retire(warehouse: Arc<dyn Warehouse>, dir: &std::path::Path) {
+    let log = Arc::new(SqliteLog::open(dir.join("log.sqlite"), 2).unwrap());
     warehouse.migrate().await.unwrap();
-    let blobs = Arc::new(LocalDir::open(dir.path().join("blobs")).unwrap());
+    let blobs = Arc::new(LocalDir::open(dir.join("blobs")).unwrap());
     let config = ArchiverConfig {
         flush_idle_ms: 100,
         max_buffer_age_ms: 300,
@@ -97,7 +136,7 @@ async fn small_chunks_are_merged_and_retired_without_a_gap() {
     // Then the tab is idle: one merged chunk replaces them, and the small blobs go.
     let all: BTreeSet<i64> = (0..6).collect();
     let mut settled = false;
-    for _ in 0..200 {
+    for _ in 0..400 {
         let (seqs, rows) = readable(warehouse.as_ref(), blobs.as_ref(), &session_id).await;
         assert_eq!(seqs, all, "every batch stays readable while chunks are merged");
         let stored = blobs.list("demo/").await.unwrap();
