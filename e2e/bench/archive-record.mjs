@@ -13,6 +13,8 @@
  * pauses. Every batch the recorder sent is written, with the time the proxy
  * received it, to e2e/bench/archive-corpus/KIND.jsonl.gz: one line
  * `{"at_ms": ms since the session's first batch, "batch": the request body}`.
+ * With ARCHIVE_RECORD_TAKE=N the walks use other seeds and the files are
+ * named KIND-N.jsonl.gz, for more recordings of the same pages.
  */
 import { createServer } from 'node:http';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
@@ -200,7 +202,8 @@ async function recordKind(browser, kind, seconds, server, seed) {
     seen.add(key);
     lines.push(JSON.stringify({ at_ms: at - first, batch }));
   }
-  const file = path.join(CORPUS_DIR, `${kind}.jsonl.gz`);
+  const take = process.env.ARCHIVE_RECORD_TAKE;
+  const file = path.join(CORPUS_DIR, take ? `${kind}-${take}.jsonl.gz` : `${kind}.jsonl.gz`);
   await writeFile(file, gzipSync(lines.join('\n') + '\n', { level: 9 }));
   process.stdout.write(`${kind}: ${lines.length} batches over ${(seconds).toFixed(0)} s -> ${path.relative(REPO_ROOT, file)}\n`);
 }
@@ -224,7 +227,8 @@ async function main() {
     const server = await startServer(harness);
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
-    await Promise.all(kinds.map((kind, index) => recordKind(browser, kind, seconds, server, 1000 + index * 7919)));
+    const base = 1000 + Number(process.env.ARCHIVE_RECORD_TAKE ?? 0) * 104_729;
+    await Promise.all(kinds.map((kind, index) => recordKind(browser, kind, seconds, server, base + index * 7919)));
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup();
