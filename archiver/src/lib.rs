@@ -187,8 +187,7 @@ impl Archiver {
                 }
             }
             let written = self.flush(due).await;
-            let now = Instant::now();
-            let to_merge = extend_series(&mut series, written, &self.config, now);
+            let to_merge = extend_series(&mut series, written, &self.config, Instant::now());
             self.merge(to_merge, &mut retired).await;
             self.delete_retired_blobs(&mut retired).await;
             metrics::BUFFERS_OPEN.set(buffers.len() as i64);
