@@ -91,3 +91,11 @@ bench-sessionizer: ## Sessionizer throughput against a bare Kafka consumer (with
 
 bench-memory: ## Query API memory while serving a ~100 MB recording, whole and chunk by chunk (no servers)
 	$(CARGO) bench -p playback --bench recording_memory
+
+.PHONY: bench-archive bench-readiness
+bench-archive: ## Archive bytes of a real recording sent at real speed, against gzip -6 (about 5 min)
+	$(CARGO) bench -p playback --bench archive
+
+bench-readiness: build ## Gateway 200 to listed and to playable, p50/p99, embedded then distributed
+	node e2e/bench/readiness.mjs embedded
+	./scripts/test-stack run -- node e2e/bench/readiness.mjs distributed

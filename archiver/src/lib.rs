@@ -1,11 +1,18 @@
 //! The archiver.
 //!
 //! Consumes: `playback.raw-batches` (group `archiver`).
-//! Produces: zstd recording chunks in blob storage at
+//! Produces: zstd recording chunks (format v2, with the rrweb dictionary) in blob storage at
 //! `{project}/{yyyy-mm-dd}/{session}/{window}-{first seq}-{last seq}`, and one
 //! `recording_chunks` row each.
 //! Guarantees: it buffers each tab's batches and commits, per partition, only offsets below the
 //! oldest batch still in a buffer, so a crash replays exactly what was not yet in a chunk.
+//! A buffer is written about a second after its tab's last batch, so a recording is playable
+//! soon after the gateway's 200. The small chunks of a tab since its last FullSnapshot form a
+//! series, kept in memory; when the tab goes idle, or the series reaches its size or count
+//! limit, or a new FullSnapshot starts the next one, the series is written again as one merged
+//! chunk and the small chunks are retired: merged blob, merged row, then the small rows are
+//! deleted, and their blobs only once the warehouse no longer lists them and a grace period
+//! has passed. At every step each batch is in a listed chunk whose blob exists.
 //! A chunk written again after a replay has the same key and replaces the old one; a reader
 //! de-duplicates batches by `(window, seq)` across chunks, so overlapping chunks are harmless.
 //! When a rebalance takes a partition away, the buffers of that partition are dropped; its new
@@ -15,7 +22,7 @@
 
 pub mod metrics;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,21 +41,44 @@ pub const GROUP: &str = "archiver";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ArchiverConfig {
-    /// A tab's buffer is written once it holds this much event JSON (1 MiB).
+    /// A tab's buffer is written once it holds this much event JSON (1 MiB); a merged chunk
+    /// holds at most this much too.
     pub chunk_target_bytes: usize,
-    /// ... or when no batch arrived for it for this long (5 s).
+    /// ... or when no batch arrived for it for this long (1 s).
     pub flush_idle_ms: u64,
-    /// ... or when its oldest batch is this old (60 s).
+    /// ... or when its oldest batch is this old (3 s).
     pub max_buffer_age_ms: u64,
-    /// zstd level (3).
+    /// zstd level of the chunks written after each batch (3): they are short-lived.
     pub zstd_level: i32,
+    /// zstd level of merged chunks (15): they are what stays, and are written once a series.
+    pub merge_zstd_level: i32,
+    /// A tab's small chunks are merged into one once no batch arrived for it for this long
+    /// (30 s)...
+    pub merge_idle_ms: u64,
+    /// ... or once there are this many of them (60, five minutes of batches every 5 s). At 1 or
+    /// less, chunks are never merged.
+    pub merge_max_chunks: usize,
+    /// The blob of a retired chunk is deleted this long after its row (30 s), and only once
+    /// the warehouse no longer lists it, so a reader that listed it can still read it.
+    pub retire_grace_ms: u64,
 }
 
 impl Default for ArchiverConfig {
     fn default() -> Self {
-        ArchiverConfig { chunk_target_bytes: 1 << 20, flush_idle_ms: 5_000, max_buffer_age_ms: 60_000, zstd_level: 3 }
+        ArchiverConfig {
+            chunk_target_bytes: 1 << 20,
+            flush_idle_ms: 1_000,
+            max_buffer_age_ms: 3_000,
+            zstd_level: 3,
+            merge_zstd_level: 15,
+            merge_idle_ms: 30_000,
+            merge_max_chunks: 60,
+            retire_grace_ms: 30_000,
+        }
     }
 }
+
+type TabKey = (String, String, String);
 
 /// One tab's batches waiting to be written.
 struct Buffer {
@@ -66,6 +96,38 @@ struct Buffer {
     last_append: Instant,
 }
 
+/// The batches of a tab already written in small chunks since its series began (at a
+/// FullSnapshot, or after the previous merge), kept to write them again as one chunk.
+struct Series {
+    project_id: String,
+    session_id: String,
+    window_id: String,
+    /// Receive time of the first batch: the date in the merged chunk's key.
+    first_received_ms: i64,
+    partition: i32,
+    batches: Vec<BatchEvents>,
+    bytes: usize,
+    /// The rows of the chunks that hold `batches` now.
+    chunks: Vec<ChunkRow>,
+    last_append: Instant,
+}
+
+/// A chunk just written, with its row.
+struct Written {
+    chunk: Chunk,
+    first_received_ms: i64,
+    partition: i32,
+    row: ChunkRow,
+}
+
+/// Blobs of retired chunks, to delete once their rows are gone from the warehouse.
+struct Retired {
+    due: Instant,
+    project_id: String,
+    session_id: String,
+    blob_keys: Vec<String>,
+}
+
 /// What the archiver runs on.
 pub struct Archiver {
     pub log: Arc<dyn EventLog>,
@@ -78,7 +140,9 @@ impl Archiver {
     /// Runs until the task is dropped.
     pub async fn run(self) -> Result<(), LogError> {
         let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
-        let mut buffers: HashMap<(String, String, String), Buffer> = HashMap::new();
+        let mut buffers: HashMap<TabKey, Buffer> = HashMap::new();
+        let mut series: HashMap<TabKey, Series> = HashMap::new();
+        let mut retired: Vec<Retired> = Vec::new();
         // Per partition: the offset after the last record polled.
         let mut polled: HashMap<i32, i64> = HashMap::new();
         let mut committed: HashMap<i32, i64> = HashMap::new();
@@ -95,6 +159,7 @@ impl Archiver {
             let records = match consumer.assignment().await {
                 Ok(owned) => {
                     forget_revoked(&owned, &mut buffers, &mut polled, &mut committed);
+                    series.retain(|_, open| owned.contains(&open.partition));
                     owned_records(records, &owned)
                 }
                 Err(error) => {
@@ -121,7 +186,10 @@ impl Archiver {
                     due.push(buffer);
                 }
             }
-            self.flush(due).await;
+            let written = self.flush(due).await;
+            let to_merge = extend_series(&mut series, written, &self.config, Instant::now());
+            self.merge(to_merge, &mut retired).await;
+            self.delete_retired_blobs(&mut retired).await;
             metrics::BUFFERS_OPEN.set(buffers.len() as i64);
             self.commit_below_buffers(consumer.as_mut(), &buffers, &polled, &mut committed).await;
             if let Some(sample) = lag_probe.sample(consumer.as_mut()).await {
@@ -130,12 +198,7 @@ impl Archiver {
         }
     }
 
-    fn buffer_record(
-        &self,
-        buffers: &mut HashMap<(String, String, String), Buffer>,
-        record: &Record,
-        due: &mut Vec<Buffer>,
-    ) {
+    fn buffer_record(&self, buffers: &mut HashMap<TabKey, Buffer>, record: &Record, due: &mut Vec<Buffer>) {
         let batch = match RawBatch::decode(&record.value) {
             Ok(batch) => batch,
             Err(error) => {
@@ -191,11 +254,9 @@ impl Archiver {
         buffer.batches.push(events);
     }
 
-    async fn flush(&self, buffers: Vec<Buffer>) {
-        if buffers.is_empty() {
-            return;
-        }
-        let mut rows = Vec::with_capacity(buffers.len());
+    /// Writes each buffer as a chunk, then inserts their rows.
+    async fn flush(&self, buffers: Vec<Buffer>) -> Vec<Written> {
+        let mut written = Vec::with_capacity(buffers.len());
         for buffer in buffers {
             let chunk = Chunk {
                 project_id: buffer.project_id,
@@ -204,33 +265,56 @@ impl Archiver {
                 batches: buffer.batches,
             };
             let level = self.config.zstd_level;
-            let date = chunk::date_of(buffer.first_received_ms);
-            let key = chunk.blob_key(&date);
-            let encoded = tokio::task::spawn_blocking(move || {
-                let bytes = encode_chunk(&chunk, level);
-                (chunk, bytes)
-            })
-            .await;
-            let (chunk, bytes) = match encoded {
-                Ok((chunk, Ok(bytes))) => (chunk, bytes),
-                Ok((_, Err(error))) => {
-                    tracing::error!(message = "chunk not encodable", %error, key);
-                    continue;
-                }
-                Err(error) => {
-                    tracing::error!(message = "chunk encoder failed", %error, key);
-                    continue;
-                }
+            let Some((chunk, row)) = self.put_chunk(chunk, buffer.first_received_ms, level).await else {
+                continue;
             };
-            let size = bytes.len() as i64;
-            let timer = metrics::FLUSH_SECONDS.with_label_values(&["blobs"]).start_timer();
-            crash::point("archiver.before_put");
-            retry::until_ok("put chunk", || self.blobs.put(&key, bytes.clone())).await;
             crash::point("archiver.after_put");
-            timer.observe_duration();
-            metrics::CHUNKS.inc();
-            metrics::CHUNK_BYTES.inc_by(size as u64);
-            rows.push(chunk_row(&chunk, key, size, now_ms()));
+            written.push(Written {
+                chunk,
+                first_received_ms: buffer.first_received_ms,
+                partition: buffer.partition,
+                row,
+            });
+        }
+        self.insert_rows(written.iter().map(|written| written.row.clone()).collect()).await;
+        written
+    }
+
+    /// Compresses `chunk` and puts it in blob storage under its key, retrying until it is
+    /// stored; `None` when it cannot be encoded (logged).
+    async fn put_chunk(&self, chunk: Chunk, first_received_ms: i64, level: i32) -> Option<(Chunk, ChunkRow)> {
+        let date = chunk::date_of(first_received_ms);
+        let key = chunk.blob_key(&date);
+        let encoded = tokio::task::spawn_blocking(move || {
+            let bytes = encode_chunk(&chunk, level);
+            (chunk, bytes)
+        })
+        .await;
+        let (chunk, bytes) = match encoded {
+            Ok((chunk, Ok(bytes))) => (chunk, bytes),
+            Ok((_, Err(error))) => {
+                tracing::error!(message = "chunk not encodable", %error, key);
+                return None;
+            }
+            Err(error) => {
+                tracing::error!(message = "chunk encoder failed", %error, key);
+                return None;
+            }
+        };
+        let size = bytes.len() as i64;
+        let timer = metrics::FLUSH_SECONDS.with_label_values(&["blobs"]).start_timer();
+        crash::point("archiver.before_put");
+        retry::until_ok("put chunk", || self.blobs.put(&key, bytes.clone())).await;
+        timer.observe_duration();
+        metrics::CHUNKS.inc();
+        metrics::CHUNK_BYTES.inc_by(size as u64);
+        let row = chunk_row(&chunk, key, size, now_ms());
+        Some((chunk, row))
+    }
+
+    async fn insert_rows(&self, rows: Vec<ChunkRow>) {
+        if rows.is_empty() {
+            return;
         }
         let warehouse = &self.warehouse;
         let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
@@ -239,12 +323,102 @@ impl Archiver {
         metrics::ROWS_INSERTED.with_label_values(&["recording_chunks"]).inc_by(rows.len() as u64);
     }
 
+    /// Writes each series as one chunk and retires the small chunks it replaces: the merged
+    /// blob, the merged rows, then the small rows are deleted; their blobs are deleted later
+    /// ([`Self::delete_retired_blobs`]). A crash between any two steps leaves every batch in a
+    /// listed chunk, at worst in two (which readers collapse).
+    async fn merge(&self, to_merge: Vec<Series>, retired: &mut Vec<Retired>) {
+        if to_merge.is_empty() {
+            return;
+        }
+        let mut merged_rows = Vec::with_capacity(to_merge.len());
+        let mut replaced: Vec<(ChunkRow, Vec<ChunkRow>)> = Vec::with_capacity(to_merge.len());
+        for open in to_merge {
+            let chunk = Chunk {
+                project_id: open.project_id,
+                session_id: open.session_id,
+                window_id: open.window_id,
+                batches: open.batches,
+            };
+            let Some((_, row)) = self.put_chunk(chunk, open.first_received_ms, self.config.merge_zstd_level).await
+            else {
+                continue;
+            };
+            merged_rows.push(row.clone());
+            replaced.push((row, open.chunks));
+        }
+        crash::point("archiver.after_merge_put");
+        self.insert_rows(merged_rows).await;
+        crash::point("archiver.after_merge_rows");
+        let mut delete_rows = Vec::new();
+        for (merged, small) in replaced {
+            let retire = retired_by(&merged, small);
+            if retire.is_empty() {
+                continue;
+            }
+            retired.push(Retired {
+                due: Instant::now() + Duration::from_millis(self.config.retire_grace_ms),
+                project_id: merged.project_id.clone(),
+                session_id: merged.session_id.clone(),
+                blob_keys: retire.iter().map(|row| row.blob_key.clone()).collect(),
+            });
+            delete_rows.extend(retire);
+        }
+        let count = delete_rows.len() as u64;
+        let warehouse = &self.warehouse;
+        retry::until_ok("delete retired chunk rows", || warehouse.delete_chunks(delete_rows.clone())).await;
+        crash::point("archiver.after_retire_rows");
+        metrics::CHUNKS_RETIRED.inc_by(count);
+    }
+
+    /// Deletes the blobs of retired chunks whose grace period is over, once the warehouse no
+    /// longer lists them (a ClickHouse delete applies a little later); others wait another
+    /// grace period. A blob left by a crash before this step has no row and is never read; the
+    /// bucket's lifecycle rule removes it.
+    async fn delete_retired_blobs(&self, retired: &mut Vec<Retired>) {
+        let now = Instant::now();
+        let mut waiting = Vec::with_capacity(retired.len());
+        for mut entry in retired.drain(..) {
+            if entry.due > now {
+                waiting.push(entry);
+                continue;
+            }
+            let listed: HashSet<String> =
+                match self.warehouse.session_chunks(&entry.project_id, &entry.session_id).await {
+                    Ok(rows) => rows.into_iter().map(|row| row.blob_key).collect(),
+                    Err(error) => {
+                        tracing::warn!(message = "retired chunks not checked", %error, session_id = %entry.session_id);
+                        entry.due = now + Duration::from_millis(self.config.retire_grace_ms);
+                        waiting.push(entry);
+                        continue;
+                    }
+                };
+            let mut left = Vec::new();
+            for key in entry.blob_keys {
+                if listed.contains(&key) {
+                    left.push(key);
+                    continue;
+                }
+                if let Err(error) = self.blobs.delete(&key).await {
+                    tracing::warn!(message = "retired chunk blob not deleted", %error, key);
+                    left.push(key);
+                }
+            }
+            if !left.is_empty() {
+                entry.blob_keys = left;
+                entry.due = now + Duration::from_millis(self.config.retire_grace_ms);
+                waiting.push(entry);
+            }
+        }
+        *retired = waiting;
+    }
+
     /// Commits each partition up to its oldest buffered record, or all it polled when nothing
     /// from it is buffered.
     async fn commit_below_buffers(
         &self,
         consumer: &mut dyn Consumer,
-        buffers: &HashMap<(String, String, String), Buffer>,
+        buffers: &HashMap<TabKey, Buffer>,
         polled: &HashMap<i32, i64>,
         committed: &mut HashMap<i32, i64>,
     ) {
@@ -285,7 +459,7 @@ fn safe_offsets(
 /// never committed, so the partition's new owner reads them again.
 fn forget_revoked(
     owned: &[i32],
-    buffers: &mut HashMap<(String, String, String), Buffer>,
+    buffers: &mut HashMap<TabKey, Buffer>,
     polled: &mut HashMap<i32, i64>,
     committed: &mut HashMap<i32, i64>,
 ) {
@@ -296,6 +470,83 @@ fn forget_revoked(
     if buffers.len() < before {
         tracing::info!(message = "buffers of revoked partitions dropped", count = before - buffers.len());
     }
+}
+
+/// Adds the chunks just written to their tabs' series, and takes out the series due for a
+/// merge: a series ends where a written chunk starts at a FullSnapshot, or would pass
+/// `chunk_target_bytes`; it is merged when it ends, when its tab has been idle for
+/// `merge_idle_ms`, or when it has `merge_max_chunks` chunks. A series of one chunk needs no
+/// merge and is dropped.
+fn extend_series(
+    series: &mut HashMap<TabKey, Series>,
+    written: Vec<Written>,
+    config: &ArchiverConfig,
+    now: Instant,
+) -> Vec<Series> {
+    let mut ended = Vec::new();
+    if config.merge_max_chunks <= 1 {
+        return ended;
+    }
+    for written in written {
+        let chunk = written.chunk;
+        let key = (chunk.project_id.clone(), chunk.session_id.clone(), chunk.window_id.clone());
+        let bytes: usize = chunk.batches.iter().map(|batch| batch.json.len()).sum();
+        let starts_snapshot = chunk.batches.first().is_some_and(|batch| batch.starts_with_snapshot);
+        if let Some(open) = series.get(&key) {
+            if starts_snapshot || open.bytes + bytes > config.chunk_target_bytes {
+                ended.extend(series.remove(&key));
+            }
+        }
+        let open = series.entry(key).or_insert_with(|| Series {
+            project_id: chunk.project_id,
+            session_id: chunk.session_id,
+            window_id: chunk.window_id,
+            first_received_ms: written.first_received_ms,
+            partition: written.partition,
+            batches: Vec::new(),
+            bytes: 0,
+            chunks: Vec::new(),
+            last_append: now,
+        });
+        open.last_append = now;
+        for batch in chunk.batches {
+            // A batch sent twice may sit in two small chunks; the merged chunk has it once.
+            if open.batches.iter().any(|kept| kept.seq == batch.seq) {
+                continue;
+            }
+            open.bytes += batch.json.len();
+            open.batches.push(batch);
+        }
+        open.chunks.push(written.row);
+    }
+    let idle = Duration::from_millis(config.merge_idle_ms);
+    let due: Vec<TabKey> = series
+        .iter()
+        .filter(|(_, open)| {
+            open.chunks.len() >= config.merge_max_chunks || now.duration_since(open.last_append) >= idle
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
+    for key in due {
+        ended.extend(series.remove(&key));
+    }
+    ended.retain(|open| open.chunks.len() > 1);
+    for open in &mut ended {
+        open.batches.sort_by_key(|batch| batch.seq);
+    }
+    ended
+}
+
+/// The small chunks a merged chunk retires: all but one with the merged chunk's own identity
+/// (which the merged row replaced in place).
+fn retired_by(merged: &ChunkRow, small: Vec<ChunkRow>) -> Vec<ChunkRow> {
+    small
+        .into_iter()
+        .filter(|row| {
+            (row.window_id.as_str(), row.first_seq, row.last_seq)
+                != (merged.window_id.as_str(), merged.first_seq, merged.last_seq)
+        })
+        .collect()
 }
 
 /// The warehouse row of `chunk` stored under `blob_key`.
@@ -334,6 +585,114 @@ mod tests {
         assert_eq!(offsets, vec![(0, 70)]);
         // Never backwards: a buffer older than the commit does not produce one.
         assert!(safe_offsets([(0, 30)].into_iter(), &HashMap::from([(0, 100)]), &HashMap::from([(0, 40)])).is_empty());
+    }
+
+    fn batch(seq: i64, snapshot: bool) -> BatchEvents {
+        let json = if snapshot {
+            format!(r#"[{{"type":4,"data":{{}},"timestamp":{seq}}},{{"type":2,"data":{{}},"timestamp":{seq}}}]"#)
+        } else {
+            format!(r#"[{{"type":3,"data":{{"source":1}},"timestamp":{seq}}}]"#)
+        };
+        BatchEvents::new(seq, json.into_bytes()).unwrap()
+    }
+
+    /// A small chunk of window `w` of session `s` just written, holding `seqs`.
+    fn written(seqs: &[i64], snapshot_first: bool) -> Written {
+        let batches: Vec<BatchEvents> =
+            seqs.iter().enumerate().map(|(index, seq)| batch(*seq, snapshot_first && index == 0)).collect();
+        let chunk = Chunk { project_id: "demo".into(), session_id: "s".into(), window_id: "w".into(), batches };
+        let key = chunk.blob_key("2026-12-03");
+        let row = chunk_row(&chunk, key, 10, 0);
+        Written { chunk, first_received_ms: 0, partition: 0, row }
+    }
+
+    fn seqs(series: &Series) -> Vec<i64> {
+        series.batches.iter().map(|batch| batch.seq).collect()
+    }
+
+    #[test]
+    fn small_chunks_merge_when_the_tab_goes_idle() {
+        let config = ArchiverConfig::default();
+        let mut series = HashMap::new();
+        let start = Instant::now();
+        let mut now = start;
+        for seq in 0..4 {
+            now = start + Duration::from_secs(5 * seq as u64);
+            assert!(extend_series(&mut series, vec![written(&[seq], seq == 0)], &config, now).is_empty());
+        }
+        // Not yet idle long enough.
+        assert!(extend_series(&mut series, Vec::new(), &config, now + Duration::from_secs(29)).is_empty());
+        let merged = extend_series(&mut series, Vec::new(), &config, now + Duration::from_secs(30));
+        assert_eq!(merged.len(), 1);
+        assert_eq!(seqs(&merged[0]), vec![0, 1, 2, 3]);
+        assert_eq!(
+            merged[0].chunks.iter().map(|row| (row.first_seq, row.last_seq)).collect::<Vec<_>>(),
+            vec![(0, 0), (1, 1), (2, 2), (3, 3)]
+        );
+        assert!(merged[0].batches[0].starts_with_snapshot, "a merged chunk starts where its series did");
+        assert!(series.is_empty());
+        // Later batches of the tab start a new series; one chunk alone is not merged again.
+        let later = now + Duration::from_secs(60);
+        assert!(extend_series(&mut series, vec![written(&[4], false)], &config, later).is_empty());
+        assert!(extend_series(&mut series, Vec::new(), &config, later + Duration::from_secs(30)).is_empty());
+        assert!(series.is_empty());
+    }
+
+    #[test]
+    fn a_full_snapshot_ends_the_series_before_it() {
+        let config = ArchiverConfig::default();
+        let mut series = HashMap::new();
+        let now = Instant::now();
+        extend_series(&mut series, vec![written(&[0, 1], true), written(&[2], false)], &config, now);
+        let merged = extend_series(&mut series, vec![written(&[3], true), written(&[4], false)], &config, now);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(seqs(&merged[0]), vec![0, 1, 2]);
+        assert_eq!(seqs(&series[&("demo".to_string(), "s".to_string(), "w".to_string())]), vec![3, 4]);
+    }
+
+    #[test]
+    fn series_are_bounded_by_count_and_size() {
+        let config = ArchiverConfig { merge_max_chunks: 3, ..ArchiverConfig::default() };
+        let mut series = HashMap::new();
+        let now = Instant::now();
+        assert!(extend_series(&mut series, vec![written(&[0], true), written(&[1], false)], &config, now).is_empty());
+        let merged = extend_series(&mut series, vec![written(&[2], false)], &config, now);
+        assert_eq!(merged.iter().map(seqs).collect::<Vec<_>>(), vec![vec![0, 1, 2]]);
+
+        let one_batch = batch(0, false).json.len();
+        let config = ArchiverConfig { chunk_target_bytes: 2 * one_batch, ..ArchiverConfig::default() };
+        let mut series = HashMap::new();
+        extend_series(&mut series, vec![written(&[5], false), written(&[6], false)], &config, now);
+        let merged = extend_series(&mut series, vec![written(&[7], false)], &config, now);
+        assert_eq!(merged.iter().map(seqs).collect::<Vec<_>>(), vec![vec![5, 6]]);
+
+        let off = ArchiverConfig { merge_max_chunks: 1, ..ArchiverConfig::default() };
+        let mut series = HashMap::new();
+        let later = now + Duration::from_secs(3600);
+        assert!(extend_series(&mut series, vec![written(&[0], true), written(&[1], false)], &off, now).is_empty());
+        assert!(extend_series(&mut series, Vec::new(), &off, later).is_empty());
+        assert!(series.is_empty(), "with merging off nothing is kept");
+    }
+
+    #[test]
+    fn a_batch_in_two_small_chunks_is_merged_once_and_the_merged_row_is_not_retired() {
+        let config = ArchiverConfig::default();
+        let mut series = HashMap::new();
+        let now = Instant::now();
+        // A client retry put seq 1 in a second chunk, after the chunk that spans the series.
+        extend_series(&mut series, vec![written(&[0, 1, 2], true), written(&[1], false)], &config, now);
+        let merged = extend_series(&mut series, Vec::new(), &config, now + Duration::from_secs(30));
+        assert_eq!(seqs(&merged[0]), vec![0, 1, 2]);
+        let open = &merged[0];
+        let chunk = Chunk {
+            project_id: open.project_id.clone(),
+            session_id: open.session_id.clone(),
+            window_id: open.window_id.clone(),
+            batches: open.batches.clone(),
+        };
+        let merged_row = chunk_row(&chunk, chunk.blob_key("2026-12-03"), 10, 1);
+        let retired = retired_by(&merged_row, open.chunks.clone());
+        assert_eq!(retired.iter().map(|row| (row.first_seq, row.last_seq)).collect::<Vec<_>>(), vec![(1, 1)]);
     }
 
     #[test]

@@ -29,6 +29,13 @@ pub static CHUNK_BYTES: LazyLock<IntCounter> = LazyLock::new(|| {
         .expect("metric registers once")
 });
 
+/// `playback_archiver_chunks_retired_total`: small chunks whose rows were deleted once a merged
+/// chunk held their batches.
+pub static CHUNKS_RETIRED: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!("playback_archiver_chunks_retired_total", "Small chunks retired by a merge")
+        .expect("metric registers once")
+});
+
 /// `playback_archiver_buffers_open`: tabs with batches waiting to be written.
 pub static BUFFERS_OPEN: LazyLock<IntGauge> = LazyLock::new(|| {
     register_int_gauge!("playback_archiver_buffers_open", "Tabs with buffered batches").expect("metric registers once")
@@ -92,6 +99,7 @@ pub fn register() {
     }
     LazyLock::force(&CHUNKS);
     LazyLock::force(&CHUNK_BYTES);
+    LazyLock::force(&CHUNKS_RETIRED);
     LazyLock::force(&BUFFERS_OPEN);
     ROWS_INSERTED.with_label_values(&["recording_chunks"]);
     for sink in ["blobs", "warehouse"] {

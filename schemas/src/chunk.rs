@@ -1,10 +1,24 @@
-//! The chunk format: zstd-compressed JSON
-//! `{"v":1,"project_id":…,"session_id":…,"window_id":…,"batches":[{"seq":N,"events":[…]}]}`,
+//! The chunk format: one zstd frame of JSON
+//! `{"v":2,"project_id":…,"session_id":…,"window_id":…,"batches":[{"seq":N,"events":[…]}]}`,
 //! where each `events` array is the batch's rrweb events byte for byte as the recorder sent
 //! them.
+//!
+//! Versions:
+//! - **v2** (written now): compressed with a zstd dictionary trained on rrweb recordings and
+//!   shipped in the binary (`schemas/dictionaries/`). The frame header carries the dictionary's
+//!   id, which names the dictionary version: `0x5042_0000 + n` for `rrweb-n.zdict`. A reader
+//!   picks the dictionary by that id and refuses an id it does not know. A new dictionary is a
+//!   new file with the next id, added to [`DICTIONARIES`]; the old ones stay, so every chunk
+//!   stays readable.
+//! - **v1**: plain zstd, no dictionary (the frame has no dictionary id). Still read.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use zstd::dict::{DecoderDictionary, EncoderDictionary};
 
 use crate::json::{self, DeepJsonError, MAX_JSON_DEPTH};
 
@@ -104,12 +118,60 @@ fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// Compresses a chunk.
-pub fn encode_chunk(chunk: &Chunk, level: i32) -> std::io::Result<Vec<u8>> {
+/// The format version that [`encode_chunk`] writes.
+pub const CHUNK_VERSION: u32 = 2;
+
+/// The id of the `n`-th rrweb dictionary: outside the range zstd reserves (below 32 768 and
+/// from 2^31 on), and recognisable in a frame header ("PB").
+pub const fn dictionary_id(n: u32) -> u32 {
+    0x5042_0000 + n
+}
+
+/// One version of the rrweb dictionary.
+pub struct Dictionary {
+    /// The id in its header and in the header of every frame compressed with it.
+    pub id: u32,
+    /// The dictionary as zstd's trainer wrote it, its header id set to `id`.
+    pub bytes: &'static [u8],
+}
+
+/// Every dictionary a chunk may name; the last one is the one chunks are written with.
+pub const DICTIONARIES: [Dictionary; 1] =
+    [Dictionary { id: dictionary_id(1), bytes: include_bytes!("../dictionaries/rrweb-1.zdict") }];
+
+/// The dictionary new chunks are written with.
+pub fn current_dictionary() -> &'static Dictionary {
+    &DICTIONARIES[DICTIONARIES.len() - 1]
+}
+
+/// The prepared decoder of each dictionary, by id.
+static DECODERS: LazyLock<HashMap<u32, DecoderDictionary<'static>>> = LazyLock::new(|| {
+    DICTIONARIES.iter().map(|dictionary| (dictionary.id, DecoderDictionary::copy(dictionary.bytes))).collect()
+});
+
+/// The prepared encoder of the current dictionary, by level (a prepared dictionary holds its
+/// level; the archiver uses one).
+static ENCODERS: LazyLock<Mutex<HashMap<i32, Arc<EncoderDictionary<'static>>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn encoder(level: i32) -> Arc<EncoderDictionary<'static>> {
+    let mut encoders = ENCODERS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let prepared =
+        encoders.entry(level).or_insert_with(|| Arc::new(EncoderDictionary::copy(current_dictionary().bytes, level)));
+    Arc::clone(prepared)
+}
+
+/// The JSON that [`encode_chunk`] compresses: what the dictionary is trained on.
+pub fn chunk_text(chunk: &Chunk) -> Vec<u8> {
+    chunk_json(chunk, CHUNK_VERSION)
+}
+
+/// The chunk's JSON, as format `version` writes it.
+fn chunk_json(chunk: &Chunk, version: u32) -> Vec<u8> {
     let mut json = Vec::with_capacity(chunk.batches.iter().map(|batch| batch.json.len() + 32).sum::<usize>() + 256);
     json.extend_from_slice(
         format!(
-            "{{\"v\":1,\"project_id\":{},\"session_id\":{},\"window_id\":{},\"batches\":[",
+            "{{\"v\":{version},\"project_id\":{},\"session_id\":{},\"window_id\":{},\"batches\":[",
             json_string(&chunk.project_id),
             json_string(&chunk.session_id),
             json_string(&chunk.window_id)
@@ -125,7 +187,36 @@ pub fn encode_chunk(chunk: &Chunk, level: i32) -> std::io::Result<Vec<u8>> {
         json.push(b'}');
     }
     json.extend_from_slice(b"]}");
-    zstd::encode_all(json.as_slice(), level)
+    json
+}
+
+/// Compresses a chunk at `level` with the current dictionary: format v2.
+pub fn encode_chunk(chunk: &Chunk, level: i32) -> std::io::Result<Vec<u8>> {
+    let json = chunk_json(chunk, CHUNK_VERSION);
+    let prepared = encoder(level);
+    let mut compressor = zstd::bulk::Compressor::with_prepared_dictionary(&prepared)?;
+    compressor.compress(&json)
+}
+
+/// Compresses a chunk as format v1 did: plain zstd, no dictionary. Only to test that such
+/// chunks stay readable, and to measure what the dictionary saves.
+pub fn encode_chunk_v1(chunk: &Chunk, level: i32) -> std::io::Result<Vec<u8>> {
+    zstd::encode_all(chunk_json(chunk, 1).as_slice(), level)
+}
+
+/// Decompresses one chunk frame with the dictionary its header names, or none (v1).
+fn decompress(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let Some(id) = zstd::zstd_safe::get_dict_id_from_frame(bytes) else {
+        return zstd::decode_all(bytes).map_err(|error| format!("zstd: {error}"));
+    };
+    let Some(prepared) = DECODERS.get(&id.get()) else {
+        return Err(format!("zstd: the chunk names dictionary {:#x}, which this build does not have", id.get()));
+    };
+    let mut decoder = zstd::stream::read::Decoder::with_prepared_dictionary(bytes, prepared)
+        .map_err(|error| format!("zstd: {error}"))?;
+    let mut json = Vec::with_capacity(bytes.len() * 8);
+    decoder.read_to_end(&mut json).map_err(|error| format!("zstd: {error}"))?;
+    Ok(json)
 }
 
 /// A decoded chunk: the window and its batches with their events as raw JSON.
@@ -146,12 +237,14 @@ pub struct DecodedBatch {
 /// Decompresses and parses a chunk: its batches' events may nest up to [`MAX_JSON_DEPTH`]
 /// levels, inside the chunk's own.
 pub fn decode_chunk(bytes: &[u8]) -> Result<DecodedChunk, String> {
-    let json = zstd::decode_all(bytes).map_err(|error| format!("zstd: {error}"))?;
+    let json = decompress(bytes)?;
     json::from_slice_within(&json, MAX_JSON_DEPTH + ENVELOPE_DEPTH).map_err(|error| format!("chunk json: {error}"))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
 
     #[test]
@@ -181,6 +274,75 @@ mod tests {
         assert_eq!(decoded.batches.len(), 2);
         assert_eq!(decoded.batches[0].events.get().as_bytes(), first.as_slice());
         assert_eq!(decoded.batches[1].events.get().as_bytes(), second.as_slice());
+    }
+
+    fn two_batch_chunk() -> Chunk {
+        let first = br#"[{"type":4,"data":{"href":"x"},"timestamp":10},{"type":2,"data":{},"timestamp":11}]"#.to_vec();
+        let second = br#"[{"type":3,"data":{"source":2,"type":2,"id":5},"timestamp":20}]"#.to_vec();
+        Chunk {
+            project_id: "demo".into(),
+            session_id: "s".into(),
+            window_id: "w".into(),
+            batches: vec![BatchEvents::new(0, first).unwrap(), BatchEvents::new(1, second).unwrap()],
+        }
+    }
+
+    #[test]
+    fn chunks_name_the_dictionary_they_were_written_with() {
+        let chunk = two_batch_chunk();
+        for level in [3, 9, 15] {
+            let encoded = encode_chunk(&chunk, level).unwrap();
+            let id = zstd::zstd_safe::get_dict_id_from_frame(&encoded).map(|id| id.get());
+            assert_eq!(id, Some(dictionary_id(1)));
+            assert_eq!(current_dictionary().id, dictionary_id(1));
+            let decoded = decode_chunk(&encoded).unwrap();
+            assert_eq!(decoded.v, CHUNK_VERSION);
+            assert_eq!(decoded.batches.len(), 2);
+            assert_eq!(decoded.batches[1].events.get().as_bytes(), chunk.batches[1].json.as_slice());
+            // Without its dictionary the frame does not decode.
+            assert!(zstd::decode_all(encoded.as_slice()).is_err());
+        }
+    }
+
+    #[test]
+    fn each_dictionary_carries_its_own_id() {
+        let mut ids = HashSet::new();
+        for dictionary in &DICTIONARIES {
+            assert!(dictionary.bytes.len() >= 16 * 1024, "dictionary {:#x} is not a trained one", dictionary.id);
+            assert_eq!(
+                zstd::zstd_safe::get_dict_id_from_dict(dictionary.bytes).map(|id| id.get()),
+                Some(dictionary.id)
+            );
+            assert!(ids.insert(dictionary.id), "two dictionaries share the id {:#x}", dictionary.id);
+        }
+    }
+
+    #[test]
+    fn v1_chunks_stay_readable() {
+        // A chunk as format v1 wrote it: plain zstd, no dictionary id in the frame.
+        let text = br#"{"v":1,"project_id":"demo","session_id":"s","window_id":"w","batches":[{"seq":3,"events":[{"type":4,"data":{"href":"x"},"timestamp":10},{"type":2,"data":{},"timestamp":11}]},{"seq":4,"events":[]}]}"#;
+        let v1 = zstd::encode_all(text.as_slice(), 3).unwrap();
+        assert_eq!(zstd::zstd_safe::get_dict_id_from_frame(&v1), None);
+        let decoded = decode_chunk(&v1).unwrap();
+        assert_eq!((decoded.v, decoded.window_id.as_str(), decoded.batches.len()), (1, "w", 2));
+        assert_eq!(
+            decoded.batches[0].events.get(),
+            r#"[{"type":4,"data":{"href":"x"},"timestamp":10},{"type":2,"data":{},"timestamp":11}]"#
+        );
+        // encode_chunk_v1 writes the same format.
+        let again = decode_chunk(&encode_chunk_v1(&two_batch_chunk(), 3).unwrap()).unwrap();
+        assert_eq!((again.v, again.batches.len()), (1, 2));
+    }
+
+    #[test]
+    fn a_chunk_naming_an_unknown_dictionary_is_refused() {
+        let mut foreign = current_dictionary().bytes.to_vec();
+        foreign[4..8].copy_from_slice(&dictionary_id(999).to_le_bytes());
+        let mut compressor = zstd::bulk::Compressor::with_dictionary(3, &foreign).unwrap();
+        let encoded = compressor.compress(&chunk_text(&two_batch_chunk())).unwrap();
+        let error = decode_chunk(&encoded).unwrap_err();
+        assert!(error.contains("0x504203e7"), "{error}");
+        assert!(decode_chunk(b"not zstd").is_err());
     }
 
     /// A batch as deep as the gateway lets through: Meta, then a FullSnapshot whose DOM is

@@ -224,6 +224,13 @@ impl Warehouse for ClickHouseWarehouse {
         self.insert("recording_chunks", records).await
     }
 
+    async fn delete_chunks(&self, rows: Vec<ChunkRow>) -> Result<(), WarehouseError> {
+        for statement in sql::delete_chunks(&rows) {
+            self.execute(&self.client, &statement).await?;
+        }
+        Ok(())
+    }
+
     async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError> {
         let statement = sql::list_sessions(query, self.config.max_session_ms);
         let records: Vec<SessionHitRecord> = self.fetch_all(&statement).await?;

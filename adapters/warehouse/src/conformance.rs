@@ -13,6 +13,7 @@ pub async fn run_all(warehouse: &dyn Warehouse, unique: &str) {
     events_are_idempotent_on_identity(warehouse, unique).await;
     session_upsert_keeps_highest_version(warehouse, unique).await;
     chunks_are_idempotent_on_identity(warehouse, unique).await;
+    chunks_are_deleted_by_identity(warehouse, unique).await;
     listing_pages_by_end_time(warehouse, unique).await;
     listing_pages_by_score_with_recency(warehouse, unique).await;
     listing_filters(warehouse, unique).await;
@@ -109,6 +110,43 @@ pub async fn chunks_are_idempotent_on_identity(warehouse: &dyn Warehouse, unique
     let stored = warehouse.session_chunks(&project, "s1").await.expect("read");
     let ranges: Vec<(i64, i64)> = stored.iter().map(|row| (row.first_seq, row.last_seq)).collect();
     assert_eq!(ranges, vec![(0, 2), (3, 4), (3, 5)]);
+}
+
+/// Deleting chunk rows removes exactly those identities; deleting again is no error.
+pub async fn chunks_are_deleted_by_identity(warehouse: &dyn Warehouse, unique: &str) {
+    let project = format!("{unique}-chunk-deletes");
+    let chunk = |session_id: &str, first_seq: i64, last_seq: i64| ChunkRow {
+        project_id: project.clone(),
+        session_id: session_id.into(),
+        window_id: "w1".into(),
+        first_seq,
+        last_seq,
+        blob_key: format!("{project}/2026-01-01/{session_id}/w1-{first_seq}-{last_seq}"),
+        first_ts_ms: first_seq,
+        last_ts_ms: last_seq,
+        events: 3,
+        bytes: 100,
+        full_snapshot: first_seq == 0,
+        created_at_ms: 1,
+    };
+    let small = vec![chunk("s1", 0, 0), chunk("s1", 1, 1), chunk("s1", 2, 2)];
+    warehouse.insert_chunks(small.clone()).await.expect("insert");
+    warehouse.insert_chunks(vec![chunk("s1", 0, 2), chunk("s2", 0, 0)]).await.expect("insert");
+    warehouse.delete_chunks(small.clone()).await.expect("delete");
+    warehouse.delete_chunks(small).await.expect("delete again");
+    // ClickHouse applies a delete as a mutation, shortly after the statement returns.
+    let mut ranges = Vec::new();
+    for _ in 0..100 {
+        let stored = warehouse.session_chunks(&project, "s1").await.expect("read");
+        ranges = stored.iter().map(|row| (row.first_seq, row.last_seq)).collect::<Vec<_>>();
+        if ranges.len() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(ranges, vec![(0, 2)]);
+    let other = warehouse.session_chunks(&project, "s2").await.expect("read");
+    assert_eq!(other.len(), 1, "a delete touches only the rows it names");
 }
 
 /// Newest-first paging visits every session in the range once.

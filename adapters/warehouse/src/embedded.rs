@@ -511,6 +511,32 @@ impl Warehouse for SqliteWarehouse {
         .await
     }
 
+    async fn delete_chunks(&self, rows: Vec<ChunkRow>) -> Result<(), WarehouseError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        Self::with(&self.writer, move |connection| {
+            let transaction = connection.transaction()?;
+            {
+                let mut statement = transaction.prepare_cached(
+                    "DELETE FROM recording_chunks WHERE project_id = ?1 AND session_id = ?2 AND window_id = ?3 \
+                     AND first_seq = ?4 AND last_seq = ?5",
+                )?;
+                for row in &rows {
+                    statement.execute(params![
+                        row.project_id,
+                        row.session_id,
+                        row.window_id,
+                        row.first_seq,
+                        row.last_seq
+                    ])?;
+                }
+            }
+            transaction.commit()
+        })
+        .await
+    }
+
     async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError> {
         let query = query.clone();
         Self::with(&self.reader, move |connection| {

@@ -299,6 +299,9 @@ pub trait Warehouse: Send + Sync + 'static {
     async fn upsert_sessions(&self, rows: Vec<SessionRow>) -> Result<(), WarehouseError>;
     /// Upserts recording chunks on their identity.
     async fn insert_chunks(&self, rows: Vec<ChunkRow>) -> Result<(), WarehouseError>;
+    /// Removes chunk rows by identity, once a merged chunk holds their batches; a row that is not
+    /// there is no error. ClickHouse applies it as a mutation, shortly after it returns.
+    async fn delete_chunks(&self, rows: Vec<ChunkRow>) -> Result<(), WarehouseError>;
     /// A page of sessions.
     async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError>;
     /// One session, in `project_id` when given.

@@ -5,7 +5,7 @@ use ::clickhouse::query::Query;
 use ::clickhouse::Client;
 
 use super::schema::{CHUNK_COLUMNS, EVENT_COLUMNS, NOTE_COLUMNS, SAVED_FILTER_COLUMNS, SESSION_COLUMNS, SHARE_COLUMNS};
-use crate::{PageAfter, PropertyMatch, Recency, SessionFilter, SessionOrder, SessionQuery};
+use crate::{ChunkRow, PageAfter, PropertyMatch, Recency, SessionFilter, SessionOrder, SessionQuery};
 
 /// One bound value.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,6 +285,30 @@ pub(crate) fn session_chunks(project_id: &str, session_id: &str) -> Statement {
     builder.text(" AND session_id = ").string(session_id);
     builder.text(" ORDER BY window_id, first_seq, last_seq");
     builder.build()
+}
+
+/// Mutations that remove chunk rows by identity, one per session.
+pub(crate) fn delete_chunks(rows: &[ChunkRow]) -> Vec<Statement> {
+    let mut by_session: std::collections::BTreeMap<(&str, &str), Vec<&ChunkRow>> = std::collections::BTreeMap::new();
+    for row in rows {
+        by_session.entry((row.project_id.as_str(), row.session_id.as_str())).or_default().push(row);
+    }
+    let mut statements = Vec::with_capacity(by_session.len());
+    for ((project_id, session_id), rows) in by_session {
+        let mut builder = Builder::default();
+        builder.text("ALTER TABLE recording_chunks DELETE WHERE project_id = ").string(project_id);
+        builder.text(" AND session_id = ").string(session_id).text(" AND (");
+        for (index, row) in rows.iter().enumerate() {
+            if index > 0 {
+                builder.text(" OR ");
+            }
+            builder.text("(window_id = ").string(&row.window_id);
+            builder.text(" AND first_seq = ").int(row.first_seq).text(" AND last_seq = ").int(row.last_seq).text(")");
+        }
+        builder.text(")");
+        statements.push(builder.build());
+    }
+    statements
 }
 
 /// The transcript marks of some sessions, by session and time.
