@@ -11,8 +11,10 @@ import { Api, DEMO_KEY, waitFor } from '../lib/api.mjs';
 import { startServer, step, withServerLog } from '../lib/server.mjs';
 
 const SESSIONS = 20;
-const BATCHES_PER_SESSION = 30;
-const LOAD_BEFORE_KILL_MS = 1500;
+/** More than the senders can post before the kill, so that every sender has a request in flight. */
+const BATCHES_PER_SESSION = 500;
+/** The kill comes once this many batches are acknowledged, however fast the machine is. */
+const ACKNOWLEDGED_BEFORE_KILL = 300;
 const MARKER_TAG = 'marker';
 
 /**
@@ -121,7 +123,12 @@ test('SIGKILL during ingest loses and duplicates no acknowledged batch', { timeo
     const load = Promise.all(
       sessionIds.map((id) => sendSession(url, id, () => killed, (seq) => acknowledged.get(id)?.add(seq))),
     );
-    await sleep(LOAD_BEFORE_KILL_MS);
+    const acknowledgedSoFar = () => [...acknowledged.values()].reduce((sum, seqs) => sum + seqs.size, 0);
+    await waitFor(async () => acknowledgedSoFar() >= ACKNOWLEDGED_BEFORE_KILL, {
+      timeout: 60_000,
+      interval: 5,
+      message: `${ACKNOWLEDGED_BEFORE_KILL} batches acknowledged before the kill`,
+    });
     killed = true;
     const inFlightAtKill = inFlight;
     await server.kill('SIGKILL');
