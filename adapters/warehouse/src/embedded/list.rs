@@ -1,0 +1,148 @@
+//! `list_sessions` on SQLite: the SQL of a page of sessions, shaped so that the planner walks an
+//! index in the listing's order and stops after the page, whatever the table's size.
+//!
+//! - Newest first walks `sessions_by_project_end (project_id, end_ms, session_id, base_score)`
+//!   backwards from the end of the range (or from the cursor) and stops after `limit` hits.
+//! - By score, the order is `base_score + recency(end_ms)`, where recency lies between 0 and
+//!   `points`, so no index holds it. Two statements on
+//!   `sessions_by_project_score (project_id, base_score, end_ms)` answer it without sorting the
+//!   table: the probe takes the first `limit` hits by base score and computes their scores;
+//!   the lowest of them, `floor`, is a lower bound of the page's last score, since `limit`
+//!   hits reach it. The page is then the best `limit` of the hits with a score of at least
+//!   `floor`, and these all have `base_score >= floor - points`: an index range, with the score
+//!   itself checked on the index entry before the row is read. Only the rows that can still be
+//!   on the page are sorted.
+//! - A user filter reads that user's few sessions on `sessions_by_user` and `sessions_by_email`.
+//!
+//! `INDEXED BY` names the index, so a new index or `ANALYZE` cannot move a listing off it; the
+//! plans are asserted with `EXPLAIN QUERY PLAN` in the tests below.
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection};
+
+use super::{filter_conditions, session_from_row, SCORE_SQL, SESSION_COLUMNS};
+use crate::{PageAfter, SessionHit, SessionOrder, SessionQuery};
+
+/// The index of newest-first listings.
+const BY_END: &str = "sessions_by_project_end";
+/// The index of listings by score.
+const BY_SCORE: &str = "sessions_by_project_score";
+
+/// One statement with its parameters.
+#[derive(Debug, Clone)]
+pub(super) struct Statement {
+    pub sql: String,
+    pub values: Vec<Value>,
+}
+
+/// What a statement selects and how it orders.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Shape {
+    /// The page, newest first.
+    Recent,
+    /// The scores of the first `limit` hits by base score.
+    ScoreProbe,
+    /// The page by score, of the hits scoring at least `floor` when given.
+    Score { floor: Option<f64> },
+}
+
+/// A margin for float rounding in bounds derived from the score, which only widens them.
+fn slack(value: f64, points: f64) -> f64 {
+    1e-9 * (1.0 + value.abs() + points.abs())
+}
+
+/// The statement of `shape` for `query`.
+pub(super) fn statement(query: &SessionQuery, shape: Shape) -> Statement {
+    // ?1..?3 are the recency parameters of the score expression.
+    let recency = query.recency;
+    let points = recency.points;
+    let mut values: Vec<Value> = vec![
+        recency.as_of_ms.into(),
+        points.into(),
+        recency.half_life_ms.max(1.0).into(),
+        query.end_from_ms.into(),
+        query.end_to_ms.into(),
+    ];
+    let mut conditions = vec!["end_ms >= ?4".to_string(), "end_ms < ?5".to_string()];
+    let mut project = None;
+    if let Some(project_id) = &query.project_id {
+        values.push(project_id.clone().into());
+        project = Some(values.len());
+        conditions.push(format!("project_id = ?{}", values.len()));
+    }
+    filter_conditions(&query.filter, project, &mut values, &mut conditions);
+    match &query.after {
+        Some(PageAfter::Recent { end_ms, session_id }) if query.order == SessionOrder::Recent => {
+            values.push((*end_ms).into());
+            values.push(session_id.clone().into());
+            let (end, id) = (values.len() - 1, values.len());
+            // The first term is redundant; it starts the index range at the cursor.
+            conditions.push(format!("end_ms <= ?{end}"));
+            conditions.push(format!("(end_ms < ?{end} OR (end_ms = ?{end} AND session_id < ?{id}))"));
+        }
+        Some(PageAfter::Score { score, session_id }) if query.order == SessionOrder::Score => {
+            values.push((*score).into());
+            values.push(session_id.clone().into());
+            let (value, id) = (values.len() - 1, values.len());
+            conditions.push(format!("({SCORE_SQL} < ?{value} OR ({SCORE_SQL} = ?{value} AND session_id < ?{id}))"));
+            // Redundant as well: a score at most `score` means a base score at most `score`
+            // less the smallest recency.
+            values.push((score - points.min(0.0) + slack(*score, points)).into());
+            conditions.push(format!("base_score <= ?{}", values.len()));
+        }
+        _ => {}
+    }
+    if let Shape::Score { floor: Some(floor) } = shape {
+        values.push((floor - points.max(0.0) - slack(floor, points)).into());
+        conditions.push(format!("base_score >= ?{}", values.len()));
+        values.push(floor.into());
+        conditions.push(format!("{SCORE_SQL} >= ?{}", values.len()));
+    }
+    // Without a project, or for one user's sessions, the planner's own choice is right.
+    let hinted = project.is_some() && query.filter.user.is_none();
+    let (index, select, order) = match shape {
+        Shape::Recent => (BY_END, format!("{SESSION_COLUMNS}, {SCORE_SQL} AS score"), "end_ms DESC, session_id DESC"),
+        Shape::ScoreProbe => (BY_SCORE, format!("{SCORE_SQL}"), "base_score DESC"),
+        Shape::Score { .. } => {
+            (BY_SCORE, format!("{SESSION_COLUMNS}, {SCORE_SQL} AS score"), "score DESC, session_id DESC")
+        }
+    };
+    let from = if hinted { format!("sessions INDEXED BY {index}") } else { "sessions".to_string() };
+    values.push((query.limit as i64).into());
+    let sql = format!(
+        "SELECT {select} FROM {from} WHERE {} ORDER BY {order} LIMIT ?{}",
+        conditions.join(" AND "),
+        values.len()
+    );
+    Statement { sql, values }
+}
+
+fn hits(connection: &Connection, statement: Statement) -> rusqlite::Result<Vec<SessionHit>> {
+    let mut prepared = connection.prepare_cached(&statement.sql)?;
+    let rows = prepared.query_map(params_from_iter(statement.values), |row| {
+        Ok(SessionHit { row: session_from_row(row)?, score: row.get(33)? })
+    })?;
+    rows.collect()
+}
+
+/// A page of sessions.
+pub(super) fn list(connection: &Connection, query: &SessionQuery) -> rusqlite::Result<Vec<SessionHit>> {
+    if query.limit == 0 {
+        return Ok(Vec::new());
+    }
+    match query.order {
+        SessionOrder::Recent => hits(connection, statement(query, Shape::Recent)),
+        SessionOrder::Score if query.project_id.is_none() || query.filter.user.is_some() => {
+            hits(connection, statement(query, Shape::Score { floor: None }))
+        }
+        SessionOrder::Score => {
+            let probe = statement(query, Shape::ScoreProbe);
+            let mut prepared = connection.prepare_cached(&probe.sql)?;
+            let scores: Vec<f64> =
+                prepared.query_map(params_from_iter(probe.values), |row| row.get(0))?.collect::<Result<_, _>>()?;
+            // The lowest of the probe's scores; with fewer than `limit` hits the probe saw them all.
+            let Some(floor) = scores.into_iter().reduce(f64::min) else { return Ok(Vec::new()) };
+            hits(connection, statement(query, Shape::Score { floor: Some(floor) }))
+        }
+    }
+}
