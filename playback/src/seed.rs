@@ -181,7 +181,8 @@ const PRODUCTS: [&str; 12] = [
 const SEARCH_TERMS: [&str; 8] = ["shirt", "boots", "gift", "sale", "scarf", "watch", "linen", "size guide"];
 const POSTS: [&str; 6] = ["spring-lookbook", "care-guide", "our-story", "sizing", "shipping-times", "new-arrivals"];
 const PLANS: [(&str, f64); 3] = [("free", 0.7), ("pro", 0.25), ("team", 0.05)];
-const FIRST_NAMES: [&str; 10] = ["Ada", "Grace", "Alan", "Linus", "Edsger", "Barbara", "Ken", "Margaret", "Dennis", "Frances"];
+const FIRST_NAMES: [&str; 10] =
+    ["Ada", "Grace", "Alan", "Linus", "Edsger", "Barbara", "Ken", "Margaret", "Dennis", "Frances"];
 const ERRORS: [(&str, f64); 5] = [
     ("TypeError: Cannot read properties of undefined (reading 'price')", 0.35),
     ("ReferenceError: gtag is not defined", 0.2),
@@ -222,13 +223,12 @@ fn page(rng: &mut Rng, previous: Option<&str>) -> Page {
     let (path, title, button, input) = match choice {
         "home" => ("/".to_string(), "Shop".to_string(), "Shop now", "Email"),
         "products" => ("/products".into(), "All products".into(), "Filter", "Search"),
-        "product" => (
-            format!("/products/sku-{:03}", 100 + product),
-            PRODUCTS[product].to_string(),
-            "Add to cart",
-            "Quantity",
-        ),
-        "search" => (format!("/search?q={}", rng.pick(&SEARCH_TERMS).replace(' ', "+")), "Search".into(), "Search", "Search"),
+        "product" => {
+            (format!("/products/sku-{:03}", 100 + product), PRODUCTS[product].to_string(), "Add to cart", "Quantity")
+        }
+        "search" => {
+            (format!("/search?q={}", rng.pick(&SEARCH_TERMS).replace(' ', "+")), "Search".into(), "Search", "Search")
+        }
         "cart" => ("/cart".into(), "Your cart".into(), "Checkout", "Coupon code"),
         "checkout" => ("/checkout".into(), "Checkout".into(), "Continue to payment", "Email"),
         "payment" => ("/checkout/payment".into(), "Payment".into(), "Pay now", "Card number"),
@@ -268,11 +268,15 @@ fn custom_event(rng: &mut Rng, page: &Page) -> (String, String) {
         ("video_played", 0.1),
     ]);
     let props = match name {
-        "add_to_cart" => json!({"sku": format!("sku-{:03}", 100 + rng.below(12)), "qty": rng.range(1, 3), "price": rng.range(9, 120)}),
+        "add_to_cart" => {
+            json!({"sku": format!("sku-{:03}", 100 + rng.below(12)), "qty": rng.range(1, 3), "price": rng.range(9, 120)})
+        }
         "search" => json!({"term": rng.pick(&SEARCH_TERMS), "results": rng.range(0, 40)}),
         "checkout_started" => json!({"items": rng.range(1, 5), "value": rng.range(15, 400)}),
         "purchase" => json!({"plan": rng.weighted(&PLANS), "value": rng.range(15, 400), "currency": "EUR"}),
-        "signup" => json!({"plan": rng.weighted(&PLANS), "source": rng.pick(&["google", "newsletter", "direct", "partner"])}),
+        "signup" => {
+            json!({"plan": rng.weighted(&PLANS), "source": rng.pick(&["google", "newsletter", "direct", "partner"])})
+        }
         _ => json!({"video": "lookbook", "seconds": rng.range(3, 180), "page": page.path}),
     };
     (name.to_string(), props.to_string())
@@ -326,17 +330,38 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
             } else {
                 format!("a {:?}", rng.pick(&["Shop", "Products", "Cart", "Account"]))
             };
-            happenings.push(Happening { kind: kind::CLICK, ts_ms: at(&mut rng), page: number, name: String::new(), target, props: "{}".into() });
+            happenings.push(Happening {
+                kind: kind::CLICK,
+                ts_ms: at(&mut rng),
+                page: number,
+                name: String::new(),
+                target,
+                props: "{}".into(),
+            });
         }
         if typing && rng.chance(0.5) {
             for _ in 0..rng.range(1, 3) {
                 let target = format!("input[placeholder={:?}]", current.input);
-                happenings.push(Happening { kind: kind::INPUT, ts_ms: at(&mut rng), page: number, name: String::new(), target, props: "{}".into() });
+                happenings.push(Happening {
+                    kind: kind::INPUT,
+                    ts_ms: at(&mut rng),
+                    page: number,
+                    name: String::new(),
+                    target,
+                    props: "{}".into(),
+                });
             }
         }
         if custom && rng.chance(0.5) {
             let (name, props) = custom_event(&mut rng, current);
-            happenings.push(Happening { kind: kind::CUSTOM, ts_ms: at(&mut rng), page: number, name, target: String::new(), props });
+            happenings.push(Happening {
+                kind: kind::CUSTOM,
+                ts_ms: at(&mut rng),
+                page: number,
+                name,
+                target: String::new(),
+                props,
+            });
         }
         page_start += length;
     }
@@ -540,7 +565,12 @@ fn page_snapshot(current: &Page) -> Value {
     let items: Vec<Value> = (0..3)
         .map(|item| {
             let id = 40 + item * 2;
-            element(id, "li", json!({}), vec![text(id + 1, PRODUCTS[(item as usize * 5 + current.path.len()) % PRODUCTS.len()])])
+            element(
+                id,
+                "li",
+                json!({}),
+                vec![text(id + 1, PRODUCTS[(item as usize * 5 + current.path.len()) % PRODUCTS.len()])],
+            )
         })
         .collect();
     let head = element(
@@ -557,7 +587,12 @@ fn page_snapshot(current: &Page) -> Value {
         11,
         "header",
         json!({}),
-        vec![link(12, "/", "Shop"), link(14, "/products", "Products"), link(16, "/cart", "Cart"), link(18, "/account", "Account")],
+        vec![
+            link(12, "/", "Shop"),
+            link(14, "/products", "Products"),
+            link(16, "/cart", "Cart"),
+            link(18, "/account", "Account"),
+        ],
     );
     let main = element(
         20,
@@ -614,7 +649,11 @@ fn recording_batch(
                 let presses = if happening.kind == kind::RAGE_CLICK { 4 } else { 1 };
                 for press in 0..presses {
                     let at = ts + press * 120;
-                    for (offset, interaction) in [(0, MouseInteraction::MouseDown), (40, MouseInteraction::MouseUp), (41, MouseInteraction::Click)] {
+                    for (offset, interaction) in [
+                        (0, MouseInteraction::MouseDown),
+                        (40, MouseInteraction::MouseUp),
+                        (41, MouseInteraction::Click),
+                    ] {
                         let data = json!({"type": interaction as u64, "id": BUTTON_ID, "x": x, "y": y});
                         moves.push(incremental(IncrementalSource::MouseInteraction, data, at + offset));
                     }
@@ -622,14 +661,26 @@ fn recording_batch(
             }
             kind::INPUT => {
                 let masked = "*".repeat(rng.range(4, 12) as usize);
-                moves.push(incremental(IncrementalSource::MouseInteraction, json!({"type": MouseInteraction::Focus as u64, "id": INPUT_ID}), ts - 600));
-                moves.push(incremental(IncrementalSource::Input, json!({"text": masked, "isChecked": false, "id": INPUT_ID}), ts));
+                moves.push(incremental(
+                    IncrementalSource::MouseInteraction,
+                    json!({"type": MouseInteraction::Focus as u64, "id": INPUT_ID}),
+                    ts - 600,
+                ));
+                moves.push(incremental(
+                    IncrementalSource::Input,
+                    json!({"text": masked, "isChecked": false, "id": INPUT_ID}),
+                    ts,
+                ));
             }
             _ => {}
         }
     }
     let scroll_at = begin_ms + length_ms / 2;
-    moves.push(incremental(IncrementalSource::Scroll, json!({"id": DOCUMENT_ID, "x": 0, "y": rng.range(80, 400)}), scroll_at));
+    moves.push(incremental(
+        IncrementalSource::Scroll,
+        json!({"id": DOCUMENT_ID, "x": 0, "y": rng.range(80, 400)}),
+        scroll_at,
+    ));
     moves.sort_by_key(|event| event["timestamp"].as_i64().unwrap_or(0));
     for event in &mut moves {
         // Nothing before the snapshot, which keeps the order.
@@ -661,13 +712,18 @@ fn draw_batch(options: &SeedOptions, config: &ScoreConfig, first: u64, last: u64
 }
 
 /// Writes a batch's recordings: each chunk blob, then their rows, as the archiver does.
-async fn write_recordings(blobs: &Arc<dyn BlobStore>, warehouse: &dyn Warehouse, chunks: Vec<(Chunk, String, i64)>) -> anyhow::Result<u64> {
+async fn write_recordings(
+    blobs: &Arc<dyn BlobStore>,
+    warehouse: &dyn Warehouse,
+    chunks: Vec<(Chunk, String, i64)>,
+) -> anyhow::Result<u64> {
     let mut rows = Vec::with_capacity(chunks.len());
     let mut writes = JoinSet::new();
     for (chunk, key, end_ms) in chunks {
         let blobs = Arc::clone(blobs);
         writes.spawn(async move {
-            let bytes = tokio::task::spawn_blocking(move || encode_chunk(&chunk, 3).map(|bytes| (chunk, bytes))).await?;
+            let bytes =
+                tokio::task::spawn_blocking(move || encode_chunk(&chunk, 3).map(|bytes| (chunk, bytes))).await?;
             let (chunk, bytes) = bytes.context("cannot encode a chunk")?;
             let size = bytes.len() as i64;
             blobs.put(&key, bytes).await.with_context(|| format!("cannot write {key}"))?;
@@ -785,7 +841,8 @@ mod tests {
         for row in &batch.sessions {
             assert!(row.start_ms < row.end_ms && row.active_ms <= row.end_ms - row.start_ms);
             assert!(row.base_score > 0.0 && row.base_score <= 80.0, "{}", row.base_score);
-            let events: Vec<&EventRow> = batch.events.iter().filter(|event| event.session_id == row.session_id).collect();
+            let events: Vec<&EventRow> =
+                batch.events.iter().filter(|event| event.session_id == row.session_id).collect();
             if events.is_empty() {
                 continue;
             }
@@ -800,7 +857,8 @@ mod tests {
         assert!((150..=300).contains(&with_transcript), "about half have a transcript: {with_transcript}");
         let identified = batch.sessions.iter().filter(|row| !row.user_id.is_empty()).count();
         assert!((80..=200).contains(&identified), "about a third are identified: {identified}");
-        let browsers: std::collections::BTreeSet<&str> = batch.sessions.iter().map(|row| row.browser.as_str()).collect();
+        let browsers: std::collections::BTreeSet<&str> =
+            batch.sessions.iter().map(|row| row.browser.as_str()).collect();
         assert!(browsers.len() >= 4, "{browsers:?}");
         assert!(batch.sessions.iter().any(|row| row.errors > 0) && batch.sessions.iter().any(|row| row.errors == 0));
     }

@@ -16,6 +16,7 @@ pub async fn run_all(warehouse: &dyn Warehouse, unique: &str) {
     listing_pages_by_end_time(warehouse, unique).await;
     listing_pages_by_score_with_recency(warehouse, unique).await;
     listing_by_score_matches_a_full_sort(warehouse, unique).await;
+    listing_newest_first_over_a_year(warehouse, unique).await;
     listing_filters(warehouse, unique).await;
     marks_and_user_sessions(warehouse, unique).await;
     notes_saved_filters_and_shares_keep_the_newest_version(warehouse, unique).await;
@@ -210,6 +211,49 @@ pub async fn listing_by_score_matches_a_full_sort(warehouse: &dyn Warehouse, uni
             let page = warehouse.list_sessions(&query).await.expect("list");
             let Some(last) = page.last() else { break };
             query.after = Some(PageAfter::Score { score: last.score, session_id: last.row.session_id.clone() });
+            seen.extend(page.into_iter().map(|hit| hit.row.session_id));
+        }
+        assert_eq!(seen, expected, "has_errors: {has_errors}");
+    }
+}
+
+/// Newest-first pages over sessions a few days apart across more than a year, with and
+/// without a filter that leaves few of them, visit each session in the range once, in order.
+pub async fn listing_newest_first_over_a_year(warehouse: &dyn Warehouse, unique: &str) {
+    let project = format!("{unique}-year");
+    let day = 86_400_000;
+    // 2026-06-01 UTC, and sessions every 3 days and 5 hours before it.
+    let until = 1_780_272_000_000;
+    let rows: Vec<SessionRow> = (0..140i64)
+        .map(|index| {
+            let mut row = session(&project, &format!("s{index:03}"), until - index * (3 * day + 5 * 3_600_000), 1.0);
+            row.errors = i32::from(index % 25 == 7);
+            row
+        })
+        .collect();
+    warehouse.upsert_sessions(rows.clone()).await.expect("upsert");
+    let from = until - 400 * day;
+    for has_errors in [false, true] {
+        let expected: Vec<String> = rows
+            .iter()
+            .filter(|row| row.end_ms >= from && (!has_errors || row.errors > 0))
+            .map(|row| row.session_id.clone())
+            .collect();
+        let mut query = SessionQuery {
+            project_id: Some(project.clone()),
+            end_from_ms: from,
+            end_to_ms: until + 1,
+            order: SessionOrder::Recent,
+            filter: SessionFilter { has_errors, ..SessionFilter::default() },
+            after: None,
+            limit: 4,
+            ..SessionQuery::default()
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = warehouse.list_sessions(&query).await.expect("list");
+            let Some(last) = page.last() else { break };
+            query.after = Some(PageAfter::Recent { end_ms: last.row.end_ms, session_id: last.row.session_id.clone() });
             seen.extend(page.into_iter().map(|hit| hit.row.session_id));
         }
         assert_eq!(seen, expected, "has_errors: {has_errors}");
