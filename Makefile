@@ -85,3 +85,6 @@ clean:
 
 bench: ## Ingest throughput against a bare Kafka producer (starts the test servers)
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench ingest
+
+bench-list: ## GET /v1/sessions at 1 000 000 sessions on SQLite and ClickHouse (starts the test servers)
+	./scripts/test-stack run -- $(CARGO) bench -p playback --bench list

@@ -154,6 +154,53 @@ impl ClickHouseWarehouse {
         self.bounded(statement.query(&self.client).fetch_all::<T>()).await
     }
 
+    /// The SQL that [`Warehouse::list_sessions`] sends for `query` on the current data, in
+    /// order, rendered with its parameters: for sending the same text elsewhere, as the list
+    /// benchmark's baseline does.
+    pub async fn listing_statements(&self, query: &SessionQuery) -> Result<Vec<String>, WarehouseError> {
+        let mut statements = Vec::new();
+        self.list_traced(query, &mut statements).await?;
+        Ok(statements)
+    }
+
+    /// A page of sessions: the keys of the page (in widening windows, newest first), then the
+    /// rows of those keys. Each statement sent is added to `sent`.
+    async fn list_traced(
+        &self,
+        query: &SessionQuery,
+        sent: &mut Vec<String>,
+    ) -> Result<Vec<SessionHit>, WarehouseError> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut keys: Vec<PageKeyRecord> = Vec::new();
+        for window in listing_windows(query) {
+            let whole = window.end_from_ms == query.end_from_ms;
+            let statement = sql::list_sessions(&window, self.config.max_session_ms);
+            sent.push(statement.render());
+            keys = self.fetch_all(&statement).await?;
+            if whole || keys.len() >= query.limit {
+                break;
+            }
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = keys.iter().map(|(_, session_id, _)| session_id.clone()).collect();
+        let statement = sql::sessions_by_id(query.project_id.as_deref(), &ids);
+        sent.push(statement.render());
+        let rows: Vec<SessionRecord> = self.fetch_all(&statement).await?;
+        let mut rows: std::collections::HashMap<(String, String), SessionRecord> =
+            rows.into_iter().map(|record| ((record.project_id.clone(), record.session_id.clone()), record)).collect();
+        let mut hits = Vec::with_capacity(keys.len());
+        for (project_id, session_id, score) in keys {
+            if let Some(record) = rows.remove(&(project_id, session_id)) {
+                hits.push(SessionHit { row: record.into(), score });
+            }
+        }
+        Ok(hits)
+    }
+
     /// Sends `records` to `table` in as few `INSERT`s as `insert_batch_rows` allows.
     async fn insert<T: RowOwned + RowWrite>(&self, table: &str, records: Vec<T>) -> Result<(), WarehouseError> {
         for batch in records.chunks(self.config.insert_batch_rows) {
@@ -225,31 +272,7 @@ impl Warehouse for ClickHouseWarehouse {
     }
 
     async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError> {
-        if query.limit == 0 {
-            return Ok(Vec::new());
-        }
-        let mut keys: Vec<PageKeyRecord> = Vec::new();
-        for window in listing_windows(query) {
-            let whole = window.end_from_ms == query.end_from_ms;
-            keys = self.fetch_all(&sql::list_sessions(&window, self.config.max_session_ms)).await?;
-            if whole || keys.len() >= query.limit {
-                break;
-            }
-        }
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<String> = keys.iter().map(|(_, session_id, _)| session_id.clone()).collect();
-        let rows: Vec<SessionRecord> = self.fetch_all(&sql::sessions_by_id(query.project_id.as_deref(), &ids)).await?;
-        let mut rows: std::collections::HashMap<(String, String), SessionRecord> =
-            rows.into_iter().map(|record| ((record.project_id.clone(), record.session_id.clone()), record)).collect();
-        let mut hits = Vec::with_capacity(keys.len());
-        for (project_id, session_id, score) in keys {
-            if let Some(record) = rows.remove(&(project_id, session_id)) {
-                hits.push(SessionHit { row: record.into(), score });
-            }
-        }
-        Ok(hits)
+        self.list_traced(query, &mut Vec::new()).await
     }
 
     async fn get_session(

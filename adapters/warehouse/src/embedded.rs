@@ -118,7 +118,24 @@ fn connect(path: &Path) -> Result<Connection, WarehouseError> {
     Ok(connection)
 }
 
+/// A connection to the warehouse file at `path` with the functions that its SQL uses, for
+/// running that SQL outside the warehouse (the list benchmark's baseline).
+pub fn open_connection(path: &Path) -> Result<Connection, WarehouseError> {
+    connect(path)
+}
+
 impl SqliteWarehouse {
+    /// The statements, with their parameters, that [`Warehouse::list_sessions`] runs for
+    /// `query` on the current data, in order.
+    pub async fn listing_statements(
+        &self,
+        query: &SessionQuery,
+    ) -> Result<Vec<(String, Vec<rusqlite::types::Value>)>, WarehouseError> {
+        let query = query.clone();
+        let statements = Self::with(&self.reader, move |connection| list::statements(connection, &query)).await?;
+        Ok(statements.into_iter().map(|statement| (statement.sql, statement.values)).collect())
+    }
+
     /// Opens (or creates) the database file at `path`. Call [`Warehouse::migrate`] before use.
     pub fn open(path: &Path) -> Result<Self, WarehouseError> {
         let writer = connect(path)?;

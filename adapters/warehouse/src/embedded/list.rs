@@ -132,6 +132,31 @@ fn hits(connection: &Connection, statement: Statement) -> rusqlite::Result<Vec<S
     rows.collect()
 }
 
+/// The statements that [`list`] runs for `query` on the current data, in order, with their
+/// parameters; the probe's runs to find the floor.
+pub(super) fn statements(connection: &Connection, query: &SessionQuery) -> rusqlite::Result<Vec<Statement>> {
+    match query.order {
+        SessionOrder::Recent => Ok(vec![statement(query, Shape::Recent)]),
+        SessionOrder::Score if query.project_id.is_none() || query.filter.user.is_some() => {
+            Ok(vec![statement(query, Shape::Score { floor: None })])
+        }
+        SessionOrder::Score => {
+            let probe = statement(query, Shape::ScoreProbe);
+            let floor = probe_floor(connection, &probe)?;
+            let page = floor.map(|floor| statement(query, Shape::Score { floor: Some(floor) }));
+            Ok([Some(probe), page].into_iter().flatten().collect())
+        }
+    }
+}
+
+/// The lowest of the probe's scores; with fewer than `limit` hits the probe saw them all.
+fn probe_floor(connection: &Connection, probe: &Statement) -> rusqlite::Result<Option<f64>> {
+    let mut prepared = connection.prepare_cached(&probe.sql)?;
+    let scores: Vec<f64> =
+        prepared.query_map(params_from_iter(probe.values.clone()), |row| row.get(0))?.collect::<Result<_, _>>()?;
+    Ok(scores.into_iter().reduce(f64::min))
+}
+
 /// A page of sessions.
 pub(super) fn list(connection: &Connection, query: &SessionQuery) -> rusqlite::Result<Vec<SessionHit>> {
     if query.limit == 0 {
@@ -143,12 +168,9 @@ pub(super) fn list(connection: &Connection, query: &SessionQuery) -> rusqlite::R
             hits(connection, statement(query, Shape::Score { floor: None }))
         }
         SessionOrder::Score => {
-            let probe = statement(query, Shape::ScoreProbe);
-            let mut prepared = connection.prepare_cached(&probe.sql)?;
-            let scores: Vec<f64> =
-                prepared.query_map(params_from_iter(probe.values), |row| row.get(0))?.collect::<Result<_, _>>()?;
-            // The lowest of the probe's scores; with fewer than `limit` hits the probe saw them all.
-            let Some(floor) = scores.into_iter().reduce(f64::min) else { return Ok(Vec::new()) };
+            let Some(floor) = probe_floor(connection, &statement(query, Shape::ScoreProbe))? else {
+                return Ok(Vec::new());
+            };
             hits(connection, statement(query, Shape::Score { floor: Some(floor) }))
         }
     }
