@@ -154,7 +154,7 @@ fn session_query(query: &str, now: i64) -> SessionQuery {
 /// The baseline of one listing on one backend.
 enum Baseline {
     Sqlite { connection: rusqlite::Connection, statements: Vec<(String, Vec<rusqlite::types::Value>)> },
-    ClickHouse { http: ClickHouseHttp, statements: Vec<String> },
+    ClickHouse { http: Box<ClickHouseHttp>, statements: Vec<String> },
 }
 
 impl Baseline {
@@ -352,11 +352,13 @@ async fn clickhouse(url: String, sessions: u64, runs: usize, dir: &Path) {
         "clickhouse",
     )
     .await;
-    let http = || ClickHouseHttp {
-        client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
-        url: format!("{}/?database={database}", url.trim_end_matches('/')),
-        user: user.clone(),
-        password: password.clone(),
+    let http = || {
+        Box::new(ClickHouseHttp {
+            client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
+            url: format!("{}/?database={database}", url.trim_end_matches('/')),
+            user: user.clone(),
+            password: password.clone(),
+        })
     };
     let router = playback_query_api::router(state(Arc::clone(&warehouse) as Arc<dyn Warehouse>, blobs));
     let rows = measure(&router, runs, until - 366 * DAY_MS, async |query: &SessionQuery| Baseline::ClickHouse {

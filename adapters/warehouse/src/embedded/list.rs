@@ -105,7 +105,7 @@ pub(super) fn statement(query: &SessionQuery, shape: Shape) -> Statement {
     let by_user = project.is_some() && query.filter.user.is_some();
     let (index, select, order) = match shape {
         Shape::Recent => (BY_END, format!("{SESSION_COLUMNS}, {SCORE_SQL} AS score"), "end_ms DESC, session_id DESC"),
-        Shape::ScoreProbe => (BY_SCORE, format!("{SCORE_SQL}"), "base_score DESC"),
+        Shape::ScoreProbe => (BY_SCORE, SCORE_SQL.to_string(), "base_score DESC"),
         Shape::Score { .. } => {
             (BY_SCORE, format!("{SESSION_COLUMNS}, {SCORE_SQL} AS score"), "score DESC, session_id DESC")
         }
