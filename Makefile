@@ -99,3 +99,6 @@ bench-archive: ## Archive bytes of a real recording sent at real speed, against 
 bench-readiness: build ## Gateway 200 to listed and to playable, p50/p99, embedded then distributed
 	node e2e/bench/readiness.mjs embedded
 	./scripts/test-stack run -- node e2e/bench/readiness.mjs distributed
+
+bench-list: ## GET /v1/sessions at 1 000 000 sessions on SQLite and ClickHouse (starts the test servers)
+	./scripts/test-stack run -- $(CARGO) bench -p playback --bench list

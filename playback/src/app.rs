@@ -419,6 +419,32 @@ pub async fn verify(
     crate::verify::run(adapters.warehouse.as_ref(), adapters.blobs.as_ref(), &batches, wait).await
 }
 
+/// `playback seed`: synthetic sessions through the warehouse and blob store that config names,
+/// with a progress line every few seconds.
+pub async fn seed(config: Config, options: crate::seed::SeedOptions) -> anyhow::Result<crate::seed::SeedReport> {
+    ensure_lifecycle(&config).await?;
+    let adapters = open_adapters(&config).await?;
+    adapters.warehouse.migrate().await.context("cannot migrate the warehouse")?;
+    let total = options.sessions;
+    let mut printed = std::time::Instant::now();
+    let report = crate::seed::seed(adapters.warehouse, adapters.blobs, &options, &config.scorer, |report| {
+        if printed.elapsed() >= Duration::from_secs(2) || report.sessions == total {
+            printed = std::time::Instant::now();
+            println!(
+                "seeded {}/{} sessions, {} transcript rows, {} recordings in {:.1} s ({:.0} sessions/s)",
+                report.sessions,
+                total,
+                report.event_rows,
+                report.recordings,
+                report.seconds,
+                report.sessions as f64 / report.seconds.max(1e-9)
+            );
+        }
+    })
+    .await?;
+    Ok(report)
+}
+
 /// `playback sessionizer`.
 pub async fn sessionizer(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod config;
+pub mod seed;
 pub mod verify;
 
 pub use config::Config;

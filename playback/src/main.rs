@@ -38,6 +38,37 @@ enum Command {
     Archiver,
     /// Run the query API and the web UI.
     QueryApi,
+    /// Write synthetic sessions (a year of them by default) to the configured warehouse and blob
+    /// store, for trying the UI and the API at scale. The same options write the same data.
+    Seed {
+        /// How many sessions.
+        #[arg(long)]
+        sessions: u64,
+        /// The end times spread over this many days up to now.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// The newest sessions that get a replayable recording.
+        #[arg(long, default_value_t = 10_000)]
+        recordings: u64,
+        /// The share of the sessions, 0 to 1, that get transcript rows (recorded ones always do).
+        #[arg(long, default_value_t = 1.0)]
+        transcripts: f64,
+        /// The seed of the random draw.
+        #[arg(long, default_value_t = 1)]
+        seed_value: u64,
+        /// The project (default: the first configured project).
+        #[arg(long)]
+        project: Option<String>,
+        /// The end of the time span, ms since the epoch (default: now).
+        #[arg(long)]
+        until_ms: Option<i64>,
+        /// Sessions per write call.
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+        /// Directory of the embedded storage (default ./data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Check that every acknowledged batch is in the sessions, the transcript and the
     /// recording exactly once and in order; exits 1 when one is lost, duplicated or out of order.
     Verify {
@@ -76,6 +107,41 @@ fn main() -> anyhow::Result<()> {
             Command::Scorer => app::scorer(config).await,
             Command::Archiver => app::archiver(config).await,
             Command::QueryApi => app::query_api(config).await,
+            Command::Seed {
+                sessions,
+                days,
+                recordings,
+                transcripts,
+                seed_value,
+                project,
+                until_ms,
+                batch,
+                data_dir,
+            } => {
+                if let Some(data_dir) = data_dir {
+                    config.data_dir = data_dir;
+                }
+                let project_id = match project {
+                    Some(project) => project,
+                    None => config.projects.first().map(|project| project.id.clone()).unwrap_or_else(|| "demo".into()),
+                };
+                let until_ms = until_ms.unwrap_or_else(|| {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |since| since.as_millis() as i64)
+                });
+                let options = playback::seed::SeedOptions {
+                    project_id,
+                    sessions,
+                    days,
+                    recordings,
+                    transcripts,
+                    seed: seed_value,
+                    until_ms,
+                    batch,
+                };
+                app::seed(config, options).await.map(|_| ())
+            }
             Command::Verify { acknowledged, wait } => {
                 let report = app::verify(config, &acknowledged, std::time::Duration::from_secs(wait)).await?;
                 if !report.clean() {

@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChunkRow, EventRow, Mark, NoteRow, SavedFilterRow, SessionHit, SessionQuery, SessionRow, ShareRow, UserSession,
-    Warehouse, WarehouseError,
+    ChunkRow, EventRow, Mark, NoteRow, PageAfter, SavedFilterRow, SessionHit, SessionOrder, SessionQuery, SessionRow,
+    ShareRow, UserSession, Warehouse, WarehouseError,
 };
 
 mod examples;
@@ -31,7 +31,7 @@ mod views;
 pub use schema::migration_statements;
 
 use records::{
-    ChunkRecord, EventRecord, MarkRecord, NoteRecord, SavedFilterRecord, SessionHitRecord, SessionRecord, ShareRecord,
+    ChunkRecord, EventRecord, MarkRecord, NoteRecord, PageKeyRecord, SavedFilterRecord, SessionRecord, ShareRecord,
     UserSessionRecord,
 };
 
@@ -154,6 +154,53 @@ impl ClickHouseWarehouse {
         self.bounded(statement.query(&self.client).fetch_all::<T>()).await
     }
 
+    /// The SQL that [`Warehouse::list_sessions`] sends for `query` on the current data, in
+    /// order, rendered with its parameters: for sending the same text elsewhere, as the list
+    /// benchmark's baseline does.
+    pub async fn listing_statements(&self, query: &SessionQuery) -> Result<Vec<String>, WarehouseError> {
+        let mut statements = Vec::new();
+        self.list_traced(query, &mut statements).await?;
+        Ok(statements)
+    }
+
+    /// A page of sessions: the keys of the page (in widening windows, newest first), then the
+    /// rows of those keys. Each statement sent is added to `sent`.
+    async fn list_traced(
+        &self,
+        query: &SessionQuery,
+        sent: &mut Vec<String>,
+    ) -> Result<Vec<SessionHit>, WarehouseError> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut keys: Vec<PageKeyRecord> = Vec::new();
+        for window in listing_windows(query) {
+            let whole = window.end_from_ms == query.end_from_ms;
+            let statement = sql::list_sessions(&window, self.config.max_session_ms);
+            sent.push(statement.render());
+            keys = self.fetch_all(&statement).await?;
+            if whole || keys.len() >= query.limit {
+                break;
+            }
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = keys.iter().map(|(_, session_id, _)| session_id.clone()).collect();
+        let statement = sql::sessions_by_id(query.project_id.as_deref(), &ids);
+        sent.push(statement.render());
+        let rows: Vec<SessionRecord> = self.fetch_all(&statement).await?;
+        let mut rows: std::collections::HashMap<(String, String), SessionRecord> =
+            rows.into_iter().map(|record| ((record.project_id.clone(), record.session_id.clone()), record)).collect();
+        let mut hits = Vec::with_capacity(keys.len());
+        for (project_id, session_id, score) in keys {
+            if let Some(record) = rows.remove(&(project_id, session_id)) {
+                hits.push(SessionHit { row: record.into(), score });
+            }
+        }
+        Ok(hits)
+    }
+
     /// Sends `records` to `table` in as few `INSERT`s as `insert_batch_rows` allows.
     async fn insert<T: RowOwned + RowWrite>(&self, table: &str, records: Vec<T>) -> Result<(), WarehouseError> {
         for batch in records.chunks(self.config.insert_batch_rows) {
@@ -232,10 +279,7 @@ impl Warehouse for ClickHouseWarehouse {
     }
 
     async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError> {
-        let statement = sql::list_sessions(query, self.config.max_session_ms);
-        let records: Vec<SessionHitRecord> = self.fetch_all(&statement).await?;
-        let hits = records.into_iter().map(|(record, score)| SessionHit { row: record.into(), score }).collect();
-        Ok(hits)
+        self.list_traced(query, &mut Vec::new()).await
     }
 
     async fn get_session(
@@ -312,6 +356,35 @@ impl Warehouse for ClickHouseWarehouse {
     }
 }
 
+/// How far back the first window of a newest-first listing reaches, and how much each next one
+/// widens.
+const FIRST_WINDOW_MS: i64 = 86_400_000;
+const WINDOW_GROWTH: i64 = 8;
+
+/// The queries that answer `query`, tried in turn until one fills the page. Newest first, the
+/// page lies in the newest sessions, so it reads end-time windows that widen (1 day, 8 days,
+/// 64 days, …) back from the end of the range or the cursor, each of them only the partitions
+/// that its start-time bound leaves, until `limit` sessions are found or the window is the
+/// whole range. The sessions of a full window are the page: every session outside it ends
+/// earlier than each of them. By score an older session may rank first, so the range is read
+/// whole.
+fn listing_windows(query: &SessionQuery) -> Vec<SessionQuery> {
+    let mut windows = Vec::new();
+    if query.order == SessionOrder::Recent {
+        let newest = match &query.after {
+            Some(PageAfter::Recent { end_ms, .. }) => (*end_ms).saturating_add(1).min(query.end_to_ms),
+            _ => query.end_to_ms,
+        };
+        let mut width = FIRST_WINDOW_MS;
+        while newest.saturating_sub(width) > query.end_from_ms {
+            windows.push(SessionQuery { end_from_ms: newest - width, ..query.clone() });
+            width = width.saturating_mul(WINDOW_GROWTH);
+        }
+    }
+    windows.push(query.clone());
+    windows
+}
+
 /// A statement for checking the SQL on another engine, rendered with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExampleQuery {
@@ -324,4 +397,32 @@ pub struct ExampleQuery {
 /// parameters. Run [`migration_statements`] first, then these in order.
 pub fn example_queries() -> Vec<ExampleQuery> {
     examples::queries()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newest_first_windows_widen_back_from_the_cursor_to_the_whole_range() {
+        let day = 86_400_000;
+        let query = SessionQuery {
+            end_from_ms: 1_000 * day,
+            end_to_ms: 1_200 * day,
+            order: SessionOrder::Recent,
+            limit: 50,
+            ..SessionQuery::default()
+        };
+        let froms: Vec<i64> = listing_windows(&query).iter().map(|window| window.end_from_ms / day).collect();
+        assert_eq!(froms, vec![1_199, 1_192, 1_136, 1_000]);
+        let after = SessionQuery {
+            after: Some(PageAfter::Recent { end_ms: 1_100 * day - 1, session_id: "s".into() }),
+            ..query.clone()
+        };
+        let froms: Vec<i64> = listing_windows(&after).iter().map(|window| window.end_from_ms / day).collect();
+        assert_eq!(froms, vec![1_099, 1_092, 1_036, 1_000]);
+        assert!(listing_windows(&after).iter().all(|window| window.end_to_ms == query.end_to_ms));
+        let by_score = SessionQuery { order: SessionOrder::Score, ..query };
+        assert_eq!(listing_windows(&by_score), vec![by_score.clone()], "by score the range is read whole");
+    }
 }

@@ -16,6 +16,8 @@ pub async fn run_all(warehouse: &dyn Warehouse, unique: &str) {
     chunks_are_deleted_by_identity(warehouse, unique).await;
     listing_pages_by_end_time(warehouse, unique).await;
     listing_pages_by_score_with_recency(warehouse, unique).await;
+    listing_by_score_matches_a_full_sort(warehouse, unique).await;
+    listing_newest_first_over_a_year(warehouse, unique).await;
     listing_filters(warehouse, unique).await;
     marks_and_user_sessions(warehouse, unique).await;
     notes_saved_filters_and_shares_keep_the_newest_version(warehouse, unique).await;
@@ -206,6 +208,94 @@ pub async fn listing_pages_by_score_with_recency(warehouse: &dyn Warehouse, uniq
         seen.extend(page.into_iter().map(|hit| (hit.row.session_id, (hit.score * 1000.0).round() / 1000.0)));
     }
     assert_eq!(seen, vec![("fresh".into(), 35.0), ("old".into(), 32.5), ("low".into(), 11.0)]);
+}
+
+/// Paging by score over many sessions, where recency reorders them, with and without a filter,
+/// gives exactly the order of a sort of every session.
+pub async fn listing_by_score_matches_a_full_sort(warehouse: &dyn Warehouse, unique: &str) {
+    let project = format!("{unique}-score-sort");
+    let minute = 60_000;
+    let as_of = 1_000 * 24 * 60 * minute;
+    let recency = Recency { as_of_ms: as_of, points: 20.0, half_life_ms: 60.0 * minute as f64 };
+    let rows: Vec<SessionRow> = (0..150i64)
+        .map(|index| {
+            let base = (index * 37 % 100) as f64 * 0.6 + index as f64 * 0.001;
+            let mut row = session(&project, &format!("s{index:03}"), as_of - (index * 7919 % 150) * 10 * minute, base);
+            row.errors = i32::from(index % 3 == 0);
+            row
+        })
+        .collect();
+    warehouse.upsert_sessions(rows.clone()).await.expect("upsert");
+    for has_errors in [false, true] {
+        let mut expected: Vec<(f64, String)> = rows
+            .iter()
+            .filter(|row| !has_errors || row.errors > 0)
+            .map(|row| (row.base_score + recency.points_for(row.end_ms), row.session_id.clone()))
+            .collect();
+        expected.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+        let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+        let mut query = SessionQuery {
+            project_id: Some(project.clone()),
+            end_from_ms: 0,
+            end_to_ms: as_of + 1,
+            order: SessionOrder::Score,
+            recency,
+            filter: SessionFilter { has_errors, ..SessionFilter::default() },
+            after: None,
+            limit: 7,
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = warehouse.list_sessions(&query).await.expect("list");
+            let Some(last) = page.last() else { break };
+            query.after = Some(PageAfter::Score { score: last.score, session_id: last.row.session_id.clone() });
+            seen.extend(page.into_iter().map(|hit| hit.row.session_id));
+        }
+        assert_eq!(seen, expected, "has_errors: {has_errors}");
+    }
+}
+
+/// Newest-first pages over sessions a few days apart across more than a year, with and
+/// without a filter that leaves few of them, visit each session in the range once, in order.
+pub async fn listing_newest_first_over_a_year(warehouse: &dyn Warehouse, unique: &str) {
+    let project = format!("{unique}-year");
+    let day = 86_400_000;
+    // 2026-06-01 UTC, and sessions every 3 days and 5 hours before it.
+    let until = 1_780_272_000_000;
+    let rows: Vec<SessionRow> = (0..140i64)
+        .map(|index| {
+            let mut row = session(&project, &format!("s{index:03}"), until - index * (3 * day + 5 * 3_600_000), 1.0);
+            row.errors = i32::from(index % 25 == 7);
+            row
+        })
+        .collect();
+    warehouse.upsert_sessions(rows.clone()).await.expect("upsert");
+    let from = until - 400 * day;
+    for has_errors in [false, true] {
+        let expected: Vec<String> = rows
+            .iter()
+            .filter(|row| row.end_ms >= from && (!has_errors || row.errors > 0))
+            .map(|row| row.session_id.clone())
+            .collect();
+        let mut query = SessionQuery {
+            project_id: Some(project.clone()),
+            end_from_ms: from,
+            end_to_ms: until + 1,
+            order: SessionOrder::Recent,
+            filter: SessionFilter { has_errors, ..SessionFilter::default() },
+            after: None,
+            limit: 4,
+            ..SessionQuery::default()
+        };
+        let mut seen = Vec::new();
+        loop {
+            let page = warehouse.list_sessions(&query).await.expect("list");
+            let Some(last) = page.last() else { break };
+            query.after = Some(PageAfter::Recent { end_ms: last.row.end_ms, session_id: last.row.session_id.clone() });
+            seen.extend(page.into_iter().map(|hit| hit.row.session_id));
+        }
+        assert_eq!(seen, expected, "has_errors: {has_errors}");
+    }
 }
 
 /// An event row of `session_id` in `project_id`.

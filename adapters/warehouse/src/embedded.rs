@@ -9,9 +9,11 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, params_from_iter, Connection, Row};
 
 use crate::{
-    ChunkRow, EventRow, Mark, NoteRow, PageAfter, PropertyMatch, SavedFilterRow, SessionFilter, SessionHit,
-    SessionOrder, SessionQuery, SessionRow, ShareRow, UserSession, Warehouse, WarehouseError,
+    ChunkRow, EventRow, Mark, NoteRow, PropertyMatch, SavedFilterRow, SessionFilter, SessionHit, SessionQuery,
+    SessionRow, ShareRow, UserSession, Warehouse, WarehouseError,
 };
+
+mod list;
 
 /// Versioned migrations; each runs once, in order.
 const MIGRATIONS: &[&str] = &[
@@ -67,7 +69,18 @@ CREATE TABLE shares (
 CREATE INDEX events_by_kind ON events (project_id, kind, name);
 CREATE INDEX sessions_by_user ON sessions (project_id, user_id);
 "#,
+    // The listing's indexes (see `list_sessions`): newest first by end time and id, by base
+    // score with the end time beside it so that the recency bound is checked in the index, and
+    // the `email` trait that the user filter also matches.
+    r#"
+CREATE INDEX sessions_by_project_end ON sessions (project_id, end_ms, session_id, base_score);
+CREATE INDEX sessions_by_project_score ON sessions (project_id, base_score, end_ms);
+CREATE INDEX sessions_by_email ON sessions (project_id, iif(json_valid(user_traits_json), json_extract(user_traits_json, '$.email'), NULL));
+"#,
 ];
+
+/// The `email` trait, as `sessions_by_email` indexes it; NULL when the traits are not JSON.
+const EMAIL_SQL: &str = "iif(json_valid(user_traits_json), json_extract(user_traits_json, '$.email'), NULL)";
 
 const SESSION_COLUMNS: &str = "project_id, session_id, version, closed, start_ms, end_ms, active_ms, user_id, \
     user_traits_json, browser, browser_version, os, os_version, device_type, screen_width, screen_height, windows, \
@@ -105,7 +118,24 @@ fn connect(path: &Path) -> Result<Connection, WarehouseError> {
     Ok(connection)
 }
 
+/// A connection to the warehouse file at `path` with the functions that its SQL uses, for
+/// running that SQL outside the warehouse (the list benchmark's baseline).
+pub fn open_connection(path: &Path) -> Result<Connection, WarehouseError> {
+    connect(path)
+}
+
 impl SqliteWarehouse {
+    /// The statements, with their parameters, that [`Warehouse::list_sessions`] runs for
+    /// `query` on the current data, in order.
+    pub async fn listing_statements(
+        &self,
+        query: &SessionQuery,
+    ) -> Result<Vec<(String, Vec<rusqlite::types::Value>)>, WarehouseError> {
+        let query = query.clone();
+        let statements = Self::with(&self.reader, move |connection| list::statements(connection, &query)).await?;
+        Ok(statements.into_iter().map(|statement| (statement.sql, statement.values)).collect())
+    }
+
     /// Opens (or creates) the database file at `path`. Call [`Warehouse::migrate`] before use.
     pub fn open(path: &Path) -> Result<Self, WarehouseError> {
         let writer = connect(path)?;
@@ -239,14 +269,24 @@ fn property_condition(column: &str, property: &PropertyMatch, values: &mut Vec<r
 }
 
 /// Adds the conditions of `filter` on the `sessions` columns (and the score expression).
-fn filter_conditions(filter: &SessionFilter, values: &mut Vec<rusqlite::types::Value>, conditions: &mut Vec<String>) {
+/// `project` is the parameter number of the project id, when the listing has one.
+///
+/// The transcript conditions are `EXISTS` probes on the `events` primary key (project, session);
+/// the unary `+` keeps SQLite from running them on `events_by_kind` instead, which would read
+/// every event of that kind in the project for each session.
+fn filter_conditions(
+    filter: &SessionFilter,
+    project: Option<usize>,
+    values: &mut Vec<rusqlite::types::Value>,
+    conditions: &mut Vec<String>,
+) {
     let bind = |values: &mut Vec<rusqlite::types::Value>, value: rusqlite::types::Value| {
         values.push(value);
         values.len()
     };
     if let Some((name, property)) = &filter.event {
         let name_index = bind(values, name.clone().into());
-        let mut sub = format!("SELECT 1 FROM events e WHERE e.project_id = sessions.project_id AND e.session_id = sessions.session_id AND e.kind = 'custom' AND e.name = ?{name_index}");
+        let mut sub = format!("SELECT 1 FROM events e WHERE e.project_id = sessions.project_id AND e.session_id = sessions.session_id AND +e.kind = 'custom' AND +e.name = ?{name_index}");
         if let Some(property) = property {
             sub.push_str(" AND ");
             sub.push_str(&property_condition("e.props_json", property, values));
@@ -258,13 +298,20 @@ fn filter_conditions(filter: &SessionFilter, values: &mut Vec<rusqlite::types::V
     }
     if let Some(user) = &filter.user {
         let index = bind(values, user.clone().into());
-        conditions.push(format!("(user_id = ?{index} OR json_extract(user_traits_json, '$.email') = ?{index})"));
+        match project {
+            // A user has few sessions: find them on `sessions_by_user` and `sessions_by_email`.
+            Some(project) => conditions.push(format!(
+                "sessions.rowid IN (SELECT rowid FROM sessions WHERE project_id = ?{project} AND user_id = ?{index} \
+                 UNION ALL SELECT rowid FROM sessions WHERE project_id = ?{project} AND {EMAIL_SQL} = ?{index})"
+            )),
+            None => conditions.push(format!("(user_id = ?{index} OR {EMAIL_SQL} = ?{index})")),
+        }
     }
     if let Some((url, exact)) = &filter.url {
         let index = bind(values, url.clone().into());
-        let test = if *exact { format!("e.url = ?{index}") } else { format!("instr(e.url, ?{index}) > 0") };
+        let test = if *exact { format!("+e.url = ?{index}") } else { format!("instr(e.url, ?{index}) > 0") };
         conditions.push(format!(
-            "EXISTS (SELECT 1 FROM events e WHERE e.project_id = sessions.project_id AND e.session_id = sessions.session_id AND e.kind = 'page_view' AND {test})"
+            "EXISTS (SELECT 1 FROM events e WHERE e.project_id = sessions.project_id AND e.session_id = sessions.session_id AND +e.kind = 'page_view' AND {test})"
         ));
     }
     for (column, value) in [("browser", &filter.browser), ("os", &filter.os), ("device_type", &filter.device_type)] {
@@ -539,57 +586,7 @@ impl Warehouse for SqliteWarehouse {
 
     async fn list_sessions(&self, query: &SessionQuery) -> Result<Vec<SessionHit>, WarehouseError> {
         let query = query.clone();
-        Self::with(&self.reader, move |connection| {
-            // ?1..?3 are the recency parameters of the score expression.
-            let recency = query.recency;
-            let mut values: Vec<rusqlite::types::Value> = vec![
-                recency.as_of_ms.into(),
-                recency.points.into(),
-                recency.half_life_ms.max(1.0).into(),
-                query.end_from_ms.into(),
-                query.end_to_ms.into(),
-            ];
-            let mut conditions = vec!["end_ms >= ?4".to_string(), "end_ms < ?5".to_string()];
-            if let Some(project_id) = &query.project_id {
-                values.push(project_id.clone().into());
-                conditions.push(format!("project_id = ?{}", values.len()));
-            }
-            filter_conditions(&query.filter, &mut values, &mut conditions);
-            let order = match (&query.order, &query.after) {
-                (SessionOrder::Recent, after) => {
-                    if let Some(PageAfter::Recent { end_ms, session_id }) = after {
-                        values.push((*end_ms).into());
-                        values.push(session_id.clone().into());
-                        let (end, id) = (values.len() - 1, values.len());
-                        conditions.push(format!("(end_ms < ?{end} OR (end_ms = ?{end} AND session_id < ?{id}))"));
-                    }
-                    "end_ms DESC, session_id DESC"
-                }
-                (SessionOrder::Score, after) => {
-                    if let Some(PageAfter::Score { score, session_id }) = after {
-                        values.push((*score).into());
-                        values.push(session_id.clone().into());
-                        let (value, id) = (values.len() - 1, values.len());
-                        conditions.push(format!(
-                            "({SCORE_SQL} < ?{value} OR ({SCORE_SQL} = ?{value} AND session_id < ?{id}))"
-                        ));
-                    }
-                    "score DESC, session_id DESC"
-                }
-            };
-            values.push((query.limit as i64).into());
-            let sql = format!(
-                "SELECT {SESSION_COLUMNS}, {SCORE_SQL} AS score FROM sessions WHERE {} ORDER BY {order} LIMIT ?{}",
-                conditions.join(" AND "),
-                values.len()
-            );
-            let mut statement = connection.prepare(&sql)?;
-            let rows = statement.query_map(params_from_iter(values), |row| {
-                Ok(SessionHit { row: session_from_row(row)?, score: row.get(33)? })
-            })?;
-            rows.collect()
-        })
-        .await
+        Self::with(&self.reader, move |connection| list::list(connection, &query)).await
     }
 
     async fn get_session(

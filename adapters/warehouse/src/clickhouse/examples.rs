@@ -206,6 +206,8 @@ pub(super) fn queries() -> Vec<ExampleQuery> {
             ),
             1,
         ),
+        (sql::sessions_by_id(Some("example"), &["s1".into(), "s2".into(), "s3".into()]), 3),
+        (sql::sessions_by_id(None, &["s1".into()]), 2),
         (sql::get_session(Some("example"), "s1"), 1),
         (sql::get_session(None, "s1"), 1),
         (sql::get_session(Some("example"), "missing"), 0),

@@ -45,8 +45,8 @@ pub(crate) struct SessionRecord {
     pub updated_at_ms: i64,
 }
 
-/// A session of a listing followed by its score at query time.
-pub(crate) type SessionHitRecord = (SessionRecord, f64);
+/// A session of a listing: its project, id and score at query time.
+pub(crate) type PageKeyRecord = (String, String, f64);
 
 /// An `events` row; the fields follow [`super::schema::EVENT_COLUMNS`].
 #[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]

@@ -101,11 +101,11 @@ pub(crate) fn start_lower_bound_secs(end_from_ms: i64, max_session_ms: i64) -> O
     (1..=i64::from(u32::MAX)).contains(&secs).then_some(secs)
 }
 
-/// `SELECT` of the newest version of each session that passes `filter`, with every column
-/// but the key renamed `latest_<column>`. The newest is the highest `(version, updated_at_ms)`.
-fn latest_sessions(builder: &mut Builder, filter: impl FnOnce(&mut Builder)) {
+/// `SELECT` of the newest version of each session that passes `filter`, with `columns` (none
+/// of the key) renamed `latest_<column>`. The newest is the highest `(version, updated_at_ms)`.
+fn latest_sessions(builder: &mut Builder, columns: &[&str], filter: impl FnOnce(&mut Builder)) {
     builder.text("SELECT project_id, session_id");
-    for column in &SESSION_COLUMNS[2..] {
+    for column in columns {
         builder.text(&format!(", argMax({column}, tuple(version, updated_at_ms)) AS latest_{column}"));
     }
     builder.text(" FROM sessions WHERE ");
@@ -113,12 +113,43 @@ fn latest_sessions(builder: &mut Builder, filter: impl FnOnce(&mut Builder)) {
     builder.text(" GROUP BY project_id, session_id");
 }
 
-/// The session columns under their own names, from [`latest_sessions`].
-fn session_fields(builder: &mut Builder) {
+/// The key and `columns` under their own names, from [`latest_sessions`].
+fn session_fields(builder: &mut Builder, columns: &[&str]) {
     builder.text("project_id, session_id");
-    for column in &SESSION_COLUMNS[2..] {
+    for column in columns {
         builder.text(&format!(", latest_{column} AS {column}"));
     }
+}
+
+/// Every column of `sessions` but the key.
+fn all_columns() -> &'static [&'static str] {
+    &SESSION_COLUMNS[2..]
+}
+
+/// The columns that a listing orders and filters on: the end time and base score, and those
+/// of the filters in use. A listing reads only these of every session in its range, and the
+/// other columns only of the sessions on its page.
+fn listing_columns(filter: &SessionFilter) -> Vec<&'static str> {
+    let mut columns = vec!["end_ms", "base_score"];
+    let mut wanted = |used: bool, names: &[&'static str]| {
+        if used {
+            columns.extend_from_slice(names);
+        }
+    };
+    wanted(filter.duration_ms != (None, None), &["start_ms"]);
+    wanted(filter.active_ms != (None, None), &["active_ms"]);
+    wanted(filter.page_views != (None, None), &["page_views"]);
+    wanted(filter.user.is_some(), &["user_id"]);
+    wanted(filter.user.is_some() || !filter.user_props.is_empty(), &["user_traits_json"]);
+    wanted(filter.browser.is_some(), &["browser"]);
+    wanted(filter.os.is_some(), &["os"]);
+    wanted(filter.device_type.is_some(), &["device_type"]);
+    wanted(filter.has_errors, &["errors"]);
+    wanted(filter.has_rage_clicks, &["rage_clicks"]);
+    wanted(filter.has_dead_clicks, &["dead_clicks"]);
+    columns.sort_unstable();
+    columns.dedup();
+    columns
 }
 
 /// The score at query time over [`latest_sessions`]:
@@ -211,17 +242,20 @@ fn filter_conditions(builder: &mut Builder, filter: &SessionFilter, project_id: 
     }
 }
 
-/// A page of sessions: the newest version of each, filtered, ordered and paged after it was
-/// picked, since its end time and score are those of the newest version.
+/// The keys and scores of a page of sessions, in page order: the newest version of each,
+/// filtered, ordered and paged after it was picked, since its end time and score are those of
+/// the newest version. Only [`listing_columns`] are aggregated; [`sessions_by_id`] then reads
+/// the page's rows.
 pub(crate) fn list_sessions(query: &SessionQuery, max_session_ms: i64) -> Statement {
     let start_bound = start_lower_bound_secs(query.end_from_ms, max_session_ms);
+    let columns = listing_columns(&query.filter);
     let mut builder = Builder::default();
-    builder.text("SELECT ").text(&SESSION_COLUMNS.join(", ")).text(", score FROM (SELECT ");
-    session_fields(&mut builder);
+    builder.text("SELECT project_id, session_id, score FROM (SELECT ");
+    session_fields(&mut builder, &columns);
     builder.text(", ");
     score(&mut builder, &query.recency);
     builder.text(" AS score FROM (");
-    latest_sessions(&mut builder, |filter| {
+    latest_sessions(&mut builder, &columns, |filter| {
         filter.text("1");
         if let Some(project_id) = &query.project_id {
             filter.text(" AND project_id = ").string(project_id);
@@ -252,14 +286,38 @@ pub(crate) fn list_sessions(query: &SessionQuery, max_session_ms: i64) -> Statem
     builder.build()
 }
 
+/// The newest versions of the sessions `session_ids` (of `project_id` when given), read on the
+/// sorting key.
+pub(crate) fn sessions_by_id(project_id: Option<&str>, session_ids: &[String]) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT ");
+    session_fields(&mut builder, all_columns());
+    builder.text(" FROM (");
+    latest_sessions(&mut builder, all_columns(), |filter| {
+        if let Some(project_id) = project_id {
+            filter.text("project_id = ").string(project_id).text(" AND ");
+        }
+        filter.text("session_id IN (");
+        for (index, session_id) in session_ids.iter().enumerate() {
+            if index > 0 {
+                filter.text(", ");
+            }
+            filter.string(session_id);
+        }
+        filter.text(")");
+    });
+    builder.text(") ORDER BY project_id, session_id");
+    builder.build()
+}
+
 /// The newest version of one session; without a project, the most recently updated of the
 /// sessions with that id.
 pub(crate) fn get_session(project_id: Option<&str>, session_id: &str) -> Statement {
     let mut builder = Builder::default();
     builder.text("SELECT ");
-    session_fields(&mut builder);
+    session_fields(&mut builder, all_columns());
     builder.text(" FROM (");
-    latest_sessions(&mut builder, |filter| {
+    latest_sessions(&mut builder, all_columns(), |filter| {
         filter.text("session_id = ").string(session_id);
         if let Some(project_id) = project_id {
             filter.text(" AND project_id = ").string(project_id);
@@ -329,10 +387,11 @@ pub(crate) fn session_marks(project_id: &str, session_ids: &[String]) -> Stateme
 /// A user's sessions by start time: those whose newest version carries `user_id`.
 pub(crate) fn user_sessions(project_id: &str, user_id: &str) -> Statement {
     let mut builder = Builder::default();
+    let columns = ["start_ms", "end_ms", "user_id", "user_traits_json"];
     builder.text("SELECT session_id, start_ms, end_ms, user_traits_json FROM (SELECT ");
-    session_fields(&mut builder);
+    session_fields(&mut builder, &columns);
     builder.text(" FROM (");
-    latest_sessions(&mut builder, |filter| {
+    latest_sessions(&mut builder, &columns, |filter| {
         filter.text("project_id = ").string(project_id);
     });
     builder.text(")) WHERE user_id = ").string(user_id).text(" ORDER BY start_ms, session_id");
