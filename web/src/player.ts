@@ -1,10 +1,11 @@
 /**
  * The session page (`/sessions/{id}`, `?t=<offset_ms>` to open at a moment):
  * the header with the user, the replay with its transcript, the notes and the
- * similar sessions. The three API calls for the replay run in parallel; the
+ * similar sessions. The three API calls for the replay (the session, the
+ * transcript and the recording's manifest) run in parallel; the
  * page shows whatever arrived and a clear message for whatever did not.
  */
-import { getRecording, getSession, getTranscript, statusOf } from './api';
+import { getSession, getTranscript, sessionRecording, statusOf } from './api';
 import { errorMessage } from './components';
 import { h, notice } from './dom';
 import { userLabel } from './format';
@@ -39,10 +40,11 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
 
   async function load(): Promise<void> {
     const { signal } = context;
-    const [session, transcript, recording] = await Promise.allSettled([
+    const source = sessionRecording(sessionId);
+    const [session, transcript, manifest] = await Promise.allSettled([
       getSession(sessionId, signal),
       getTranscript(sessionId, signal),
-      getRecording(sessionId, signal),
+      source.manifest(signal),
     ]);
     if (signal.aborted) return;
 
@@ -55,7 +57,8 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
     stage = new SessionStage({
       session: session.value,
       transcript,
-      recording,
+      manifest,
+      source,
       startAt: startOffset(context.query),
     });
     content.replaceChildren(

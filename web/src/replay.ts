@@ -4,6 +4,15 @@
  * controller is hidden: the page draws its controls (src/controls.ts) and
  * drives the player through this wrapper. Skipping idle time is done by the
  * page too (src/activity.ts), so rrweb's own `skipInactive` is off.
+ *
+ * The replay is built from part of a window's events (src/recording.ts loads
+ * them chunk by chunk) and grows as more arrive. Two custom events mark the
+ * window's first and last timestamps from the manifest, so the replayer's
+ * time 0 and total length are the whole window's from the first frame on.
+ * Events later than the moment shown go through rrweb's `addEvent`; earlier
+ * ones are put in place in the replayer's event list without being applied
+ * (rrweb's `addEvent` applies an event before the current time at once, on top
+ * of the frame), and a seek back reaches them through the snapshot before it.
  */
 import rrwebPlayer from 'rrweb-player';
 import type { eventWithTime } from '@rrweb/types';
@@ -28,10 +37,20 @@ interface SvelteLifecycle {
   $destroy(): void;
 }
 
+/** The tag of the custom events that hold a window's bounds in the replayer. */
+export const BOUNDS_TAG = 'playback.bounds';
+const EVENT_TYPE_FULL_SNAPSHOT = 2;
+const EVENT_TYPE_META = 4;
+const EVENT_TYPE_CUSTOM = 5;
+
 export interface Replay {
   player: rrwebPlayer;
   /** Length of the replay, ms. */
-  duration: number;
+  duration(): number;
+  /** Adds events of the window, sorted by timestamp. */
+  addEvents(events: eventWithTime[]): void;
+  /** Moves the end of the window (the recording grew). */
+  setEnd(timestamp: number): void;
   /** Moves to `playerTime` ms; keeps playing if it was playing. */
   seek(playerTime: number): void;
   play(): void;
@@ -46,7 +65,11 @@ export interface Replay {
 
 export interface ReplayOptions {
   target: HTMLElement;
+  /** The events loaded so far, sorted by timestamp. */
   events: eventWithTime[];
+  /** The window's first and last client timestamps. */
+  start: number;
+  end: number;
   /** Recorded viewport, for the aspect ratio of the frame. */
   viewport: { width: number; height: number };
   speed: Speed;
@@ -59,7 +82,7 @@ export function mountReplay(options: ReplayOptions): Replay {
   const player = new rrwebPlayer({
     target: options.target,
     props: {
-      events: options.events,
+      events: [boundary(options.start), ...options.events, boundary(Math.max(options.end, options.start + 1))],
       width: size.width,
       height: size.height,
       autoPlay: false,
@@ -75,7 +98,15 @@ export function mountReplay(options: ReplayOptions): Replay {
   });
   const lifecycle = player as unknown as SvelteLifecycle;
   window.__playbackPlayer = player;
-  const meta = player.getMetaData();
+  const replayer = player.getReplayer();
+  const replayEvents = (): eventWithTime[] =>
+    (replayer as unknown as { service: { state: { context: { events: eventWithTime[] } } } }).service.state.context
+      .events;
+  const totalTime = (): number => player.getMetaData().totalTime;
+  const firstSnapshotTime = (): number => {
+    const snapshot = replayEvents().find((event) => event.type === EVENT_TYPE_FULL_SNAPSHOT);
+    return snapshot ? snapshot.timestamp + 1 - options.start : 0;
+  };
   let playing = false;
   let time = 0;
 
@@ -105,17 +136,47 @@ export function mountReplay(options: ReplayOptions): Replay {
   };
   window.addEventListener('resize', onResize);
 
+  const addEvents = (events: eventWithTime[]): void => {
+    const list = replayEvents();
+    const now = options.start + time;
+    // The Meta event that starts the frame being shown: earlier events do not change it.
+    let frameStart = -Infinity;
+    for (let index = list.length - 1; index >= 0; index--) {
+      if (list[index].timestamp <= now && list[index].type === EVENT_TYPE_META) {
+        frameStart = list[index].timestamp;
+        break;
+      }
+    }
+    let touchesFrame = false;
+    for (const event of events) {
+      if (event.timestamp >= now) {
+        player.addEvent(event);
+        continue;
+      }
+      if (event.timestamp >= frameStart) touchesFrame = true;
+      list.splice(upperBound(list, event.timestamp), 0, event);
+    }
+    // Events that arrived after the replay played past them: draw the frame again with them.
+    if (touchesFrame) player.goto(time, playing);
+  };
+
   return {
     player,
-    duration: meta.totalTime,
+    duration: totalTime,
+    addEvents,
+    setEnd(timestamp: number): void {
+      if (timestamp > options.start + totalTime()) player.addEvent(boundary(timestamp));
+    },
     seek(playerTime: number): void {
-      const target = Math.min(Math.max(0, Math.round(playerTime)), meta.totalTime);
+      const target = Math.min(Math.max(0, Math.round(playerTime)), totalTime());
       time = target;
-      player.goto(target);
+      // rrweb draws the events strictly before the time it goes to: at the very start that
+      // would be none, so it goes to just after the first snapshot instead.
+      player.goto(Math.max(target, firstSnapshotTime()));
     },
     play(): void {
       // At the end, play from the start again.
-      if (time >= meta.totalTime - 50) player.goto(0, true);
+      if (time >= totalTime() - 50) player.goto(0, true);
       else player.play();
     },
     pause(): void {
@@ -136,6 +197,22 @@ export function mountReplay(options: ReplayOptions): Replay {
       options.target.replaceChildren();
     },
   };
+}
+
+function boundary(timestamp: number): eventWithTime {
+  return { type: EVENT_TYPE_CUSTOM, timestamp, data: { tag: BOUNDS_TAG, payload: {} } } as eventWithTime;
+}
+
+/** The index after the last event at or before `timestamp` in a sorted list. */
+function upperBound(events: eventWithTime[], timestamp: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (events[middle].timestamp <= timestamp) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /**

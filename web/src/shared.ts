@@ -3,7 +3,7 @@
  * with no token: player and transcript only, no user, no way to other
  * sessions. An expired or revoked link (410) or a wrong one (404) says so.
  */
-import { getSharedRecording, getSharedSession, getSharedTranscript, statusOf } from './api';
+import { getSharedSession, getSharedTranscript, sharedRecording, statusOf } from './api';
 import { errorMessage } from './components';
 import { h, notice } from './dom';
 import { startOffset } from './player';
@@ -21,17 +21,24 @@ export function renderSharedPage(root: HTMLElement, context: RouteContext, token
 
   async function load(): Promise<void> {
     const { signal } = context;
-    const [session, transcript, recording] = await Promise.allSettled([
+    const source = sharedRecording(token);
+    const [session, transcript, manifest] = await Promise.allSettled([
       getSharedSession(token, signal),
       getSharedTranscript(token, signal),
-      getSharedRecording(token, signal),
+      source.manifest(signal),
     ]);
     if (signal.aborted) return;
     if (session.status === 'rejected') {
       content.replaceChildren(unavailable(session.reason));
       return;
     }
-    stage = new SessionStage({ session: session.value, transcript, recording, startAt: startOffset(context.query) });
+    stage = new SessionStage({
+      session: session.value,
+      transcript,
+      manifest,
+      source,
+      startAt: startOffset(context.query),
+    });
     content.replaceChildren(
       renderSharedHeader(session.value),
       h('div', { class: 'session-body' }, [
