@@ -85,3 +85,6 @@ clean:
 
 bench: ## Ingest throughput against a bare Kafka producer (starts the test servers)
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench ingest
+
+bench-memory: ## Query API memory while serving a ~100 MB recording, whole and chunk by chunk (no servers)
+	$(CARGO) bench -p playback --bench recording_memory

@@ -190,6 +190,18 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
             .await;
     }
 
+    // A chunk id of the other project's session, once it is archived.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let foreign_chunk = loop {
+        let path = format!("/v1/sessions/{foreign}/recording/manifest");
+        let (_, foreign_manifest) = client.call(Method::GET, &path, Some(OTHER_ADMIN), None).await;
+        if let Some(id) = foreign_manifest["windows"][0]["chunks"][0]["id"].as_str() {
+            break id.to_string();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the other project's session was not archived");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+
     // Authentication and projects.
     assert_eq!(client.call(Method::GET, "/v1/sessions", None, None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -205,6 +217,7 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
         format!("/v1/sessions/{one}"),
         format!("/v1/sessions/{one}/events"),
         format!("/v1/sessions/{one}/recording"),
+        format!("/v1/sessions/{one}/recording/manifest"),
         format!("/v1/sessions/{one}/notes"),
         "/v1/users/ada@example.com".to_string(),
     ] {
@@ -253,6 +266,38 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     );
     client.call(Method::GET, &format!("/v1/sessions/{one}/events"), Some(VIEWER), None).await;
     client.call(Method::GET, &format!("/v1/sessions/{one}/recording"), Some(VIEWER), None).await;
+    harness.wait_for(&format!("/v1/sessions/{one}/recording/manifest"), |body| body["complete"] == true).await;
+    let (_, manifest) =
+        client.call(Method::GET, &format!("/v1/sessions/{one}/recording/manifest"), Some(VIEWER), None).await;
+    assert_eq!((manifest["session_events"].as_i64(), manifest["archived_events"].as_i64()), (Some(11), Some(11)));
+    let chunks = manifest["windows"][0]["chunks"].as_array().unwrap().clone();
+    let mut chunked_events = Vec::new();
+    for chunk in &chunks {
+        let path = format!("/v1/sessions/{one}/recording/chunks/{}", chunk["id"].as_str().unwrap());
+        let (status, body) = client.call(Method::GET, &path, Some(VIEWER), None).await;
+        assert_eq!(status, StatusCode::OK);
+        for batch in body["batches"].as_array().unwrap() {
+            chunked_events.extend(batch["events"].as_array().unwrap().iter().cloned());
+        }
+        assert_eq!(
+            client.call(Method::GET, &path, Some(OTHER_ADMIN), None).await.0,
+            StatusCode::NOT_FOUND,
+            "a chunk from another project"
+        );
+    }
+    assert_eq!(chunked_events.len(), 11, "the chunks hold the recording");
+    for (path, what) in [
+        (format!("/v1/sessions/{one}/recording/chunks/{foreign_chunk}"), "another project's chunk id"),
+        (
+            format!("/v1/sessions/{two}/recording/chunks/{}", chunks[0]["id"].as_str().unwrap()),
+            "another session's chunk id",
+        ),
+        (format!("/v1/sessions/{one}/recording/chunks/unknown"), "an unknown chunk id"),
+    ] {
+        let (status, body) = client.call(Method::GET, &path, Some(VIEWER), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{what}");
+        assert!(body.get("batches").is_none(), "{what}: no data");
+    }
     let (_, user) = client.call(Method::GET, "/v1/users/ada@example.com", Some(VIEWER), None).await;
     assert_eq!((user["session_count"].as_i64(), &user["traits"]["plan"]), (Some(2), &json!("pro")));
     let (_, similar) = client.call(Method::GET, &format!("/v1/sessions/{one}/similar"), Some(VIEWER), None).await;
@@ -327,6 +372,17 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     client.call(Method::GET, &format!("/v1/shared/{token}/events"), None, None).await;
     let (_, recording) = client.call(Method::GET, &format!("/v1/shared/{token}/recording"), None, None).await;
     assert_eq!(recording["windows"][0]["events"].as_array().unwrap().len(), 11);
+    let (_, shared_manifest) =
+        client.call(Method::GET, &format!("/v1/shared/{token}/recording/manifest"), None, None).await;
+    assert_eq!(shared_manifest, manifest, "a share link reads the session's manifest");
+    let first_chunk = chunks[0]["id"].as_str().unwrap();
+    let (status, _) =
+        client.call(Method::GET, &format!("/v1/shared/{token}/recording/chunks/{first_chunk}"), None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) =
+        client.call(Method::GET, &format!("/v1/shared/{token}/recording/chunks/{foreign_chunk}"), None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a share link reaches only its session's chunks");
+    assert!(body.get("batches").is_none());
     let tampered = format!("{}x", &token[..token.len() - 1]);
     assert_eq!(client.call(Method::GET, &format!("/v1/shared/{tampered}"), None, None).await.0, StatusCode::NOT_FOUND);
     let (_, listed) = client.call(Method::GET, &shares_path, admin, None).await;
@@ -335,7 +391,8 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     assert_eq!(client.call(Method::DELETE, &revoke_path, Some(VIEWER), None).await.0, StatusCode::FORBIDDEN);
     assert_eq!(client.call(Method::DELETE, &revoke_path, Some(OTHER_ADMIN), None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(client.call(Method::DELETE, &revoke_path, admin, None).await.0, StatusCode::NO_CONTENT);
-    for suffix in ["", "/events", "/recording"] {
+    let revoked_chunk = format!("/recording/chunks/{first_chunk}");
+    for suffix in ["", "/events", "/recording", "/recording/manifest", revoked_chunk.as_str()] {
         assert_eq!(
             client.call(Method::GET, &format!("/v1/shared/{token}{suffix}"), None, None).await.0,
             StatusCode::GONE,

@@ -6,7 +6,8 @@
 //! Guarantees: every route but the shared view takes a bearer token and reads only the token's
 //! project; writes are limited to notes, saved filters and share links; a session's recording
 //! is returned exactly as the recorder emitted it, each batch once even when chunks overlap
-//! after a replay.
+//! after a replay, whole (streamed chunk by chunk, so memory is bounded by a few chunks) or
+//! chunk by chunk after a manifest.
 
 pub mod auth;
 mod collab;
@@ -73,6 +74,8 @@ pub fn router(state: QueryState) -> Router {
         .route("/v1/sessions/{id}", get(sessions::get))
         .route("/v1/sessions/{id}/events", get(sessions::events))
         .route("/v1/sessions/{id}/recording", get(recording::get))
+        .route("/v1/sessions/{id}/recording/manifest", get(recording::manifest))
+        .route("/v1/sessions/{id}/recording/chunks/{chunk_id}", get(recording::chunk))
         .route("/v1/sessions/{id}/similar", get(similar::get))
         .route("/v1/sessions/{id}/notes", get(collab::list_notes).post(collab::add_note))
         .route("/v1/sessions/{id}/notes/{note_id}", delete(collab::delete_note))
@@ -84,6 +87,8 @@ pub fn router(state: QueryState) -> Router {
         .route("/v1/shared/{token}", get(shares::session))
         .route("/v1/shared/{token}/events", get(shares::events))
         .route("/v1/shared/{token}/recording", get(shares::recording))
+        .route("/v1/shared/{token}/recording/manifest", get(shares::recording_manifest))
+        .route("/v1/shared/{token}/recording/chunks/{chunk_id}", get(shares::recording_chunk))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::map_response(error::log_internal_errors))
         .with_state(state)

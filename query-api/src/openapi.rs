@@ -64,6 +64,12 @@ fn public(mut operation: Value) -> Value {
     operation
 }
 
+/// A chunk: immutable, so cached for a year and revalidated by its ETag.
+fn cached_chunk(mut operation: Value) -> Value {
+    operation["responses"]["304"] = json!({ "description": "not modified: If-None-Match names the chunk's ETag" });
+    operation
+}
+
 fn object(properties: Value, required: &[&str]) -> Value {
     json!({ "type": "object", "properties": properties, "required": required })
 }
@@ -122,6 +128,17 @@ fn schemas() -> Value {
         "TranscriptEvent": object(json!({ "ts": int, "offset_ms": int, "window_id": string, "kind": { "type": "string", "enum": ["page_view", "click", "input", "exception", "custom", "rage_click", "dead_click"] }, "url": string, "name": string, "target": string, "props": {} }), &["ts", "offset_ms", "window_id", "kind"]),
         "Transcript": object(json!({ "events": { "type": "array", "items": schema_ref("TranscriptEvent") } }), &["events"]),
         "Recording": object(json!({ "session_id": string, "windows": { "type": "array", "items": object(json!({ "window_id": string, "events": { "type": "array", "items": { "type": "object" } } }), &["window_id", "events"]) } }), &["session_id", "windows"]),
+        "RecordingManifest": object(json!({
+            "session_id": string, "complete": boolean, "session_events": int, "archived_events": int,
+            "windows": { "type": "array", "items": object(json!({
+                "window_id": string, "first_ts_ms": int, "last_ts_ms": int,
+                "chunks": { "type": "array", "items": object(
+                    json!({ "id": string, "first_seq": int, "last_seq": int, "first_ts_ms": int, "last_ts_ms": int, "snapshot": boolean, "events": int, "bytes": int }),
+                    &["id", "first_seq", "last_seq", "first_ts_ms", "last_ts_ms", "snapshot", "events", "bytes"],
+                ) },
+            }), &["window_id", "first_ts_ms", "last_ts_ms", "chunks"]) },
+        }), &["session_id", "complete", "session_events", "archived_events", "windows"]),
+        "RecordingChunk": object(json!({ "window_id": string, "batches": { "type": "array", "items": object(json!({ "seq": int, "events": { "type": "array", "items": { "type": "object" } } }), &["seq", "events"]) } }), &["window_id", "batches"]),
         "SimilarSessions": object(json!({ "sessions": { "type": "array", "items": similar } }), &["sessions"]),
         "Note": object(json!({ "note_id": string, "session_id": string, "offset_ms": int, "author": string, "text": string, "created_at": int }), &["note_id", "session_id", "offset_ms", "author", "text", "created_at"]),
         "NewNote": object(json!({ "offset_ms": int, "text": string }), &["offset_ms", "text"]),
@@ -170,6 +187,9 @@ pub fn document() -> Value {
     let id = || path_param("id", "session id");
     let token = || path_param("token", "share token");
     let window = query_param("window_id", "string", "one tab only");
+    let chunk = || path_param("chunk_id", "a chunk id from the manifest");
+    let manifest = || ("200", ok("the manifest", schema_ref("RecordingManifest")));
+    let chunk_ok = || ("200", ok("the chunk's batches by seq", schema_ref("RecordingChunk")));
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Playback query API", "version": env!("CARGO_PKG_VERSION"),
@@ -184,6 +204,8 @@ pub fn document() -> Value {
             "/v1/sessions/{id}": { "get": operation("getSession", "A session with its score breakdown and user", vec![id()], ("200", ok("the session", schema_ref("SessionDetail")))) },
             "/v1/sessions/{id}/events": { "get": operation("getTranscript", "The transcript", vec![id()], ("200", ok("the transcript", schema_ref("Transcript")))) },
             "/v1/sessions/{id}/recording": { "get": operation("getRecording", "The rrweb events per tab", vec![id(), window.clone()], ("200", ok("the recording", schema_ref("Recording")))) },
+            "/v1/sessions/{id}/recording/manifest": { "get": operation("getRecordingManifest", "The recording's chunks per tab, by time", vec![id()], manifest()) },
+            "/v1/sessions/{id}/recording/chunks/{chunk_id}": { "get": cached_chunk(operation("getRecordingChunk", "One chunk of the recording", vec![id(), chunk()], chunk_ok())) },
             "/v1/sessions/{id}/similar": { "get": operation("getSimilarSessions", "Sessions most like this one", vec![id(), query_param("limit", "integer", "1 to 20 (5)")], ("200", ok("similar sessions", schema_ref("SimilarSessions")))) },
             "/v1/sessions/{id}/notes": {
                 "get": operation("listNotes", "A session's notes", vec![id()], ("200", ok("the notes", schema_ref("Notes")))),
@@ -204,6 +226,8 @@ pub fn document() -> Value {
             "/v1/shared/{token}": { "get": public(operation("getSharedSession", "The shared session, without the user", vec![token()], ("200", ok("the session", schema_ref("SessionDetail"))))) },
             "/v1/shared/{token}/events": { "get": public(operation("getSharedTranscript", "The shared session's transcript", vec![token()], ("200", ok("the transcript", schema_ref("Transcript"))))) },
             "/v1/shared/{token}/recording": { "get": public(operation("getSharedRecording", "The shared session's recording", vec![token(), window], ("200", ok("the recording", schema_ref("Recording"))))) },
+            "/v1/shared/{token}/recording/manifest": { "get": public(operation("getSharedRecordingManifest", "The shared session's recording manifest", vec![token()], manifest())) },
+            "/v1/shared/{token}/recording/chunks/{chunk_id}": { "get": public(cached_chunk(operation("getSharedRecordingChunk", "One chunk of the shared session's recording", vec![token(), chunk()], chunk_ok()))) },
             "/v1/openapi.json": { "get": public(operation("getOpenApi", "This document", vec![], ("200", json!({ "description": "the OpenAPI document" })))) },
         }
     })

@@ -2,7 +2,7 @@
 //! reads that session's summary, transcript and recording, until it expires or is revoked.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use playback_warehouse::{SessionRow, ShareRow};
@@ -160,4 +160,23 @@ pub async fn recording(
 ) -> Result<Response, QueryError> {
     let row = shared_session(&state, &token).await?;
     recording::response(&state, &row, params.window_id.as_deref()).await
+}
+
+/// `GET /v1/shared/{token}/recording/manifest`.
+pub async fn recording_manifest(
+    State(state): State<QueryState>,
+    Path(token): Path<String>,
+) -> Result<Json<Value>, QueryError> {
+    let row = shared_session(&state, &token).await?;
+    Ok(Json(recording::manifest_of(&state, &row).await?))
+}
+
+/// `GET /v1/shared/{token}/recording/chunks/{chunk_id}`: only a chunk of the shared session.
+pub async fn recording_chunk(
+    State(state): State<QueryState>,
+    Path((token, chunk_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, QueryError> {
+    let row = shared_session(&state, &token).await?;
+    recording::chunk_of(&state, &row, &chunk_id, &headers).await
 }

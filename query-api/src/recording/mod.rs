@@ -1,19 +1,29 @@
-//! `GET /v1/sessions/{id}/recording`: the rrweb events of each tab, from the chunks.
+//! A session's recording, read by time: `GET /v1/sessions/{id}/recording/manifest` lists the
+//! chunks of each tab, `…/recording/chunks/{chunk_id}` returns one of them, and
+//! `GET /v1/sessions/{id}/recording` streams the whole recording chunk by chunk.
+
+mod manifest;
+pub mod merge;
+mod stream;
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Json;
 use playback_blobs::BlobStore;
-use playback_schemas::chunk::decode_chunk;
-use playback_warehouse::{SessionRow, Warehouse};
+use playback_schemas::chunk::{decode_chunk, DecodedChunk};
+use playback_warehouse::{ChunkRow, SessionRow, Warehouse};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::sessions::find;
 use crate::{QueryError, QueryState};
+
+pub use manifest::{archived_events, chunk_id};
 
 #[derive(Debug, Deserialize)]
 pub struct RecordingParams {
@@ -34,9 +44,20 @@ pub struct WindowRecording {
     pub redundant_copies: u64,
 }
 
+/// Reads and decodes the chunk of `row` from blob storage.
+pub(crate) async fn load_chunk(blobs: &dyn BlobStore, row: &ChunkRow) -> Result<DecodedChunk, QueryError> {
+    let Some(bytes) = blobs.get(&row.blob_key).await? else {
+        return Err(QueryError::Internal(format!("chunk {} is missing from blob storage", row.blob_key)));
+    };
+    tokio::task::spawn_blocking(move || decode_chunk(&bytes))
+        .await
+        .map_err(|error| QueryError::Internal(error.to_string()))?
+        .map_err(|error| QueryError::Internal(format!("chunk {}: {error}", row.blob_key)))
+}
+
 /// Reads the chunks of a session (of one window when `window_id` is given) and merges them into
-/// the windows that readers get, ordered by their first event. A batch found in two chunks is
-/// kept once.
+/// the windows that readers get, ordered by their first event, all in memory. A batch found in
+/// two chunks is kept once. The HTTP routes stream instead; `playback verify` uses this.
 pub async fn assemble(
     warehouse: &dyn Warehouse,
     blobs: &dyn BlobStore,
@@ -50,13 +71,7 @@ pub async fn assemble(
         if window_id.is_some_and(|wanted| wanted != chunk.window_id) {
             continue;
         }
-        let Some(bytes) = blobs.get(&chunk.blob_key).await? else {
-            return Err(QueryError::Internal(format!("chunk {} is missing from blob storage", chunk.blob_key)));
-        };
-        let decoded = tokio::task::spawn_blocking(move || decode_chunk(&bytes))
-            .await
-            .map_err(|error| QueryError::Internal(error.to_string()))?
-            .map_err(|error| QueryError::Internal(format!("chunk {}: {error}", chunk.blob_key)))?;
+        let decoded = load_chunk(blobs, &chunk).await?;
         let window = windows.entry(decoded.window_id.clone()).or_insert_with(|| WindowRecording {
             window_id: decoded.window_id.clone(),
             first_ts_ms: chunk.first_ts_ms,
@@ -77,17 +92,11 @@ pub async fn assemble(
     Ok(ordered)
 }
 
-fn json_string(text: &str) -> String {
+pub(crate) fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// The inside of a JSON array text, without the brackets; empty for `[]`.
-fn array_items(array: &str) -> &str {
-    let trimmed = array.trim();
-    let inner = trimmed.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')).unwrap_or("");
-    inner.trim()
-}
-
+/// `GET /v1/sessions/{id}/recording`.
 pub async fn get(
     State(state): State<QueryState>,
     caller: Caller,
@@ -98,35 +107,47 @@ pub async fn get(
     response(&state, &session, params.window_id.as_deref()).await
 }
 
-/// The recording of `session`, of one window when `window_id` is given.
+/// `GET /v1/sessions/{id}/recording/manifest`.
+pub async fn manifest(
+    State(state): State<QueryState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, QueryError> {
+    let session = find(&state, &caller.project_id, &id).await?;
+    Ok(Json(manifest::manifest(&state, &session).await?))
+}
+
+/// `GET /v1/sessions/{id}/recording/chunks/{chunk_id}`.
+pub async fn chunk(
+    State(state): State<QueryState>,
+    caller: Caller,
+    Path((id, chunk_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, QueryError> {
+    let session = find(&state, &caller.project_id, &id).await?;
+    manifest::chunk_response(&state, &session, &chunk_id, &headers).await
+}
+
+/// The recording of `session`, of one window when `window_id` is given, streamed.
 pub(crate) async fn response(
     state: &QueryState,
     session: &SessionRow,
     window_id: Option<&str>,
 ) -> Result<Response, QueryError> {
-    let windows =
-        assemble(state.warehouse.as_ref(), state.blobs.as_ref(), &session.project_id, &session.session_id, window_id)
-            .await?;
-    let mut body = format!("{{\"session_id\":{},\"windows\":[", json_string(&session.session_id));
-    for (position, window) in windows.iter().enumerate() {
-        if position > 0 {
-            body.push(',');
-        }
-        body.push_str(&format!("{{\"window_id\":{},\"events\":[", json_string(&window.window_id)));
-        let mut first = true;
-        for events_json in window.batches.values() {
-            let items = array_items(events_json);
-            if items.is_empty() {
-                continue;
-            }
-            if !first {
-                body.push(',');
-            }
-            body.push_str(items);
-            first = false;
-        }
-        body.push_str("]}");
-    }
-    body.push_str("]}");
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    stream::response(state, session, window_id).await
+}
+
+/// The manifest of `session`.
+pub(crate) async fn manifest_of(state: &QueryState, session: &SessionRow) -> Result<Value, QueryError> {
+    manifest::manifest(state, session).await
+}
+
+/// Chunk `chunk_id` of `session`.
+pub(crate) async fn chunk_of(
+    state: &QueryState,
+    session: &SessionRow,
+    chunk_id: &str,
+    headers: &HeaderMap,
+) -> Result<Response, QueryError> {
+    manifest::chunk_response(state, session, chunk_id, headers).await
 }
