@@ -224,3 +224,40 @@ export async function wholeRecordingBytes(baseUrl, sessionId, token) {
   if (response.status !== 200) throw new Error(`GET …/recording answered ${response.status}`);
   return (await response.arrayBuffer()).byteLength;
 }
+
+/**
+ * The marker text in the replay frame of a Playback session page (or any page
+ * whose replay iframe is in `frameSelector`), or null before the frame shows it.
+ * @param {import('playwright-core').Page} page
+ * @param {string} [frameSelector]
+ * @returns {Promise<string | null>}
+ */
+export function readMarker(page, frameSelector = '#player iframe') {
+  return page.evaluate(
+    ({ frameSelector, id }) => {
+      const frame = /** @type {HTMLIFrameElement | null} */ (document.querySelector(frameSelector));
+      return frame?.contentDocument?.getElementById(id)?.textContent ?? null;
+    },
+    { frameSelector, id: MARKER_ID },
+  );
+}
+
+/**
+ * Waits for the manifest of a long recording to list every batch posted.
+ * @param {import('./api.mjs').Api} api
+ * @param {LongRecording} recording
+ * @param {number} [timeout]
+ */
+export async function waitForArchive(api, recording, timeout = 120_000) {
+  const deadline = Date.now() + timeout;
+  let last = '';
+  for (;;) {
+    const response = await api.get(`/v1/sessions/${recording.sessionId}/recording/manifest`);
+    if (response.status === 200 && response.json.complete && response.json.archived_events === recording.events.length) {
+      return response.json;
+    }
+    last = `${response.status} ${response.text.slice(0, 200)}`;
+    if (Date.now() > deadline) throw new Error(`recording ${recording.sessionId} not archived after ${timeout} ms; last: ${last}`);
+    await sleep(500);
+  }
+}

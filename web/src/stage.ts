@@ -487,13 +487,16 @@ export class SessionStage {
       return;
     }
     const ts = timeline.start + playerTime;
-    loader.focus(timeline.windowId, ts);
     if (loader.isReady(timeline.windowId, ts) && timeline.events.length > 0) {
+      loader.focus(timeline.windowId, ts);
       this.mount(timeline, playerTime);
       return;
     }
     this.playerMount.replaceChildren(notice('loading', 'Loading the recording…', 'recording-loading'));
-    loader.ensure(timeline.windowId, ts).then(
+    // The chunks of the frame are asked for before the streaming behind them starts.
+    const needed = loader.ensure(timeline.windowId, ts);
+    loader.focus(timeline.windowId, ts);
+    needed.then(
       () => {
         if (generation !== this.generation) return;
         if (timeline.events.length === 0) {
@@ -586,9 +589,9 @@ export class SessionStage {
       return;
     }
     const ts = timeline.start + time;
-    loader.focus(timeline.windowId, ts);
     this.showTime(timeline, time);
     if (loader.isReady(timeline.windowId, ts)) {
+      loader.focus(timeline.windowId, ts);
       this.replay.seek(time);
       delete this.element.dataset.loading;
       return;
@@ -596,7 +599,9 @@ export class SessionStage {
     // A part not loaded yet: its chunks first, then the seek (unless another one came since).
     this.element.dataset.loading = 'true';
     const generation = this.generation;
-    loader.ensure(timeline.windowId, ts).then(
+    const needed = loader.ensure(timeline.windowId, ts);
+    loader.focus(timeline.windowId, ts);
+    needed.then(
       () => {
         if (generation !== this.generation || seekId !== this.seekCount) return;
         delete this.element.dataset.loading;
