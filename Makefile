@@ -88,3 +88,8 @@ bench: ## Ingest throughput against a bare Kafka producer (starts the test serve
 
 bench-memory: ## Query API memory while serving a ~100 MB recording, whole and chunk by chunk (no servers)
 	$(CARGO) bench -p playback --bench recording_memory
+
+bench-player: ## Player first frame, seek and JS heap against rrweb-player with the whole recording (release playback up, Chromium)
+	$(CARGO) build --release -p playback
+	npm run build
+	PLAYBACK_BIN=$(CURDIR)/target/release/playback node e2e/bench/player.mjs
