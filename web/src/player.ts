@@ -2,11 +2,13 @@
  * The session page (`/sessions/{id}`, `?t=<offset_ms>` to open at a moment):
  * the header with the user, the replay with its transcript, the notes and the
  * similar sessions. The three API calls for the replay (the session, the
- * transcript and the recording's manifest) run in parallel; the
- * page shows whatever arrived and a clear message for whatever did not.
+ * transcript and the recording's manifest, with the chunks of the moment it
+ * opens at right behind it) run in parallel; the page shows whatever arrived
+ * and a clear message for whatever did not.
  */
 import { getSession, getTranscript, sessionRecording, statusOf } from './api';
 import { errorMessage } from './components';
+import { openRecording } from './recording';
 import { h, notice } from './dom';
 import { userLabel } from './format';
 import { renderNotes } from './notes';
@@ -40,11 +42,10 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
 
   async function load(): Promise<void> {
     const { signal } = context;
-    const source = sessionRecording(sessionId);
-    const [session, transcript, manifest] = await Promise.allSettled([
+    const [session, transcript, recording] = await Promise.allSettled([
       getSession(sessionId, signal),
       getTranscript(sessionId, signal),
-      source.manifest(signal),
+      openRecording(sessionRecording(sessionId), startOffset(context.query), signal),
     ]);
     if (signal.aborted) return;
 
@@ -57,8 +58,7 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
     stage = new SessionStage({
       session: session.value,
       transcript,
-      manifest,
-      source,
+      recording,
       startAt: startOffset(context.query),
     });
     content.replaceChildren(

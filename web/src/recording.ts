@@ -315,6 +315,41 @@ export class RecordingLoader {
   }
 }
 
+/**
+ * Fetches the manifest and at once the chunks of the frame at `startAt` (a
+ * session offset; the first window's start when undefined), so they load
+ * while the rest of the page (session, transcript) is still on its way.
+ */
+export async function openRecording(
+  source: RecordingSource,
+  startAt: number | undefined,
+  signal?: AbortSignal,
+): Promise<RecordingLoader> {
+  const manifest = await source.manifest(signal);
+  const loader = new RecordingLoader(source, manifest);
+  signal?.addEventListener('abort', () => loader.stop());
+  const windows = loader.orderedWindows();
+  if (windows.length > 0) {
+    const recordingStart = Math.min(...windows.map((window) => window.first));
+    const offset = startAt ?? 0;
+    let best = windows[0];
+    let bestDistance = Infinity;
+    for (const window of windows) {
+      const start = window.first - recordingStart;
+      const end = window.last - recordingStart;
+      const distance = offset < start ? start - offset : offset > end ? offset - end : 0;
+      if (distance < bestDistance) {
+        best = window;
+        bestDistance = distance;
+      }
+    }
+    const ts = Math.min(Math.max(recordingStart + offset, best.first), best.last);
+    // A failure shows when the stage asks for the same chunks.
+    loader.ensure(best.windowId, ts).catch(() => undefined);
+  }
+  return loader;
+}
+
 function countEvents(window: ManifestWindow): number {
   let total = 0;
   for (const chunk of window.chunks) total += chunk.events;

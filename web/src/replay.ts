@@ -110,11 +110,15 @@ export function mountReplay(options: ReplayOptions): Replay {
   let playing = false;
   let time = 0;
 
+  /** A seek to the very start goes a little further (see `seek`); it is reported as asked. */
+  let startSeek: { reached: number; asked: number } | null = null;
   player.addEventListener('ui-update-current-time', (detail) => {
     const payload = (detail as { payload?: unknown } | undefined)?.payload;
     if (typeof payload === 'number') {
-      time = payload;
-      options.onTime(payload);
+      const reported = startSeek !== null && payload === startSeek.reached ? startSeek.asked : payload;
+      if (reported === payload) startSeek = null;
+      time = reported;
+      options.onTime(reported);
     }
   });
   player.addEventListener('ui-update-player-state', (detail) => {
@@ -172,7 +176,9 @@ export function mountReplay(options: ReplayOptions): Replay {
       time = target;
       // rrweb draws the events strictly before the time it goes to: at the very start that
       // would be none, so it goes to just after the first snapshot instead.
-      player.goto(Math.max(target, firstSnapshotTime()));
+      const reached = Math.max(target, firstSnapshotTime());
+      startSeek = reached === target ? null : { reached, asked: target };
+      player.goto(reached);
     },
     play(): void {
       // At the end, play from the start again.

@@ -5,6 +5,7 @@
  */
 import { getSharedSession, getSharedTranscript, sharedRecording, statusOf } from './api';
 import { errorMessage } from './components';
+import { openRecording } from './recording';
 import { h, notice } from './dom';
 import { startOffset } from './player';
 import type { RouteContext } from './router';
@@ -21,11 +22,10 @@ export function renderSharedPage(root: HTMLElement, context: RouteContext, token
 
   async function load(): Promise<void> {
     const { signal } = context;
-    const source = sharedRecording(token);
-    const [session, transcript, manifest] = await Promise.allSettled([
+    const [session, transcript, recording] = await Promise.allSettled([
       getSharedSession(token, signal),
       getSharedTranscript(token, signal),
-      source.manifest(signal),
+      openRecording(sharedRecording(token), startOffset(context.query), signal),
     ]);
     if (signal.aborted) return;
     if (session.status === 'rejected') {
@@ -35,8 +35,7 @@ export function renderSharedPage(root: HTMLElement, context: RouteContext, token
     stage = new SessionStage({
       session: session.value,
       transcript,
-      manifest,
-      source,
+      recording,
       startAt: startOffset(context.query),
     });
     content.replaceChildren(

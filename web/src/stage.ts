@@ -12,14 +12,14 @@
  * arrived and adds what comes.
  */
 import type { eventWithTime } from '@rrweb/types';
-import type { Note, RecordingManifest, RecordingSource, SessionFacts, TranscriptEvent } from './api';
+import type { Note, SessionFacts, TranscriptEvent } from './api';
 import { activeUntil, computeActivity, idleAt, type Activity } from './activity';
 import { errorMessage } from './components';
 import { renderControls, renderShortcutsHelp, SPEEDS, type Controls, type Speed } from './controls';
 import { h, notice } from './dom';
 import { capitalize, formatDuration, shortUrl } from './format';
 import { renderPlayerTimeline, type PlayerTimeline, type TimelineMark } from './player-timeline';
-import { RecordingLoader } from './recording';
+import type { RecordingLoader } from './recording';
 import { mountReplay, type Replay } from './replay';
 import {
   playerTimeFor,
@@ -43,8 +43,6 @@ const PREFERENCES_KEY = 'playback.player';
  * drawn when that is this close, so seeking to it shows that page.
  */
 const PAGE_VIEW_SNAP_MS = 2_000;
-/** Loaded events are folded into the activity (idle shading, skip idle) at most this often. */
-const ACTIVITY_REFRESH_MS = 300;
 
 interface Preferences {
   speed: Speed;
@@ -79,10 +77,8 @@ function savePreferences(preferences: Preferences): void {
 export interface StageOptions {
   session: SessionFacts;
   transcript: PromiseSettledResult<TranscriptEvent[]>;
-  /** The recording's manifest, fetched together with the session. */
-  manifest: PromiseSettledResult<RecordingManifest>;
-  /** Where the recording's chunks (and later manifests) are read from. */
-  source: RecordingSource;
+  /** The recording, opened at its manifest together with the session (src/recording.ts `openRecording`). */
+  recording: PromiseSettledResult<RecordingLoader>;
   /** Session offset to open at (`?t=` of the page). */
   startAt?: number;
 }
@@ -103,7 +99,6 @@ export class SessionStage {
   private readonly session: SessionFacts;
   private timelines: WindowTimeline[] = [];
   private activity: Activity | null = null;
-  private activityTimer: number | undefined;
   private readonly loader: RecordingLoader | null;
   private readonly processing: HTMLElement;
   /** Whether the player was opened at the page's start moment (once the first chunks are listed). */
@@ -138,10 +133,10 @@ export class SessionStage {
     this.session = options.session;
     this.startAt = options.startAt;
     this.preferences = loadPreferences();
-    const manifest = options.manifest;
-    this.loader = manifest.status === 'fulfilled' ? new RecordingLoader(options.source, manifest.value) : null;
+    const recording = options.recording;
+    this.loader = recording.status === 'fulfilled' ? recording.value : null;
     this.syncTimelines();
-    this.recordingProblem = describeRecordingProblem(manifest);
+    this.recordingProblem = describeRecordingProblem(recording);
     this.processing = notice('loading', '', 'recording-processing');
     this.processing.hidden = true;
     this.events = options.transcript.status === 'fulfilled' ? options.transcript.value : [];
@@ -220,6 +215,9 @@ export class SessionStage {
       },
     });
     loader.startPolling();
+    // Chunks may have arrived since the stage was made (the frame's are fetched with the manifest).
+    this.syncTimelines();
+    this.refreshActivity();
     this.renderProcessing();
     this.openAtStart();
   }
@@ -281,7 +279,7 @@ export class SessionStage {
       this.replay.addEvents(added);
       this.showTime(timeline, this.replay.currentTime());
     }
-    this.scheduleActivity();
+    this.refreshActivity();
   }
 
   /** A newer manifest: new windows, chunks or bounds, or the recording is complete. */
@@ -299,26 +297,22 @@ export class SessionStage {
       this.replay?.setEnd(timeline.end);
       this.renderMarks();
     }
-    this.scheduleActivity();
+    this.refreshActivity();
   }
 
-  private scheduleActivity(): void {
-    if (this.activityTimer !== undefined) return;
-    this.activityTimer = window.setTimeout(() => {
-      this.activityTimer = undefined;
-      const loadedAny = this.timelines.some((timeline) => timeline.events.length > 0);
-      this.activity = loadedAny ? computeActivity(this.timelines) : null;
-      this.renderIdle();
-      if (this.active && this.activity) {
-        const offset = sessionOffsetFor(this.active, this.replay?.currentTime() ?? 0);
-        this.controls.setActivity(activeUntil(this.activity, offset), this.activity.total);
-      }
-    }, ACTIVITY_REFRESH_MS);
+  /** Folds the events loaded so far into the activity: idle shading, skip idle, the counter. */
+  private refreshActivity(): void {
+    const loadedAny = this.timelines.some((timeline) => timeline.events.length > 0);
+    this.activity = loadedAny ? computeActivity(this.timelines) : null;
+    this.renderIdle();
+    if (this.active && this.activity) {
+      const offset = sessionOffsetFor(this.active, this.replay?.currentTime() ?? 0);
+      this.controls.setActivity(activeUntil(this.activity, offset), this.activity.total);
+    }
   }
 
   destroy(): void {
     this.loader?.stop();
-    window.clearTimeout(this.activityTimer);
     document.removeEventListener('keydown', this.onKey);
     document.removeEventListener('keyup', this.onKeyUp);
     document.removeEventListener('fullscreenchange', this.onFullscreen);
@@ -746,11 +740,11 @@ export class SessionStage {
   }
 }
 
-function describeRecordingProblem(manifest: PromiseSettledResult<RecordingManifest>): string | null {
-  if (manifest.status === 'rejected') {
-    const status = (manifest.reason as { status?: unknown } | null)?.status;
+function describeRecordingProblem(recording: PromiseSettledResult<RecordingLoader>): string | null {
+  if (recording.status === 'rejected') {
+    const status = (recording.reason as { status?: unknown } | null)?.status;
     if (status === 404) return 'No recording is stored for this session.';
-    return `Could not load the recording: ${errorMessage(manifest.reason)}`;
+    return `Could not load the recording: ${errorMessage(recording.reason)}`;
   }
   return null;
 }
