@@ -9,14 +9,16 @@
  * them chunk by chunk) and grows as more arrive. Two custom events mark the
  * window's first and last timestamps from the manifest, so the replayer's
  * time 0 and total length are the whole window's from the first frame on.
- * Events later than the moment shown go through rrweb's `addEvent`; earlier
- * ones are put in place in the replayer's event list without being applied
- * (rrweb's `addEvent` applies an event before the current time at once, on top
- * of the frame), and a seek back reaches them through the snapshot before it.
+ * While playing, events later than the moment shown go through rrweb's
+ * `addEvent`, so its timer plays them; the others (all of them while paused)
+ * are merged into the replayer's event list without being applied (rrweb's
+ * `addEvent` applies an event before the current time at once, on top of the
+ * frame), and a seek reaches them through the snapshot before its target.
  */
 import rrwebPlayer from 'rrweb-player';
 import type { eventWithTime } from '@rrweb/types';
 import { SPEEDS, type Speed } from './controls';
+import { mergeSorted } from './recording';
 
 /** Height of the page's timeline and control bar below the frame. */
 const CONTROLS_HEIGHT = 84;
@@ -151,15 +153,19 @@ export function mountReplay(options: ReplayOptions): Replay {
         break;
       }
     }
+    // While playing, rrweb's timer must hear of the events still to come; the rest (all of
+    // them while paused) are merged into the list in one pass.
+    const quiet: eventWithTime[] = [];
     let touchesFrame = false;
     for (const event of events) {
-      if (event.timestamp >= now) {
-        player.addEvent(event);
+      if (playing && event.timestamp >= now) {
+        replayer.addEvent(event);
         continue;
       }
-      if (event.timestamp >= frameStart) touchesFrame = true;
-      list.splice(upperBound(list, event.timestamp), 0, event);
+      if (event.timestamp >= frameStart && event.timestamp < now) touchesFrame = true;
+      quiet.push(event);
     }
+    if (quiet.length > 0) mergeInto(list, quiet);
     // Events that arrived after the replay played past them: draw the frame again with them.
     if (touchesFrame) player.goto(time, playing);
   };
@@ -209,16 +215,11 @@ function boundary(timestamp: number): eventWithTime {
   return { type: EVENT_TYPE_CUSTOM, timestamp, data: { tag: BOUNDS_TAG, payload: {} } } as eventWithTime;
 }
 
-/** The index after the last event at or before `timestamp` in a sorted list. */
-function upperBound(events: eventWithTime[], timestamp: number): number {
-  let low = 0;
-  let high = events.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (events[middle].timestamp <= timestamp) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+/** Merges sorted `incoming` into the sorted `list` in place; of equal timestamps, the listed come first. */
+function mergeInto(list: eventWithTime[], incoming: eventWithTime[]): void {
+  const merged = mergeSorted(list, incoming);
+  list.length = merged.length;
+  for (let index = 0; index < merged.length; index++) list[index] = merged[index];
 }
 
 /**

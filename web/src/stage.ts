@@ -275,9 +275,14 @@ export class SessionStage {
   private onEvents(windowId: string, added: eventWithTime[]): void {
     this.syncTimelines();
     const timeline = this.timelines.find((candidate) => candidate.windowId === windowId);
-    if (timeline && timeline === this.active && this.replay) {
-      this.replay.addEvents(added);
-      this.showTime(timeline, this.replay.currentTime());
+    if (timeline && timeline === this.active) {
+      // Page-view marks land where their page is drawn, which the new events may tell.
+      this.renderMarks();
+      if (this.replay) {
+        this.replay.addEvents(added);
+        // While a seek waits for its chunks, the page shows the moment asked for.
+        if (this.element.dataset.loading !== 'true') this.showTime(timeline, this.replay.currentTime());
+      }
     }
     this.refreshActivity();
   }
@@ -357,6 +362,27 @@ export class SessionStage {
   seekToEvent(event: TranscriptEvent): void {
     const timeline = this.timelines.find((candidate) => candidate.windowId === event.window_id) ?? this.active;
     if (!timeline) return;
+    const loader = this.loader;
+    if (event.kind === 'page_view' && loader) {
+      // A page view lands where its page is drawn: the events around it are needed to know where.
+      const ts = timeline.start + playerTimeFor(timeline, event.offset_ms);
+      if (!loader.isLoadedBetween(timeline.windowId, ts - PAGE_VIEW_SNAP_MS, ts + PAGE_VIEW_SNAP_MS)) {
+        const seekId = ++this.seekCount;
+        const around = [
+          loader.ensure(timeline.windowId, ts - PAGE_VIEW_SNAP_MS),
+          loader.ensure(timeline.windowId, ts + PAGE_VIEW_SNAP_MS),
+        ];
+        const go = (): void => {
+          if (seekId === this.seekCount) this.seekToEventIn(timeline, event);
+        };
+        Promise.all(around).then(go, go);
+        return;
+      }
+    }
+    this.seekToEventIn(timeline, event);
+  }
+
+  private seekToEventIn(timeline: WindowTimeline, event: TranscriptEvent): void {
     const playerTime = this.playerTimeOf(timeline, event);
     if (timeline !== this.active) this.selectWindow(timeline, playerTime);
     else this.seek(playerTime);
