@@ -124,7 +124,11 @@ async function runPlayback(browser, target) {
           /** @type {HTMLIFrameElement | null} */ (document.querySelector('#player iframe'))?.contentDocument?.getElementById(id)
             ?.textContent;
         const until = async (/** @type {string} */ expected) => {
-          while (marker() !== expected) await new Promise((resolve) => requestAnimationFrame(resolve));
+          const deadline = performance.now() + 30_000;
+          while (marker() !== expected) {
+            if (performance.now() > deadline) throw new Error(`the frame shows ${marker()}, not ${expected}`);
+            await new Promise((resolve) => requestAnimationFrame(resolve));
+          }
         };
         press('Home');
         await until(startMarker);
@@ -133,7 +137,7 @@ async function runPlayback(browser, target) {
         await until(endMarker);
         return performance.now() - begun;
       },
-      { startMarker: markerAt(0), endMarker: markerAt(target.durationMs), id: 'playback-minute-marker' },
+      { startMarker: markerAt(0), endMarker: markerAt(target.durationMs - 1), id: 'playback-minute-marker' },
     );
     const heapBytes = await heapUsed(page);
     return { firstFrameMs, seekMs, heapBytes, bytesBeforeFirstFrame };
@@ -180,7 +184,11 @@ async function runBaseline(browser, target, assets) {
           /** @type {HTMLIFrameElement | null} */ (document.querySelector('#root iframe'))?.contentDocument?.getElementById(id)
             ?.textContent;
         const until = async (/** @type {string} */ expected) => {
-          while (marker() !== expected) await new Promise((resolve) => requestAnimationFrame(resolve));
+          const deadline = performance.now() + 30_000;
+          while (marker() !== expected) {
+            if (performance.now() > deadline) throw new Error(`the frame shows ${marker()}, not ${expected}`);
+            await new Promise((resolve) => requestAnimationFrame(resolve));
+          }
         };
         player.goto(1);
         await until(startMarker);
@@ -189,7 +197,7 @@ async function runBaseline(browser, target, assets) {
         await until(endMarker);
         return performance.now() - begun;
       },
-      { startMarker: markerAt(0), endMarker: markerAt(target.durationMs), id: 'playback-minute-marker' },
+      { startMarker: markerAt(0), endMarker: markerAt(target.durationMs - 1), id: 'playback-minute-marker' },
     );
     const heapBytes = await heapUsed(page);
     return { firstFrameMs, seekMs, heapBytes, bytesBeforeFirstFrame };
