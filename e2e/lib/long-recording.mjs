@@ -5,8 +5,8 @@
  *
  * Every `SEGMENT_MS` (5 min, as the recorder re-snapshots) the recording opens
  * again with the page's Meta and FullSnapshot, followed by the page's own
- * incremental events; the rest of the segment repeats its mouse moves,
- * scrolls, clicks and inputs with shifted timestamps. A marker element added
+ * incremental events; the rest of the segment repeats its mouse moves and
+ * scrolls with shifted timestamps. A marker element added
  * to the page's body tells the minute apart: the FullSnapshot of segment k
  * holds the text `snapshot-k`, and at each whole minute m (+1 s) an
  * incremental text mutation sets it to `minute-m`. So the replayed DOM at any
@@ -35,8 +35,12 @@ const TYPE_FULL_SNAPSHOT = 2;
 const TYPE_INCREMENTAL = 3;
 const TYPE_META = 4;
 const SOURCE_MUTATION = 0;
-/** Incremental sources that can be played again on the same DOM: mouse moves, clicks, scrolls, inputs. */
-const REPEATABLE_SOURCES = new Set([1, 2, 3, 5]);
+/**
+ * Incremental sources repeated to fill a segment: mouse moves and scrolls, which can be played
+ * again on the same DOM. The page's clicks and inputs come once per segment, after its snapshot,
+ * so the transcript has a visit's worth of actions every 5 minutes, not a burst every few seconds.
+ */
+const REPEATABLE_SOURCES = new Set([1, 3]);
 
 /**
  * @typedef {object} LongRecording
@@ -82,7 +86,7 @@ export function buildLongRecording(realEvents, { durationMs, endAt = Date.now() 
   }
   const repeatable = page.filter(({ event }) => REPEATABLE_SOURCES.has(event.data?.source));
   const pageSpan = Math.max(1_000, ...page.map(({ after }) => after + 10));
-  if (repeatable.length === 0) throw new Error('the real recording has no mouse, scroll or input events to repeat');
+  if (repeatable.length === 0) throw new Error('the real recording has no mouse moves or scrolls to repeat');
 
   const start = endAt - durationMs;
   /** @type {any[]} */
