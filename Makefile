@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js bench test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-hostile test-faults test-helm fuzz lint stack-up stack-down clean
+.PHONY: up build js bench bench-ingest bench-list bench-sessionizer bench-archive bench-readiness bench-player bench-memory test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-hostile test-faults test-helm fuzz lint stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -83,22 +83,35 @@ stack-down:
 clean:
 	rm -rf target node_modules recorder/dist web/dist e2e/artifacts helm/.bin fuzz/target fuzz/work fuzz/artifacts
 
-bench: ## Ingest throughput against a bare Kafka producer (starts the test servers)
+# Every benchmark, each figure printed next to a baseline measured in the same run, and the
+# ratio (docs/benchmarks.md). Starts the test servers once for all of them.
+BENCHES := bench-ingest bench-list bench-sessionizer bench-archive bench-readiness bench-player bench-memory
+bench: ## Every benchmark against its baseline (starts the test servers; about 40 min)
+	./scripts/install-deps --browser
+	npm run build
+	$(CARGO) build --release -p playback
+	./scripts/test-stack run -- $(MAKE) $(BENCHES)
+
+bench-ingest: ## Gateway to Kafka against a bare Kafka producer (needs the test servers)
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench ingest
 
-bench-sessionizer: ## Sessionizer throughput against a bare Kafka consumer (with the test servers' env)
+bench-list: ## GET /v1/sessions at 1 000 000 sessions on SQLite and ClickHouse against the same SQL on the store
+	./scripts/test-stack run -- $(CARGO) bench -p playback --bench list
+
+bench-sessionizer: ## Sessionizer throughput against a bare Kafka consumer
 	./scripts/test-stack run -- $(CARGO) bench -p playback --bench sessionizer
 
-bench-memory: ## Query API memory while serving a ~100 MB recording, whole and chunk by chunk (no servers)
-	$(CARGO) bench -p playback --bench recording_memory
-
-.PHONY: bench-archive bench-readiness
-bench-archive: ## Archive bytes of a real recording sent at real speed, against gzip -6 (about 5 min)
+bench-archive: ## Archive bytes of a real recording sent at real speed, against gzip -6 and zstd -3 (about 5 min)
 	$(CARGO) bench -p playback --bench archive
 
 bench-readiness: build ## Gateway 200 to listed and to playable, p50/p99, embedded then distributed
 	node e2e/bench/readiness.mjs embedded
 	./scripts/test-stack run -- node e2e/bench/readiness.mjs distributed
 
-bench-list: ## GET /v1/sessions at 1 000 000 sessions on SQLite and ClickHouse (starts the test servers)
-	./scripts/test-stack run -- $(CARGO) bench -p playback --bench list
+bench-player: ## Player first frame, seek and JS heap against rrweb-player with the whole recording (Chromium)
+	$(CARGO) build --release -p playback
+	npm run build
+	PLAYBACK_BIN=$(CURDIR)/target/release/playback node e2e/bench/player.mjs
+
+bench-memory: ## Query API memory while serving a ~100 MB recording, whole and chunk by chunk
+	$(CARGO) bench -p playback --bench recording_memory

@@ -123,6 +123,53 @@ export interface Recording {
   windows: RecordingWindow[];
 }
 
+/** One stored chunk of a window's recording, as the manifest lists it. */
+export interface ChunkInfo {
+  /** Opaque and URL-safe. */
+  id: string;
+  first_seq: number;
+  last_seq: number;
+  /** Client clock, as the replayer uses it. */
+  first_ts_ms: number;
+  last_ts_ms: number;
+  /** The chunk starts with a Meta event and a FullSnapshot: replay can start there. */
+  snapshot: boolean;
+  events: number;
+  /** Stored (compressed) size. */
+  bytes: number;
+}
+
+export interface ManifestWindow {
+  window_id: string;
+  first_ts_ms: number;
+  last_ts_ms: number;
+  /** Ordered by (first_ts_ms, first_seq). */
+  chunks: ChunkInfo[];
+}
+
+/** `GET …/recording/manifest`: what is stored of a recording, without the events. */
+export interface RecordingManifest {
+  session_id: string;
+  /** Every batch the session counted is in a chunk. */
+  complete: boolean;
+  session_events: number;
+  archived_events: number;
+  /** Ordered by first_ts_ms; empty while nothing is archived yet. */
+  windows: ManifestWindow[];
+}
+
+/** `GET …/recording/chunks/{id}`: one chunk's batches, in seq order. */
+export interface RecordingChunk {
+  window_id: string;
+  batches: { seq: number; events: eventWithTime[] }[];
+}
+
+/** Where a recording is read from: the session's own routes or a share link's. */
+export interface RecordingSource {
+  manifest(signal?: AbortSignal): Promise<RecordingManifest>;
+  chunk(chunkId: string, signal?: AbortSignal): Promise<RecordingChunk>;
+}
+
 export interface SimilarSession extends SessionSummary {
   similarity: number;
   reasons: string[];
@@ -278,6 +325,14 @@ export function getRecording(id: string, signal?: AbortSignal): Promise<Recordin
   return request<Recording>(`${sessionPath(id)}/recording`, { signal });
 }
 
+export function sessionRecording(id: string): RecordingSource {
+  const base = `${sessionPath(id)}/recording`;
+  return {
+    manifest: (signal) => request<RecordingManifest>(`${base}/manifest`, { signal }),
+    chunk: (chunkId, signal) => request<RecordingChunk>(`${base}/chunks/${encodeURIComponent(chunkId)}`, { signal }),
+  };
+}
+
 export async function getSimilar(id: string, limit: number, signal?: AbortSignal): Promise<SimilarSession[]> {
   const body = await request<{ sessions: SimilarSession[] }>(`${sessionPath(id)}/similar?limit=${limit}`, { signal });
   return body.sessions;
@@ -342,4 +397,13 @@ export async function getSharedTranscript(token: string, signal?: AbortSignal): 
 
 export function getSharedRecording(token: string, signal?: AbortSignal): Promise<Recording> {
   return request<Recording>(`${sharedPath(token)}/recording`, { signal, auth: false });
+}
+
+export function sharedRecording(token: string): RecordingSource {
+  const base = `${sharedPath(token)}/recording`;
+  return {
+    manifest: (signal) => request<RecordingManifest>(`${base}/manifest`, { signal, auth: false }),
+    chunk: (chunkId, signal) =>
+      request<RecordingChunk>(`${base}/chunks/${encodeURIComponent(chunkId)}`, { signal, auth: false }),
+  };
 }

@@ -1,11 +1,14 @@
 /**
  * The session page (`/sessions/{id}`, `?t=<offset_ms>` to open at a moment):
  * the header with the user, the replay with its transcript, the notes and the
- * similar sessions. The three API calls for the replay run in parallel; the
- * page shows whatever arrived and a clear message for whatever did not.
+ * similar sessions. The three API calls for the replay (the session, the
+ * transcript and the recording's manifest, with the chunks of the moment it
+ * opens at right behind it) run in parallel; the page shows whatever arrived
+ * and a clear message for whatever did not.
  */
-import { getRecording, getSession, getTranscript, statusOf } from './api';
+import { getSession, getTranscript, sessionRecording, statusOf } from './api';
 import { errorMessage } from './components';
+import { openRecording } from './recording';
 import { h, notice } from './dom';
 import { userLabel } from './format';
 import { renderNotes } from './notes';
@@ -42,7 +45,7 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
     const [session, transcript, recording] = await Promise.allSettled([
       getSession(sessionId, signal),
       getTranscript(sessionId, signal),
-      getRecording(sessionId, signal),
+      openRecording(sessionRecording(sessionId), startOffset(context.query), signal),
     ]);
     if (signal.aborted) return;
 

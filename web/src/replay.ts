@@ -4,10 +4,21 @@
  * controller is hidden: the page draws its controls (src/controls.ts) and
  * drives the player through this wrapper. Skipping idle time is done by the
  * page too (src/activity.ts), so rrweb's own `skipInactive` is off.
+ *
+ * The replay is built from part of a window's events (src/recording.ts loads
+ * them chunk by chunk) and grows as more arrive. Two custom events mark the
+ * window's first and last timestamps from the manifest, so the replayer's
+ * time 0 and total length are the whole window's from the first frame on.
+ * While playing, events later than the moment shown go through rrweb's
+ * `addEvent`, so its timer plays them; the others (all of them while paused)
+ * are merged into the replayer's event list without being applied (rrweb's
+ * `addEvent` applies an event before the current time at once, on top of the
+ * frame), and a seek reaches them through the snapshot before its target.
  */
 import rrwebPlayer from 'rrweb-player';
 import type { eventWithTime } from '@rrweb/types';
 import { SPEEDS, type Speed } from './controls';
+import { mergeSorted } from './recording';
 
 /** Height of the page's timeline and control bar below the frame. */
 const CONTROLS_HEIGHT = 84;
@@ -28,10 +39,20 @@ interface SvelteLifecycle {
   $destroy(): void;
 }
 
+/** The tag of the custom events that hold a window's bounds in the replayer. */
+export const BOUNDS_TAG = 'playback.bounds';
+const EVENT_TYPE_FULL_SNAPSHOT = 2;
+const EVENT_TYPE_META = 4;
+const EVENT_TYPE_CUSTOM = 5;
+
 export interface Replay {
   player: rrwebPlayer;
   /** Length of the replay, ms. */
-  duration: number;
+  duration(): number;
+  /** Adds events of the window, sorted by timestamp. */
+  addEvents(events: eventWithTime[]): void;
+  /** Moves the end of the window (the recording grew). */
+  setEnd(timestamp: number): void;
   /** Moves to `playerTime` ms; keeps playing if it was playing. */
   seek(playerTime: number): void;
   play(): void;
@@ -46,7 +67,11 @@ export interface Replay {
 
 export interface ReplayOptions {
   target: HTMLElement;
+  /** The events loaded so far, sorted by timestamp. */
   events: eventWithTime[];
+  /** The window's first and last client timestamps. */
+  start: number;
+  end: number;
   /** Recorded viewport, for the aspect ratio of the frame. */
   viewport: { width: number; height: number };
   speed: Speed;
@@ -59,7 +84,7 @@ export function mountReplay(options: ReplayOptions): Replay {
   const player = new rrwebPlayer({
     target: options.target,
     props: {
-      events: options.events,
+      events: [boundary(options.start), ...options.events, boundary(Math.max(options.end, options.start + 1))],
       width: size.width,
       height: size.height,
       autoPlay: false,
@@ -75,15 +100,27 @@ export function mountReplay(options: ReplayOptions): Replay {
   });
   const lifecycle = player as unknown as SvelteLifecycle;
   window.__playbackPlayer = player;
-  const meta = player.getMetaData();
+  const replayer = player.getReplayer();
+  const replayEvents = (): eventWithTime[] =>
+    (replayer as unknown as { service: { state: { context: { events: eventWithTime[] } } } }).service.state.context
+      .events;
+  const totalTime = (): number => player.getMetaData().totalTime;
+  const firstSnapshotTime = (): number => {
+    const snapshot = replayEvents().find((event) => event.type === EVENT_TYPE_FULL_SNAPSHOT);
+    return snapshot ? snapshot.timestamp + 1 - options.start : 0;
+  };
   let playing = false;
   let time = 0;
 
+  /** A seek to the very start goes a little further (see `seek`); it is reported as asked. */
+  let startSeek: { reached: number; asked: number } | null = null;
   player.addEventListener('ui-update-current-time', (detail) => {
     const payload = (detail as { payload?: unknown } | undefined)?.payload;
     if (typeof payload === 'number') {
-      time = payload;
-      options.onTime(payload);
+      const reported = startSeek !== null && payload === startSeek.reached ? startSeek.asked : payload;
+      if (reported === payload) startSeek = null;
+      time = reported;
+      options.onTime(reported);
     }
   });
   player.addEventListener('ui-update-player-state', (detail) => {
@@ -105,17 +142,53 @@ export function mountReplay(options: ReplayOptions): Replay {
   };
   window.addEventListener('resize', onResize);
 
+  const addEvents = (events: eventWithTime[]): void => {
+    const list = replayEvents();
+    const now = options.start + time;
+    // The Meta event that starts the frame being shown: earlier events do not change it.
+    let frameStart = -Infinity;
+    for (let index = list.length - 1; index >= 0; index--) {
+      if (list[index].timestamp <= now && list[index].type === EVENT_TYPE_META) {
+        frameStart = list[index].timestamp;
+        break;
+      }
+    }
+    // While playing, rrweb's timer must hear of the events still to come; the rest (all of
+    // them while paused) are merged into the list in one pass.
+    const quiet: eventWithTime[] = [];
+    let touchesFrame = false;
+    for (const event of events) {
+      if (playing && event.timestamp >= now) {
+        replayer.addEvent(event);
+        continue;
+      }
+      if (event.timestamp >= frameStart && event.timestamp < now) touchesFrame = true;
+      quiet.push(event);
+    }
+    if (quiet.length > 0) mergeInto(list, quiet);
+    // Events that arrived after the replay played past them: draw the frame again with them.
+    if (touchesFrame) player.goto(time, playing);
+  };
+
   return {
     player,
-    duration: meta.totalTime,
+    duration: totalTime,
+    addEvents,
+    setEnd(timestamp: number): void {
+      if (timestamp > options.start + totalTime()) player.addEvent(boundary(timestamp));
+    },
     seek(playerTime: number): void {
-      const target = Math.min(Math.max(0, Math.round(playerTime)), meta.totalTime);
+      const target = Math.min(Math.max(0, Math.round(playerTime)), totalTime());
       time = target;
-      player.goto(target);
+      // rrweb draws the events strictly before the time it goes to: at the very start that
+      // would be none, so it goes to just after the first snapshot instead.
+      const reached = Math.max(target, firstSnapshotTime());
+      startSeek = reached === target ? null : { reached, asked: target };
+      player.goto(reached);
     },
     play(): void {
       // At the end, play from the start again.
-      if (time >= meta.totalTime - 50) player.goto(0, true);
+      if (time >= totalTime() - 50) player.goto(0, true);
       else player.play();
     },
     pause(): void {
@@ -136,6 +209,17 @@ export function mountReplay(options: ReplayOptions): Replay {
       options.target.replaceChildren();
     },
   };
+}
+
+function boundary(timestamp: number): eventWithTime {
+  return { type: EVENT_TYPE_CUSTOM, timestamp, data: { tag: BOUNDS_TAG, payload: {} } } as eventWithTime;
+}
+
+/** Merges sorted `incoming` into the sorted `list` in place; of equal timestamps, the listed come first. */
+function mergeInto(list: eventWithTime[], incoming: eventWithTime[]): void {
+  const merged = mergeSorted(list, incoming);
+  list.length = merged.length;
+  for (let index = 0; index < merged.length; index++) list[index] = merged[index];
 }
 
 /**

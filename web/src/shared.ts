@@ -3,8 +3,9 @@
  * with no token: player and transcript only, no user, no way to other
  * sessions. An expired or revoked link (410) or a wrong one (404) says so.
  */
-import { getSharedRecording, getSharedSession, getSharedTranscript, statusOf } from './api';
+import { getSharedSession, getSharedTranscript, sharedRecording, statusOf } from './api';
 import { errorMessage } from './components';
+import { openRecording } from './recording';
 import { h, notice } from './dom';
 import { startOffset } from './player';
 import type { RouteContext } from './router';
@@ -24,14 +25,19 @@ export function renderSharedPage(root: HTMLElement, context: RouteContext, token
     const [session, transcript, recording] = await Promise.allSettled([
       getSharedSession(token, signal),
       getSharedTranscript(token, signal),
-      getSharedRecording(token, signal),
+      openRecording(sharedRecording(token), startOffset(context.query), signal),
     ]);
     if (signal.aborted) return;
     if (session.status === 'rejected') {
       content.replaceChildren(unavailable(session.reason));
       return;
     }
-    stage = new SessionStage({ session: session.value, transcript, recording, startAt: startOffset(context.query) });
+    stage = new SessionStage({
+      session: session.value,
+      transcript,
+      recording,
+      startAt: startOffset(context.query),
+    });
     content.replaceChildren(
       renderSharedHeader(session.value),
       h('div', { class: 'session-body' }, [

@@ -4,19 +4,27 @@
  * the device, the player, the seek bar with the transcript's and the notes'
  * marks, the controls and keyboard shortcuts; and the transcript, kept in
  * step with the player.
+ *
+ * The recording is loaded manifest first (src/recording.ts): the frame asked
+ * for is drawn from the snapshot chunk before it, the rest streams in behind
+ * it, and a seek into a part not loaded yet waits for its chunks. While the
+ * recording is still being archived the stage says so calmly, plays what has
+ * arrived and adds what comes.
  */
-import type { Note, Recording, SessionFacts, TranscriptEvent } from './api';
+import type { eventWithTime } from '@rrweb/types';
+import type { Note, SessionFacts, TranscriptEvent } from './api';
 import { activeUntil, computeActivity, idleAt, type Activity } from './activity';
 import { errorMessage } from './components';
 import { renderControls, renderShortcutsHelp, SPEEDS, type Controls, type Speed } from './controls';
 import { h, notice } from './dom';
 import { capitalize, formatDuration, shortUrl } from './format';
 import { renderPlayerTimeline, type PlayerTimeline, type TimelineMark } from './player-timeline';
+import type { RecordingLoader } from './recording';
 import { mountReplay, type Replay } from './replay';
 import {
-  buildTimelines,
   playerTimeFor,
   sessionOffsetFor,
+  syncTimelines,
   urlAt,
   viewportOf,
   type WindowTimeline,
@@ -69,7 +77,8 @@ function savePreferences(preferences: Preferences): void {
 export interface StageOptions {
   session: SessionFacts;
   transcript: PromiseSettledResult<TranscriptEvent[]>;
-  recording: PromiseSettledResult<Recording>;
+  /** The recording, opened at its manifest together with the session (src/recording.ts `openRecording`). */
+  recording: PromiseSettledResult<RecordingLoader>;
   /** Session offset to open at (`?t=` of the page). */
   startAt?: number;
 }
@@ -88,8 +97,15 @@ export class SessionStage {
   readonly element: HTMLElement;
   readonly transcriptPanel: HTMLElement;
   private readonly session: SessionFacts;
-  private readonly timelines: WindowTimeline[];
-  private readonly activity: Activity | null;
+  private timelines: WindowTimeline[] = [];
+  private activity: Activity | null = null;
+  private readonly loader: RecordingLoader | null;
+  private readonly processing: HTMLElement;
+  /** Whether the player was opened at the page's start moment (once the first chunks are listed). */
+  private opened = false;
+  /** Counts window selections and seeks, so a load that finishes late does not move the player. */
+  private generation = 0;
+  private seekCount = 0;
   private readonly events: TranscriptEvent[];
   private readonly tabs: HTMLElement;
   private readonly addressBar: HTMLElement;
@@ -118,9 +134,11 @@ export class SessionStage {
     this.startAt = options.startAt;
     this.preferences = loadPreferences();
     const recording = options.recording;
-    this.timelines = recording.status === 'fulfilled' ? buildTimelines(recording.value) : [];
-    this.activity = this.timelines.length > 0 ? computeActivity(this.timelines) : null;
-    this.recordingProblem = describeRecordingProblem(recording, this.timelines);
+    this.loader = recording.status === 'fulfilled' ? recording.value : null;
+    this.syncTimelines();
+    this.recordingProblem = describeRecordingProblem(recording);
+    this.processing = notice('loading', '', 'recording-processing');
+    this.processing.hidden = true;
     this.events = options.transcript.status === 'fulfilled' ? options.transcript.value : [];
 
     this.tabs = h('div', {
@@ -171,6 +189,7 @@ export class SessionStage {
     this.element = h('div', { class: 'stage', testid: 'stage' }, [
       this.tabs,
       h('div', { class: 'address-row' }, [this.addressBar, this.deviceBadge()]),
+      this.processing,
       this.playerMount,
       h('div', { class: 'player-bottom' }, [this.seekBar.element, this.controls.element]),
       this.help,
@@ -182,13 +201,39 @@ export class SessionStage {
     document.addEventListener('keydown', this.onKey);
     document.addEventListener('keyup', this.onKeyUp);
     document.addEventListener('fullscreenchange', this.onFullscreen);
-    if (this.recordingProblem !== null) {
-      this.addressBar.hidden = true;
-      this.seekBar.element.hidden = true;
-      this.controls.element.hidden = true;
-      this.playerMount.replaceChildren(notice('error', this.recordingProblem, 'recording-error'));
+    const loader = this.loader;
+    if (this.recordingProblem !== null || loader === null) {
+      this.hidePlayer(true);
+      this.playerMount.replaceChildren(notice('error', this.recordingProblem ?? 'No recording.', 'recording-error'));
       return;
     }
+    loader.subscribe({
+      events: (window, added) => this.onEvents(window.windowId, added),
+      manifest: () => this.onManifest(),
+      error: (error) => {
+        if (this.active) this.controls.flash(`Could not load part of the recording: ${errorMessage(error)}`);
+      },
+    });
+    loader.startPolling();
+    // Chunks may have arrived since the stage was made (the frame's are fetched with the manifest).
+    this.syncTimelines();
+    this.refreshActivity();
+    this.renderProcessing();
+    this.openAtStart();
+  }
+
+  /** Opens the player at the page's start moment, once the manifest lists a window. */
+  private openAtStart(): void {
+    if (this.opened) return;
+    if (this.timelines.length === 0) {
+      this.hidePlayer(true);
+      if (this.loader?.complete) {
+        this.playerMount.replaceChildren(notice('empty', 'This session has no recorded events.', 'recording-empty'));
+      }
+      return;
+    }
+    this.opened = true;
+    this.hidePlayer(false);
     this.renderTabs();
     const startAt = this.startAt;
     const startEvent = startAt === undefined ? undefined : this.events.find((event) => event.offset_ms === startAt);
@@ -202,7 +247,77 @@ export class SessionStage {
     }
   }
 
+  private hidePlayer(hidden: boolean): void {
+    this.addressBar.hidden = hidden;
+    this.seekBar.element.hidden = hidden;
+    this.controls.element.hidden = hidden;
+  }
+
+  /** The calm note shown while the recording is still being archived. */
+  private renderProcessing(): void {
+    const loader = this.loader;
+    if (!loader || loader.complete) {
+      this.processing.hidden = true;
+      return;
+    }
+    this.processing.hidden = false;
+    this.processing.textContent =
+      this.timelines.length === 0
+        ? 'Processing the recording…'
+        : 'Processing the recording: what has arrived can be played, the rest is added as it is archived.';
+  }
+
+  private syncTimelines(): void {
+    this.timelines = syncTimelines(this.timelines, this.loader?.orderedWindows() ?? []);
+  }
+
+  /** New chunks' events: into the timeline, and into the replay if it plays that window. */
+  private onEvents(windowId: string, added: eventWithTime[]): void {
+    this.syncTimelines();
+    const timeline = this.timelines.find((candidate) => candidate.windowId === windowId);
+    if (timeline && timeline === this.active) {
+      // Page-view marks land where their page is drawn, which the new events may tell.
+      this.renderMarks();
+      if (this.replay) {
+        this.replay.addEvents(added);
+        // While a seek waits for its chunks, the page shows the moment asked for.
+        if (this.element.dataset.loading !== 'true') this.showTime(timeline, this.replay.currentTime());
+      }
+    }
+    this.refreshActivity();
+  }
+
+  /** A newer manifest: new windows, chunks or bounds, or the recording is complete. */
+  private onManifest(): void {
+    this.syncTimelines();
+    this.renderProcessing();
+    if (!this.opened) {
+      this.openAtStart();
+      return;
+    }
+    this.renderTabs();
+    const timeline = this.active;
+    if (timeline) {
+      this.seekBar.setDuration(timeline.end - timeline.start);
+      this.replay?.setEnd(timeline.end);
+      this.renderMarks();
+    }
+    this.refreshActivity();
+  }
+
+  /** Folds the events loaded so far into the activity: idle shading, skip idle, the counter. */
+  private refreshActivity(): void {
+    const loadedAny = this.timelines.some((timeline) => timeline.events.length > 0);
+    this.activity = loadedAny ? computeActivity(this.timelines) : null;
+    this.renderIdle();
+    if (this.active && this.activity) {
+      const offset = sessionOffsetFor(this.active, this.replay?.currentTime() ?? 0);
+      this.controls.setActivity(activeUntil(this.activity, offset), this.activity.total);
+    }
+  }
+
   destroy(): void {
+    this.loader?.stop();
     document.removeEventListener('keydown', this.onKey);
     document.removeEventListener('keyup', this.onKeyUp);
     document.removeEventListener('fullscreenchange', this.onFullscreen);
@@ -247,6 +362,27 @@ export class SessionStage {
   seekToEvent(event: TranscriptEvent): void {
     const timeline = this.timelines.find((candidate) => candidate.windowId === event.window_id) ?? this.active;
     if (!timeline) return;
+    const loader = this.loader;
+    if (event.kind === 'page_view' && loader) {
+      // A page view lands where its page is drawn: the events around it are needed to know where.
+      const ts = timeline.start + playerTimeFor(timeline, event.offset_ms);
+      if (!loader.isLoadedBetween(timeline.windowId, ts - PAGE_VIEW_SNAP_MS, ts + PAGE_VIEW_SNAP_MS)) {
+        const seekId = ++this.seekCount;
+        const around = [
+          loader.ensure(timeline.windowId, ts - PAGE_VIEW_SNAP_MS),
+          loader.ensure(timeline.windowId, ts + PAGE_VIEW_SNAP_MS),
+        ];
+        const go = (): void => {
+          if (seekId === this.seekCount) this.seekToEventIn(timeline, event);
+        };
+        Promise.all(around).then(go, go);
+        return;
+      }
+    }
+    this.seekToEventIn(timeline, event);
+  }
+
+  private seekToEventIn(timeline: WindowTimeline, event: TranscriptEvent): void {
     const playerTime = this.playerTimeOf(timeline, event);
     if (timeline !== this.active) this.selectWindow(timeline, playerTime);
     else this.seek(playerTime);
@@ -315,6 +451,8 @@ export class SessionStage {
   private renderTabs(): void {
     this.tabs.hidden = this.timelines.length < 2;
     if (this.tabs.hidden) return;
+    const shown = Array.from(this.tabs.children).map((tab) => (tab as HTMLElement).dataset.windowId);
+    if (shown.join('\n') === this.timelines.map((timeline) => timeline.windowId).join('\n')) return;
     const buttons = this.timelines.map((timeline, index) => {
       const firstUrl = timeline.locations[0]?.href ?? '';
       return h(
@@ -334,34 +472,75 @@ export class SessionStage {
       );
     });
     this.tabs.replaceChildren(...buttons);
+    this.markSelectedTab();
+  }
+
+  private markSelectedTab(): void {
+    for (const tab of Array.from(this.tabs.children)) {
+      const selected = (tab as HTMLElement).dataset.windowId === this.active?.windowId;
+      tab.setAttribute('aria-selected', String(selected));
+      tab.classList.toggle('is-selected', selected);
+    }
   }
 
   private selectWindow(timeline: WindowTimeline, playerTime: number): void {
     this.replay?.destroy();
     this.replay = null;
     this.active = timeline;
-    for (const tab of Array.from(this.tabs.children)) {
-      const selected = (tab as HTMLElement).dataset.windowId === timeline.windowId;
-      tab.setAttribute('aria-selected', String(selected));
-      tab.classList.toggle('is-selected', selected);
-    }
+    const generation = ++this.generation;
+    this.markSelectedTab();
     this.playerMount.dataset.windowId = timeline.windowId;
     const duration = timeline.end - timeline.start;
     this.seekBar.setDuration(duration);
     this.renderMarks();
     this.renderIdle();
     this.controls.setPlaying(false);
+    this.showTime(timeline, playerTime);
 
-    if (timeline.events.length < MIN_REPLAY_EVENTS) {
-      this.showTime(timeline, playerTime);
+    const loader = this.loader;
+    const loaded = loader?.windows.get(timeline.windowId);
+    if (!loader || !loaded) return;
+    if (loader.complete && loaded.listedEvents < MIN_REPLAY_EVENTS) {
       this.playerMount.replaceChildren(
         notice('empty', 'This tab recorded too little to replay.', 'recording-too-short'),
       );
       return;
     }
+    const ts = timeline.start + playerTime;
+    if (loader.isReady(timeline.windowId, ts) && timeline.events.length > 0) {
+      loader.focus(timeline.windowId, ts);
+      this.mount(timeline, playerTime);
+      return;
+    }
+    this.playerMount.replaceChildren(notice('loading', 'Loading the recording…', 'recording-loading'));
+    // The chunks of the frame are asked for before the streaming behind them starts.
+    const needed = loader.ensure(timeline.windowId, ts);
+    loader.focus(timeline.windowId, ts);
+    needed.then(
+      () => {
+        if (generation !== this.generation) return;
+        if (timeline.events.length === 0) {
+          this.playerMount.replaceChildren(notice('loading', 'Processing the recording…', 'recording-loading'));
+          return;
+        }
+        this.mount(timeline, playerTime);
+      },
+      (error: unknown) => {
+        if (generation !== this.generation) return;
+        this.playerMount.replaceChildren(
+          notice('error', `Could not load the recording: ${errorMessage(error)}`, 'recording-error'),
+        );
+      },
+    );
+  }
+
+  private mount(timeline: WindowTimeline, playerTime: number): void {
+    this.playerMount.replaceChildren();
     this.replay = mountReplay({
       target: this.playerMount,
       events: timeline.events,
+      start: timeline.start,
+      end: timeline.end,
       viewport: viewportOf(timeline) ?? {
         width: this.session.screen_width,
         height: this.session.screen_height,
@@ -422,8 +601,39 @@ export class SessionStage {
     if (!timeline) return;
     const duration = timeline.end - timeline.start;
     const time = Math.min(Math.max(0, playerTime), duration);
-    this.replay?.seek(time);
+    const seekId = ++this.seekCount;
+    const loader = this.loader;
+    if (!this.replay || !loader) {
+      // The window's first chunks are still on their way: open it at the new moment instead.
+      this.selectWindow(timeline, time);
+      return;
+    }
+    const ts = timeline.start + time;
     this.showTime(timeline, time);
+    if (loader.isReady(timeline.windowId, ts)) {
+      loader.focus(timeline.windowId, ts);
+      this.replay.seek(time);
+      delete this.element.dataset.loading;
+      return;
+    }
+    // A part not loaded yet: its chunks first, then the seek (unless another one came since).
+    this.element.dataset.loading = 'true';
+    const generation = this.generation;
+    const needed = loader.ensure(timeline.windowId, ts);
+    loader.focus(timeline.windowId, ts);
+    needed.then(
+      () => {
+        if (generation !== this.generation || seekId !== this.seekCount) return;
+        delete this.element.dataset.loading;
+        this.replay?.seek(time);
+        this.showTime(timeline, time);
+      },
+      (error: unknown) => {
+        if (generation !== this.generation || seekId !== this.seekCount) return;
+        delete this.element.dataset.loading;
+        this.controls.flash(`Could not load this part of the recording: ${errorMessage(error)}`);
+      },
+    );
   }
 
   private onPlayerTime(timeline: WindowTimeline, playerTime: number): void {
@@ -433,7 +643,9 @@ export class SessionStage {
       if (idle) {
         const duration = timeline.end - timeline.start;
         const target = Math.min(duration, Math.max(playerTime, idle.end - timeline.sessionOffset - SKIP_LEAD_MS));
-        if (target - playerTime > SKIP_LEAD_MS) {
+        // A stretch not loaded yet only looks idle: it is not skipped.
+        const loaded = this.loader?.isLoadedBetween(timeline.windowId, timeline.start + playerTime, timeline.start + target);
+        if (target - playerTime > SKIP_LEAD_MS && loaded) {
           this.replay.seek(target);
           this.controls.flash(`Skipped ${formatDuration(target - playerTime)} idle`);
           this.showTime(timeline, target);
@@ -554,15 +766,11 @@ export class SessionStage {
   }
 }
 
-function describeRecordingProblem(
-  recording: PromiseSettledResult<Recording>,
-  timelines: WindowTimeline[],
-): string | null {
+function describeRecordingProblem(recording: PromiseSettledResult<RecordingLoader>): string | null {
   if (recording.status === 'rejected') {
     const status = (recording.reason as { status?: unknown } | null)?.status;
     if (status === 404) return 'No recording is stored for this session.';
     return `Could not load the recording: ${errorMessage(recording.reason)}`;
   }
-  if (timelines.length === 0) return 'This session has no recorded events yet.';
   return null;
 }

@@ -8,7 +8,8 @@
  * the window it plays.
  *
  * We take the earliest client timestamp across all windows of the recording
- * as the session start on the client clock. Then, for a window whose first
+ * (the manifest's first timestamps, known before any event is loaded) as the
+ * session start on the client clock. Then, for a window whose first
  * event is `windowStart`:
  *
  *     playerTime = offset_ms - (windowStart - recordingStart)
@@ -19,7 +20,7 @@
  * batches (network latency jitter), which is well below what a person sees.
  */
 import type { eventWithTime } from '@rrweb/types';
-import type { Recording } from './api';
+import type { LoadedWindow } from './recording';
 
 /** rrweb `EventType` values used here (see @rrweb/types). */
 const EVENT_TYPE_FULL_SNAPSHOT = 2;
@@ -54,37 +55,33 @@ export interface Location {
   shownAt: number;
 }
 
-export function buildTimelines(recording: Recording): WindowTimeline[] {
-  const bounds = recording.windows.map((window) => timestampBounds(window.events));
+/**
+ * The timelines of the windows as loaded so far, in the manifest's order.
+ * A window's timeline object stays the same as it grows, so views that hold
+ * it see the new events and bounds.
+ */
+export function syncTimelines(previous: WindowTimeline[], windows: LoadedWindow[]): WindowTimeline[] {
   let recordingStart = Infinity;
-  for (const bound of bounds) {
-    if (bound) recordingStart = Math.min(recordingStart, bound.start);
-  }
-  const timelines: WindowTimeline[] = [];
-  recording.windows.forEach((window, index) => {
-    const bound = bounds[index];
-    if (!bound) return;
-    timelines.push({
-      windowId: window.window_id,
-      events: window.events,
-      start: bound.start,
-      end: bound.end,
-      sessionOffset: bound.start - recordingStart,
-      locations: extractLocations(window.events),
-    });
+  for (const window of windows) recordingStart = Math.min(recordingStart, window.first);
+  const known = new Map(previous.map((timeline) => [timeline.windowId, timeline]));
+  return windows.map((window) => {
+    const timeline = known.get(window.windowId) ?? {
+      windowId: window.windowId,
+      events: [],
+      start: window.first,
+      end: window.last,
+      sessionOffset: 0,
+      locations: [],
+    };
+    timeline.start = window.first;
+    timeline.end = Math.max(window.last, window.first);
+    timeline.sessionOffset = window.first - recordingStart;
+    if (timeline.events !== window.events) {
+      timeline.events = window.events;
+      timeline.locations = extractLocations(window.events);
+    }
+    return timeline;
   });
-  return timelines;
-}
-
-function timestampBounds(events: eventWithTime[]): { start: number; end: number } | undefined {
-  if (events.length === 0) return undefined;
-  let start = Infinity;
-  let end = -Infinity;
-  for (const event of events) {
-    start = Math.min(start, event.timestamp);
-    end = Math.max(end, event.timestamp);
-  }
-  return { start, end };
 }
 
 /** Navigations from Meta events (`data.href`) and `$pageview` custom events (`data.payload.href`). */
