@@ -5,9 +5,8 @@
  *
  * 1. the chunk that starts with the FullSnapshot at or before that moment,
  *    plus the chunks from there up to the moment (`ensure`);
- * 2. behind it, streamed once a player has said what it shows (`focus`): the
- *    later chunks in order, then the earlier ones, nearest first, then the
- *    other windows.
+ * 2. behind it, streamed: the later chunks in order, then the earlier ones,
+ *    nearest first, then the other windows (`focus` sets what comes first).
  *
  * Batches are taken once per (window, seq), whichever chunk brings them, so a
  * batch that a crash left in two chunks is replayed once. While the manifest
@@ -285,8 +284,6 @@ export class RecordingLoader {
   }
 
   private nextChunk(): { window: LoadedWindow; chunk: ChunkInfo } | null {
-    // Nothing streams before a player says what it shows: the first frame comes first.
-    if (this.focusWindow === null) return null;
     const now = Date.now();
     const wanted = (window: LoadedWindow, chunk: ChunkInfo): boolean => {
       if (window.loaded.has(chunk.id) || this.inflight.has(chunk.id)) return false;

@@ -280,8 +280,7 @@ export class SessionStage {
       this.renderMarks();
       if (this.replay) {
         this.replay.addEvents(added);
-        // While a seek waits for its chunks, the page shows the moment asked for.
-        if (this.element.dataset.loading !== 'true') this.showTime(timeline, this.replay.currentTime());
+        this.showTime(timeline, this.replay.currentTime());
       }
     }
     this.refreshActivity();
