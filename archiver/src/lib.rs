@@ -549,8 +549,9 @@ fn retired_by(merged: &ChunkRow, small: Vec<ChunkRow>) -> Vec<ChunkRow> {
         .collect()
 }
 
-/// The warehouse row of `chunk` stored under `blob_key`.
-fn chunk_row(chunk: &Chunk, blob_key: String, bytes: i64, created_at_ms: i64) -> ChunkRow {
+/// The warehouse row of `chunk` stored under `blob_key`: what the archiver inserts for a chunk
+/// it wrote, and what `playback seed` inserts for its synthetic recordings.
+pub fn chunk_row(chunk: &Chunk, blob_key: String, bytes: i64, created_at_ms: i64) -> ChunkRow {
     let first = chunk.batches.first();
     ChunkRow {
         project_id: chunk.project_id.clone(),

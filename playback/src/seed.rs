@@ -21,12 +21,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use playback_archiver::chunk_row;
 use playback_blobs::BlobStore;
 use playback_schemas::chunk::{date_of, encode_chunk, BatchEvents, Chunk};
 use playback_schemas::rrweb::{EventType, IncrementalSource, MouseInteraction};
 use playback_schemas::{Device, SessionUpdate, User};
 use playback_scorer::ScoreConfig;
-use playback_warehouse::{kind, ChunkRow, EventRow, SessionRow, Warehouse};
+use playback_warehouse::{kind, EventRow, SessionRow, Warehouse};
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
@@ -741,24 +742,6 @@ async fn write_recordings(
     let count = rows.len() as u64;
     warehouse.insert_chunks(rows).await.context("cannot insert chunk rows")?;
     Ok(count)
-}
-
-/// The warehouse row of `chunk`, as the archiver writes it.
-fn chunk_row(chunk: &Chunk, blob_key: String, bytes: i64, created_at_ms: i64) -> ChunkRow {
-    ChunkRow {
-        project_id: chunk.project_id.clone(),
-        session_id: chunk.session_id.clone(),
-        window_id: chunk.window_id.clone(),
-        first_seq: chunk.batches.iter().map(|batch| batch.seq).min().unwrap_or(0),
-        last_seq: chunk.batches.iter().map(|batch| batch.seq).max().unwrap_or(0),
-        blob_key,
-        first_ts_ms: chunk.batches.iter().map(|batch| batch.first_ts_ms).min().unwrap_or(0),
-        last_ts_ms: chunk.batches.iter().map(|batch| batch.last_ts_ms).max().unwrap_or(0),
-        events: chunk.batches.iter().map(|batch| batch.event_count as i32).sum(),
-        bytes,
-        full_snapshot: chunk.batches.first().is_some_and(|batch| batch.starts_with_snapshot),
-        created_at_ms,
-    }
 }
 
 /// Writes the sessions of `options`, calling `progress` after each batch. The next batch is
