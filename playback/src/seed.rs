@@ -682,6 +682,10 @@ fn recording_batch(
         json!({"id": DOCUMENT_ID, "x": 0, "y": rng.range(80, 400)}),
         scroll_at,
     ));
+    // The pointer moves until the visitor leaves the page, so the recording spans the page's
+    // whole stay, as the session's duration does.
+    let last_move = json!([{"x": button.0, "y": button.1 + 40, "id": 20, "timeOffset": 0}]);
+    moves.push(incremental(IncrementalSource::MouseMove, json!({"positions": last_move}), begin_ms + length_ms - 1));
     moves.sort_by_key(|event| event["timestamp"].as_i64().unwrap_or(0));
     for event in &mut moves {
         // Nothing before the snapshot, which keeps the order.
