@@ -25,25 +25,11 @@ import { launchChromium } from '../lib/browser.mjs';
 import { decodeBatchBody } from '../lib/demo.mjs';
 import { startBatchProxy } from '../lib/proxy.mjs';
 import { REPO_ROOT, startServer } from '../lib/server.mjs';
+import { random } from '../lib/random.mjs';
 
 const PAGES_DIR = path.join(REPO_ROOT, 'e2e/bench/archive-pages');
 const CORPUS_DIR = path.join(REPO_ROOT, 'e2e/bench/archive-corpus');
 const PAGE_KINDS = ['forms', 'table', 'svg', 'list', 'dashboard'];
-
-/**
- * A small seeded generator (mulberry32), so that a kind's walk is the same each run.
- * @param {number} seed
- */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Serves the pages of archive-pages/ with the recorder sending to `endpoint`.

@@ -12,6 +12,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LZ4Error, decodeBlock, decodeFrame, xxh32 } from '../lib/lz4.mjs';
 import { findInDirectory } from '../lib/privacy.mjs';
+import { random } from '../lib/random.mjs';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 /** In text.txt (line 300) and uncompressible.bin. */
@@ -29,21 +30,6 @@ function fixture(name) {
 }
 
 const text = await fixture('text.txt');
-
-/**
- * A deterministic pseudo-random byte source (mulberry32).
- * @param {number} seed
- */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * @param {number} length
