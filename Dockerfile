@@ -25,11 +25,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY schemas schemas
 COPY adapters adapters
-COPY ingest-gateway ingest-gateway
-COPY sessionizer sessionizer
-COPY scorer scorer
-COPY archiver archiver
-COPY query-api query-api
+COPY stages stages
 COPY playback playback
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/src/target,sharing=locked \

@@ -5,7 +5,7 @@
  * recorder may send (deep DOMs, escaped NULs, broken surrogates in page text)
  * is accepted and must reach the replay and the transcript intact.
  *
- * The limits are the gateway's defaults (ingest-gateway/src/batch.rs `Limits`,
+ * The limits are the gateway's defaults (stages/ingest-gateway/src/batch.rs `Limits`,
  * `[gateway]` in playback/src/config.rs). Cases that need big bodies (gzip
  * bombs, oversized bodies and events) are generated here rather than stored.
  */
@@ -16,7 +16,7 @@ export const MAX_BODY_BYTES = 1 << 20;
 export const MAX_DECOMPRESSED_BYTES = 16 << 20;
 export const MAX_EVENT_BYTES = 8 << 20;
 export const MAX_EVENTS = 10_000;
-/** ingest-gateway/src/batch.rs `MAX_JSON_DEPTH`. */
+/** stages/ingest-gateway/src/batch.rs `MAX_JSON_DEPTH`. */
 export const MAX_JSON_DEPTH = 512;
 const MAX_TRAITS_BYTES = 16 << 10;
 

@@ -5,7 +5,7 @@
  */
 import { createServer, request as httpRequest } from 'node:http';
 
-/** Paths that `playback gateway` serves (ingest-gateway/src/routes.rs, plus the demo site). */
+/** Paths that `playback gateway` serves (stages/ingest-gateway/src/routes.rs, plus the demo site). */
 const GATEWAY_PATHS = [/^\/v1\/batches$/, /^\/v1\/projects\/[^/]+\/config$/, /^\/recorder\.js(\.map)?$/, /^\/demo(\/|$)/];
 
 /**

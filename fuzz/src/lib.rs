@@ -19,7 +19,7 @@ pub const USER_AGENT: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 /// The envelope the gateway publishes for an accepted batch. A copy of the private
-/// `raw_batch` in `ingest-gateway/src/routes.rs`: keep the two in step.
+/// `raw_batch` in `stages/ingest-gateway/src/routes.rs`: keep the two in step.
 pub fn raw_batch(parsed: ParsedBatch) -> RawBatch {
     let mut device = parse_device(USER_AGENT);
     if let Some((width, height)) = parsed.screen {

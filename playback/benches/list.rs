@@ -106,7 +106,7 @@ async fn timed_query(router: &Router, listing: &Listing) -> String {
 }
 
 /// The warehouse query that the API builds for a query string, for capturing its SQL. It
-/// mirrors `query-api/src/sessions.rs`: the same range defaults and the cursor's position.
+/// mirrors `stages/query-api/src/sessions.rs`: the same range defaults and the cursor's position.
 fn session_query(query: &str, now: i64) -> SessionQuery {
     let mut session_query = SessionQuery {
         project_id: Some(PROJECT.into()),

@@ -22,7 +22,7 @@ use serde_json::Value;
 const BASE_DELAY_MS: i64 = 20;
 
 fn fixture() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../e2e/fixtures/demo-session-batches.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../e2e/fixtures/demo-session-batches.json");
     let fixture: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     fixture["batches"].as_array().unwrap().clone()
 }

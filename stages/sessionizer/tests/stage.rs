@@ -23,7 +23,7 @@ const PROJECT: &str = "demo";
 /// The fixture's batches for `session`, moved to end at `end_ms` (every client time shifted by
 /// the same amount), each received 20 ms after it was sent.
 fn visit(session: &str, end_ms: i64) -> Vec<RawBatch> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../e2e/fixtures/demo-session-batches.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../e2e/fixtures/demo-session-batches.json");
     let fixture: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let batches = fixture["batches"].as_array().unwrap();
     let shift = end_ms - batches.last().unwrap()["sent_at"].as_i64().unwrap();
