@@ -4,8 +4,10 @@
  * Batches leave in order, one request in flight per tab. A batch keeps its seq
  * across retries, so the gateway can drop a copy it already has. Network
  * errors, 408, 429 and 5xx are retried with backoff (429 and 503 honour
- * Retry-After); any other 4xx drops the batch, and 401 stops the recorder
- * because the key is refused.
+ * Retry-After), except that a batch answered 500 (the gateway failed on it)
+ * more than MAX_INTERNAL_ERROR_RETRIES times is dropped so the queue moves on;
+ * any other 4xx drops the batch, and 401 stops the recorder because the key
+ * is refused.
  *
  * When the page is hidden or unloads, everything queued is handed to the
  * browser at once as plain JSON: `fetch(keepalive)` while the keepalive quota
@@ -25,6 +27,9 @@ export const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 export const MAX_UNSENT_STORED_CHARS = 1024 * 1024;
 /** Batches kept in localStorage older than this are discarded rather than sent. */
 export const MAX_UNSENT_AGE_MS = 24 * 60 * 60_000;
+
+/** How often a batch answered 500 is sent again before it is dropped. */
+export const MAX_INTERNAL_ERROR_RETRIES = 3;
 
 export type Gzip = (text: string) => Promise<ArrayBuffer>;
 
@@ -47,10 +52,22 @@ export type SendOutcome =
   | { kind: 'drop'; status: number }
   | { kind: 'refused'; status: number };
 
-/** What to do after an attempt that got `status` (0 for a network error). */
-export function classifyResponse(status: number, retryAfterMs: number | null, attempt: number, random: () => number): SendOutcome {
+/**
+ * What to do after an attempt that got `status` (0 for a network error).
+ * `internalErrors` counts the 500s this batch got, this one included.
+ */
+export function classifyResponse(
+  status: number,
+  retryAfterMs: number | null,
+  attempt: number,
+  random: () => number,
+  internalErrors = 0,
+): SendOutcome {
   if (status >= 200 && status < 300) {
     return { kind: 'ok' };
+  }
+  if (status === 500 && internalErrors > MAX_INTERNAL_ERROR_RETRIES) {
+    return { kind: 'drop', status };
   }
   const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
   if (retryable) {
@@ -79,6 +96,8 @@ interface QueuedBatch extends Batch {
   /** Position in the send order; retried and restored batches keep theirs. */
   order: number;
   attempts: number;
+  /** Attempts answered 500, which are retried a bounded number of times. */
+  internalErrors: number;
 }
 
 interface StoredBatch {
@@ -156,7 +175,7 @@ export class Transport {
     if (this.refused) {
       return;
     }
-    this.insert({ ...batch, order: this.nextOrder++, attempts: 0 });
+    this.insert({ ...batch, order: this.nextOrder++, attempts: 0, internalErrors: 0 });
     this.enforceQueueLimit();
     this.pump();
   }
@@ -359,8 +378,11 @@ export class Transport {
     } catch {
       return classifyResponse(0, null, batch.attempts, this.deps.random);
     }
+    if (response.status === 500) {
+      batch.internalErrors++;
+    }
     const retryAfter = parseRetryAfter(response.headers.get('Retry-After'), this.deps.now());
-    return classifyResponse(response.status, retryAfter, batch.attempts, this.deps.random);
+    return classifyResponse(response.status, retryAfter, batch.attempts, this.deps.random, batch.internalErrors);
   }
 
   /**

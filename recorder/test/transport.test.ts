@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { Batch } from '../src/batch';
 import { MemoryStore } from '../src/storage';
-import { classifyResponse, compressionStreamGzip, KEEPALIVE_BUDGET_BYTES, Transport, type TransportDeps } from '../src/transport';
+import {
+  classifyResponse,
+  compressionStreamGzip,
+  KEEPALIVE_BUDGET_BYTES,
+  MAX_INTERNAL_ERROR_RETRIES,
+  Transport,
+  type TransportDeps,
+} from '../src/transport';
 
 const ENDPOINT = 'https://pb.example';
 const KEY = 'pk_test';
@@ -177,6 +184,43 @@ test('other 4xx drop the batch, warn once, and the queue moves on', async () => 
   assert.equal(h.transport.pending, 0);
 });
 
+test('a batch answered 500 is retried a bounded number of times with backoff, then dropped', async () => {
+  const h = harness((request) => (request.body.seq === 0 ? new Response('{"error":"internal error"}', { status: 500 }) : ok()));
+  h.transport.enqueue(batch(0));
+  h.transport.enqueue(batch(1));
+  await settle();
+  const delays: number[] = [];
+  for (let retry = 0; retry < MAX_INTERNAL_ERROR_RETRIES; retry++) {
+    assert.equal(h.timers.length, 1, `retry ${retry} waits for a timer`);
+    delays.push(h.timers[0].ms);
+    h.fireTimers();
+    await settle();
+  }
+  assert.equal(h.timers.length, 0, 'no retry after the last one');
+  assert.deepEqual(
+    h.requests.map((request) => request.body.seq),
+    [...Array<number>(MAX_INTERNAL_ERROR_RETRIES + 1).fill(0), 1],
+    'seq 0 goes out once and is retried 3 times, then seq 1 is sent',
+  );
+  assert.deepEqual(delays, [1000, 2000, 4000], 'the retries back off');
+  assert.deepEqual(h.warnings, ['batch rejected with status 500; dropped']);
+  assert.equal(h.transport.pending, 0);
+});
+
+test('500 and 503 are counted apart: 503s do not use up the retries of a 500', async () => {
+  const statuses = [503, 503, 503, 503, 500, 200];
+  const h = harness((_, index) => new Response('{}', { status: statuses[index] ?? 200 }));
+  h.transport.enqueue(batch(0));
+  await settle();
+  for (let index = 0; index < 5; index++) {
+    h.fireTimers();
+    await settle();
+  }
+  assert.equal(h.requests.length, 6);
+  assert.deepEqual(h.warnings, [], 'the batch was delivered, not dropped');
+  assert.equal(h.transport.pending, 0);
+});
+
 test('401 stops the transport', async () => {
   const h = harness(() => new Response('{"error":"unknown project key"}', { status: 401 }));
   let refused = 0;
@@ -281,5 +325,9 @@ test('classifyResponse', () => {
   assert.deepEqual(classifyResponse(502, 30_000, 0, () => 1), { kind: 'retry', delayMs: 1000 });
   assert.deepEqual(classifyResponse(503, 30_000, 0, () => 1), { kind: 'retry', delayMs: 30_000 });
   assert.deepEqual(classifyResponse(413, null, 0, () => 1), { kind: 'drop', status: 413 });
+  assert.deepEqual(classifyResponse(500, null, 0, () => 1, 1), { kind: 'retry', delayMs: 1000 });
+  assert.deepEqual(classifyResponse(500, null, 2, () => 1, MAX_INTERNAL_ERROR_RETRIES), { kind: 'retry', delayMs: 4000 });
+  assert.deepEqual(classifyResponse(500, null, 3, () => 1, MAX_INTERNAL_ERROR_RETRIES + 1), { kind: 'drop', status: 500 });
+  assert.deepEqual(classifyResponse(503, null, 9, () => 1, MAX_INTERNAL_ERROR_RETRIES + 1), { kind: 'retry', delayMs: 60_000 });
   assert.deepEqual(classifyResponse(401, null, 0, () => 1), { kind: 'refused', status: 401 });
 });
