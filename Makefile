@@ -47,6 +47,7 @@ test-rust:
 
 test-js: js
 	npm test -w recorder
+	npm test -w web
 	npm run test:unit -w e2e
 
 test-e2e: build

@@ -17,16 +17,25 @@
  * stands still in them, the timeline shades them and "skip idle" jumps over
  * them.
  */
-import type { eventWithTime } from '@rrweb/types';
+import { EventType, IncrementalSource, type eventWithTime } from '@rrweb/types';
 import type { WindowTimeline } from './timeline';
 
 export const ACTIVE_IDLE_CAP_MS = 10_000;
 /** Idle stretches shorter than this are not worth a jump. */
 export const MIN_SKIP_MS = 1_000;
 
-const EVENT_TYPE_INCREMENTAL = 3;
-/** `IncrementalSource` values that are user actions (schemas/src/rrweb.rs `is_user_action`). */
-const USER_ACTION_SOURCES = new Set([1, 2, 3, 4, 5, 6, 7, 12, 14]);
+/** The incremental sources that are user actions (schemas/src/rrweb.rs `is_user_action`). */
+const USER_ACTION_SOURCES: ReadonlySet<number> = new Set([
+  IncrementalSource.MouseMove,
+  IncrementalSource.MouseInteraction,
+  IncrementalSource.Scroll,
+  IncrementalSource.ViewportResize,
+  IncrementalSource.Input,
+  IncrementalSource.TouchMove,
+  IncrementalSource.MediaInteraction,
+  IncrementalSource.Drag,
+  IncrementalSource.Selection,
+]);
 
 export interface Segment {
   start: number;
@@ -47,7 +56,7 @@ export interface Activity {
 }
 
 export function isUserAction(event: eventWithTime): boolean {
-  if (event.type !== EVENT_TYPE_INCREMENTAL) return false;
+  if (event.type !== EventType.IncrementalSnapshot) return false;
   const data = event.data as { source?: unknown } | undefined;
   return typeof data?.source === 'number' && USER_ACTION_SOURCES.has(data.source);
 }

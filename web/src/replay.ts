@@ -16,7 +16,7 @@
  * frame), and a seek reaches them through the snapshot before its target.
  */
 import rrwebPlayer from 'rrweb-player';
-import type { eventWithTime } from '@rrweb/types';
+import { EventType, type eventWithTime } from '@rrweb/types';
 import { SPEEDS, type Speed } from './controls';
 import { mergeSorted } from './recording';
 
@@ -41,9 +41,6 @@ interface SvelteLifecycle {
 
 /** The tag of the custom events that hold a window's bounds in the replayer. */
 export const BOUNDS_TAG = 'playback.bounds';
-const EVENT_TYPE_FULL_SNAPSHOT = 2;
-const EVENT_TYPE_META = 4;
-const EVENT_TYPE_CUSTOM = 5;
 
 export interface Replay {
   player: rrwebPlayer;
@@ -106,7 +103,7 @@ export function mountReplay(options: ReplayOptions): Replay {
       .events;
   const totalTime = (): number => player.getMetaData().totalTime;
   const firstSnapshotTime = (): number => {
-    const snapshot = replayEvents().find((event) => event.type === EVENT_TYPE_FULL_SNAPSHOT);
+    const snapshot = replayEvents().find((event) => event.type === EventType.FullSnapshot);
     return snapshot ? snapshot.timestamp + 1 - options.start : 0;
   };
   let playing = false;
@@ -148,7 +145,7 @@ export function mountReplay(options: ReplayOptions): Replay {
     // The Meta event that starts the frame being shown: earlier events do not change it.
     let frameStart = -Infinity;
     for (let index = list.length - 1; index >= 0; index--) {
-      if (list[index].timestamp <= now && list[index].type === EVENT_TYPE_META) {
+      if (list[index].timestamp <= now && list[index].type === EventType.Meta) {
         frameStart = list[index].timestamp;
         break;
       }
@@ -212,7 +209,7 @@ export function mountReplay(options: ReplayOptions): Replay {
 }
 
 function boundary(timestamp: number): eventWithTime {
-  return { type: EVENT_TYPE_CUSTOM, timestamp, data: { tag: BOUNDS_TAG, payload: {} } } as eventWithTime;
+  return { type: EventType.Custom, timestamp, data: { tag: BOUNDS_TAG, payload: {} } } as eventWithTime;
 }
 
 /** Merges sorted `incoming` into the sorted `list` in place; of equal timestamps, the listed come first. */

@@ -19,15 +19,11 @@
  * guessed. The residual error is the variation of the clock offset between
  * batches (network latency jitter), which is well below what a person sees.
  */
-import type { eventWithTime } from '@rrweb/types';
+import { EventType, type eventWithTime } from '@rrweb/types';
 import type { LoadedWindow } from './recording';
 
-/** rrweb `EventType` values used here (see @rrweb/types). */
-const EVENT_TYPE_FULL_SNAPSHOT = 2;
-const EVENT_TYPE_META = 4;
 /** A page load's FullSnapshot follows its Meta event within this. */
 const SNAPSHOT_AFTER_META_MS = 2_000;
-const EVENT_TYPE_CUSTOM = 5;
 
 /** The custom event tag the recorder emits on client-side navigations. */
 export const PAGEVIEW_TAG = '$pageview';
@@ -91,11 +87,11 @@ export function extractLocations(events: eventWithTime[]): Location[] {
     const href = locationHref(event);
     if (href === undefined) return;
     let shownAt = event.timestamp;
-    if (event.type === EVENT_TYPE_META) {
+    if (event.type === EventType.Meta) {
       for (let next = index + 1; next < events.length; next++) {
         const candidate = events[next];
         if (candidate.timestamp - event.timestamp > SNAPSHOT_AFTER_META_MS) break;
-        if (candidate.type === EVENT_TYPE_FULL_SNAPSHOT) {
+        if (candidate.type === EventType.FullSnapshot) {
           // rrweb's seek applies the events strictly before the target time.
           shownAt = Math.max(event.timestamp, candidate.timestamp + 1);
           break;
@@ -111,10 +107,10 @@ export function extractLocations(events: eventWithTime[]): Location[] {
 function locationHref(event: eventWithTime): string | undefined {
   const data: unknown = event.data;
   if (!isRecord(data)) return undefined;
-  if (event.type === EVENT_TYPE_META) {
+  if (event.type === EventType.Meta) {
     return typeof data.href === 'string' ? data.href : undefined;
   }
-  if (event.type === EVENT_TYPE_CUSTOM && data.tag === PAGEVIEW_TAG && isRecord(data.payload)) {
+  if (event.type === EventType.Custom && data.tag === PAGEVIEW_TAG && isRecord(data.payload)) {
     return typeof data.payload.href === 'string' ? data.payload.href : undefined;
   }
   return undefined;
@@ -150,7 +146,7 @@ export function sessionOffsetFor(timeline: WindowTimeline, playerTime: number): 
 /** The recorded viewport of a window, from its first Meta event that has one. */
 export function viewportOf(timeline: WindowTimeline): { width: number; height: number } | undefined {
   for (const event of timeline.events) {
-    if (event.type !== EVENT_TYPE_META) continue;
+    if (event.type !== EventType.Meta) continue;
     const data: unknown = event.data;
     if (isRecord(data) && typeof data.width === 'number' && typeof data.height === 'number') {
       return { width: data.width, height: data.height };
