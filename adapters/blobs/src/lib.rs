@@ -4,10 +4,12 @@
 //! the deployed implementation. Keys are `/`-separated paths of safe segments; a put replaces
 //! any blob with the same key, so a retried write is harmless.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
+#[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
 pub mod s3;
 
@@ -18,8 +20,34 @@ pub enum BlobError {
     #[error("invalid blob key {0:?}")]
     InvalidKey(String),
     /// The store failed; the caller may retry.
-    #[error("blob storage: {0}")]
-    Storage(String),
+    #[error("blob storage: {reason}{}", caused_by(.source))]
+    Storage {
+        /// What could not be done, lowercase.
+        reason: Cow<'static, str>,
+        #[source]
+        source: Option<Cause>,
+    },
+}
+
+/// What went wrong underneath a [`BlobError`]: the library's own error, kept for
+/// [`std::error::Error::source`], or a message where there is none.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+impl BlobError {
+    /// [`BlobError::Storage`] with no cause underneath.
+    pub fn storage(reason: impl Into<Cow<'static, str>>) -> Self {
+        BlobError::Storage { reason: reason.into(), source: None }
+    }
+
+    /// [`BlobError::Storage`] because of `source`.
+    pub fn storage_from(reason: impl Into<Cow<'static, str>>, source: impl Into<Cause>) -> Self {
+        BlobError::Storage { reason: reason.into(), source: Some(source.into()) }
+    }
+}
+
+/// `": {source}"`, or nothing without a source: the tail of an error message.
+fn caused_by(source: &Option<Cause>) -> String {
+    source.as_ref().map(|source| format!(": {source}")).unwrap_or_default()
 }
 
 /// A flat namespace of immutable-by-convention blobs.
@@ -65,7 +93,7 @@ impl LocalDir {
     /// Uses (and creates) `root`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
-        std::fs::create_dir_all(&root).map_err(|error| BlobError::Storage(error.to_string()))?;
+        std::fs::create_dir_all(&root).map_err(|error| BlobError::storage_from("cannot create the blob directory", error))?;
         Ok(LocalDir { root })
     }
 
@@ -76,7 +104,12 @@ impl LocalDir {
 }
 
 fn io(error: std::io::Error) -> BlobError {
-    BlobError::Storage(error.to_string())
+    BlobError::storage_from("file system call failed", error)
+}
+
+/// A blocking file system call that did not finish (it panicked or the runtime shut down).
+fn blocking_call_failed(error: tokio::task::JoinError) -> BlobError {
+    BlobError::storage_from("blocking file system call failed", error)
 }
 
 fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -121,7 +154,7 @@ impl BlobStore for LocalDir {
         let path = self.path(key)?;
         tokio::task::spawn_blocking(move || write_durably(&path, &bytes))
             .await
-            .map_err(|error| BlobError::Storage(error.to_string()))?
+            .map_err(blocking_call_failed)?
             .map_err(io)
     }
 
@@ -153,7 +186,7 @@ impl BlobStore for LocalDir {
             Ok::<_, std::io::Error>(keys)
         })
         .await
-        .map_err(|error| BlobError::Storage(error.to_string()))?
+        .map_err(blocking_call_failed)?
         .map_err(io)
     }
 }

@@ -97,14 +97,20 @@ pub struct S3Store {
 
 const LIFECYCLE_RULE_ID: &str = "playback-retention";
 
-fn storage<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(error: SdkError<E, R>) -> BlobError {
+/// The SDK's own message is `service error` or `dispatch failure`; the reason spells out the
+/// service's code and message, or the debug form, and the SDK error stays as the source.
+fn storage<E, R>(error: SdkError<E, R>) -> BlobError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
     let detail = match error.as_service_error() {
         Some(service) => {
             format!("{}: {}", service.code().unwrap_or("unknown"), service.message().unwrap_or("no message"))
         }
         None => format!("{error:?}"),
     };
-    BlobError::Storage(detail)
+    BlobError::storage_from(detail, error)
 }
 
 fn credentials(config: &S3Config) -> Result<Credentials, BlobError> {
@@ -117,7 +123,7 @@ fn credentials(config: &S3Config) -> Result<Credentials, BlobError> {
         (Some(key), Some(secret)) => {
             Ok(Credentials::new(key, secret, std::env::var("AWS_SESSION_TOKEN").ok(), None, "playback-environment"))
         }
-        _ => Err(BlobError::Storage("no S3 credentials: set access_key_id or AWS_ACCESS_KEY_ID".into())),
+        _ => Err(BlobError::storage("no S3 credentials: set access_key_id or AWS_ACCESS_KEY_ID")),
     }
 }
 
@@ -138,9 +144,9 @@ impl S3Store {
             Encryption::SseC { key_base64 } => {
                 let key = STANDARD
                     .decode(key_base64)
-                    .map_err(|_| BlobError::Storage("the SSE-C key is not base64".into()))?;
+                    .map_err(|error| BlobError::storage_from("the SSE-C key is not base64", error))?;
                 if key.len() != 32 {
-                    return Err(BlobError::Storage("the SSE-C key must be 32 bytes".into()));
+                    return Err(BlobError::storage("the SSE-C key must be 32 bytes"));
                 }
                 Some(CustomerKey { key_base64: key_base64.clone(), key_md5_base64: STANDARD.encode(Md5::digest(&key)) })
             }
@@ -167,12 +173,11 @@ impl S3Store {
                     .build(),
             )
             .build()
-            .map_err(|error| BlobError::Storage(error.to_string()))?;
-        let lifecycle = BlobError::Storage;
+            .map_err(|error| BlobError::storage_from("invalid lifecycle rule", error))?;
         let configuration = BucketLifecycleConfiguration::builder()
             .rules(rule)
             .build()
-            .map_err(|error| lifecycle(error.to_string()))?;
+            .map_err(|error| BlobError::storage_from("invalid lifecycle configuration", error))?;
         self.client
             .put_bucket_lifecycle_configuration()
             .bucket(&self.config.bucket)
@@ -182,7 +187,7 @@ impl S3Store {
             .map_err(storage)?;
         let (expire_days, abort_days) = self.lifecycle().await?;
         if expire_days != Some(self.config.expire_days) || abort_days != Some(self.config.abort_multipart_days) {
-            return Err(BlobError::Storage(format!(
+            return Err(BlobError::storage(format!(
                 "bucket lifecycle not kept: expiration {expire_days:?} days, multipart abort {abort_days:?} days"
             )));
         }
@@ -216,7 +221,7 @@ impl S3Store {
             .send()
             .await
             .map_err(storage)?;
-        let bytes = object.body.collect().await.map_err(|error| BlobError::Storage(error.to_string()))?;
+        let bytes = object.body.collect().await.map_err(|error| BlobError::storage_from("cannot read the object body", error))?;
         Ok(bytes.into_bytes().to_vec())
     }
 }
@@ -266,7 +271,7 @@ impl BlobStore for S3Store {
         }
         match request.send().await {
             Ok(object) => {
-                let bytes = object.body.collect().await.map_err(|error| BlobError::Storage(error.to_string()))?;
+                let bytes = object.body.collect().await.map_err(|error| BlobError::storage_from("cannot read the object body", error))?;
                 Ok(Some(bytes.into_bytes().to_vec()))
             }
             Err(error) if error.as_service_error().is_some_and(|service| service.is_no_such_key()) => Ok(None),

@@ -1,8 +1,16 @@
+//! The conformance suite against a local directory.
+
+use std::sync::Arc;
+
 use playback_blobs::{conformance, LocalDir};
 
-#[tokio::test]
-async fn local_dir_passes_conformance() {
+/// Runs `check` on a store in a directory of its own.
+async fn own_directory(check: conformance::Check) {
     let dir = tempfile::tempdir().unwrap();
     let store = LocalDir::open(dir.path()).unwrap();
-    conformance::run_all(&store, "project").await;
+    check(Arc::new(store), "project".into()).await;
+}
+
+mod conformance_suite {
+    playback_blobs::blob_conformance_suite!(super::own_directory);
 }

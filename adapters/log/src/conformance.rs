@@ -1,14 +1,60 @@
 //! The conformance suite that every [`EventLog`] implementation passes.
 //!
-//! Each check takes a fresh log and a unique prefix for group names, so the suite can run
-//! against a shared server. Call [`run_all`] from a test of each implementation.
+//! [`log_conformance_suite!`](crate::log_conformance_suite) expands to one test per check, so
+//! one failing check does not hide the others. Each test builds its own log through a world
+//! function, and each check names its keys and groups after a unique prefix, so the suite can
+//! run against a shared server. Compiled for tests only (the `testsuite` feature).
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::{next_offsets, partition_for, EventLog, Record, Topic};
 
 const WAIT: Duration = Duration::from_secs(10);
+
+/// One check of the suite, handed to a world function: it runs against the log it is given,
+/// naming its keys and groups after the unique prefix.
+pub type Check = Box<dyn FnOnce(Arc<dyn EventLog>, String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+/// One `#[tokio::test]` per check of the suite.
+///
+/// `$world` is an async function that takes a [`Check`], builds a fresh log (its own file, or
+/// its own topics on a shared broker), runs the check on it and cleans up. Without its server
+/// it returns without running the check, or fails when `PLAYBACK_REQUIRE_REAL_BACKENDS=1`.
+/// Expand it once per implementation, each in a module of its own:
+///
+/// ```ignore
+/// mod one_partition {
+///     playback_log::log_conformance_suite!(super::one_partition);
+/// }
+/// ```
+#[macro_export]
+macro_rules! log_conformance_suite {
+    ($world:expr) => {
+        $crate::log_conformance_suite!(@tests $world;
+            publish_then_consume_in_key_order,
+            uncommitted_records_are_delivered_again,
+            groups_are_independent,
+            compacted_read_keeps_newest_value,
+            keys_land_in_their_partitions,
+            lag_counts_records_after_the_position,
+        );
+    };
+    (@tests $world:expr; $($check:ident),+ $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let check: $crate::conformance::Check = ::std::boxed::Box::new(|log, unique| {
+                    ::std::boxed::Box::pin(async move { $crate::conformance::$check(&*log, &unique).await })
+                });
+                ($world)(check).await;
+            }
+        )+
+    };
+}
 
 /// Polls until `enough` holds for what arrived, then returns it; gives up after [`WAIT`].
 async fn drain(consumer: &mut dyn crate::Consumer, enough: impl Fn(&[Record]) -> bool) -> Vec<Record> {
@@ -24,16 +70,6 @@ async fn drain(consumer: &mut dyn crate::Consumer, enough: impl Fn(&[Record]) ->
 /// How many of `records` carry `key`.
 fn count_key(records: &[Record], key: &str) -> usize {
     records.iter().filter(|record| record.key == key.as_bytes()).count()
-}
-
-/// Runs every check against `log`; `unique` keeps group names apart between runs.
-pub async fn run_all(log: &dyn EventLog, unique: &str) {
-    publish_then_consume_in_key_order(log, unique).await;
-    uncommitted_records_are_delivered_again(log, unique).await;
-    groups_are_independent(log, unique).await;
-    compacted_read_keeps_newest_value(log, unique).await;
-    keys_land_in_their_partitions(log, unique).await;
-    lag_counts_records_after_the_position(log, unique).await;
 }
 
 /// Records of one key come back in publish order, each exactly once per poll sequence.

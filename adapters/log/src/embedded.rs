@@ -33,7 +33,12 @@ pub struct SqliteLog {
 }
 
 fn storage(error: rusqlite::Error) -> LogError {
-    LogError::Storage(error.to_string())
+    LogError::storage_from("sqlite call failed", error)
+}
+
+/// A blocking SQLite call that did not finish (it panicked or the runtime shut down).
+fn blocking_call_failed(error: tokio::task::JoinError) -> LogError {
+    LogError::storage_from("blocking sqlite call failed", error)
 }
 
 fn open(path: &Path) -> Result<Connection, LogError> {
@@ -79,13 +84,13 @@ impl SqliteLog {
         std::thread::Builder::new()
             .name("playback-log-writer".into())
             .spawn(move || writer_loop(connection, receiver, next, partitions, appended_tx))
-            .map_err(|error| LogError::Storage(error.to_string()))?;
+            .map_err(|error| LogError::storage_from("cannot start the log writer", error))?;
         Ok(SqliteLog { path, partitions, writes, appended })
     }
 
     async fn submit(&self, op: WriteOp, done: oneshot::Receiver<Result<(), LogError>>) -> Result<(), LogError> {
-        self.writes.send(op).await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?;
-        done.await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?
+        self.writes.send(op).await.map_err(|_| LogError::unavailable("log writer stopped"))?;
+        done.await.map_err(|_| LogError::unavailable("log writer stopped"))?
     }
 }
 
@@ -111,7 +116,8 @@ fn writer_loop(
             next = assigned;
         }
         for op in ops {
-            let reply = result.as_ref().map(|_| ()).map_err(|error| LogError::Storage(error.to_string()));
+            // One error answers every op of the batch, so each gets its message.
+            let reply = result.as_ref().map(|_| ()).map_err(|error| LogError::storage_from("write failed", error.to_string()));
             match op {
                 WriteOp::Publish { done, .. } | WriteOp::Commit { done, .. } => {
                     let _ = done.send(reply);
@@ -187,7 +193,7 @@ impl EventLog for SqliteLog {
             Ok((connection, positions))
         })
         .await
-        .map_err(|error| LogError::Storage(error.to_string()))??;
+        .map_err(blocking_call_failed)??;
         Ok(Box::new(SqliteConsumer {
             topic,
             group: group.to_string(),
@@ -225,7 +231,7 @@ impl EventLog for SqliteLog {
             Ok(newest.into_iter().collect())
         })
         .await
-        .map_err(|error| LogError::Storage(error.to_string()))?
+        .map_err(blocking_call_failed)?
     }
 }
 
@@ -251,11 +257,11 @@ impl SqliteConsumer {
         let topic = self.topic;
         let positions = self.positions.clone();
         let records = tokio::task::spawn_blocking(move || {
-            let connection = connection.lock().map_err(|_| LogError::Storage("consumer connection poisoned".into()))?;
+            let connection = connection.lock().map_err(|_| LogError::storage("consumer connection poisoned"))?;
             read_after(&connection, topic, &positions, max_records).map_err(storage)
         })
         .await
-        .map_err(|error| LogError::Storage(error.to_string()))??;
+        .map_err(blocking_call_failed)??;
         for record in &records {
             self.positions.insert(record.partition, record.offset + 1);
         }
@@ -325,7 +331,7 @@ impl Consumer for SqliteConsumer {
                 return Ok(Vec::new());
             }
             if let Ok(Err(_)) = wake {
-                return Err(LogError::Unavailable("log writer stopped".into()));
+                return Err(LogError::unavailable("log writer stopped"));
             }
         }
     }
@@ -333,8 +339,8 @@ impl Consumer for SqliteConsumer {
     async fn commit(&mut self, next_offsets: &[(i32, i64)]) -> Result<(), LogError> {
         let (done, wait) = oneshot::channel();
         let op = WriteOp::Commit { group: self.group.clone(), topic: self.topic, offsets: next_offsets.to_vec(), done };
-        self.writes.send(op).await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?;
-        wait.await.map_err(|_| LogError::Unavailable("log writer stopped".into()))?
+        self.writes.send(op).await.map_err(|_| LogError::unavailable("log writer stopped"))?;
+        wait.await.map_err(|_| LogError::unavailable("log writer stopped"))?
     }
 
     async fn assignment(&mut self) -> Result<Vec<i32>, LogError> {
@@ -346,11 +352,11 @@ impl Consumer for SqliteConsumer {
         let topic = self.topic;
         let partitions = self.partitions;
         let ends = tokio::task::spawn_blocking(move || {
-            let connection = connection.lock().map_err(|_| LogError::Storage("consumer connection poisoned".into()))?;
+            let connection = connection.lock().map_err(|_| LogError::storage("consumer connection poisoned"))?;
             end_offsets(&connection, topic, partitions).map_err(storage)
         })
         .await
-        .map_err(|error| LogError::Storage(error.to_string()))??;
+        .map_err(blocking_call_failed)??;
         let mut lag = Vec::with_capacity(ends.len());
         for (partition, end) in ends {
             let position = self.positions.get(&partition).copied().unwrap_or(0);

@@ -83,7 +83,12 @@ fn is_reconnecting(error: &KafkaError) -> bool {
 }
 
 fn unavailable(error: KafkaError) -> LogError {
-    LogError::Unavailable(error.to_string())
+    LogError::unavailable_from("kafka call failed", error)
+}
+
+/// A blocking Kafka call that did not finish (it panicked or the runtime shut down).
+fn blocking_call_failed(error: tokio::task::JoinError) -> LogError {
+    LogError::unavailable_from("blocking kafka call failed", error)
 }
 
 /// How often librdkafka reports the producer's statistics, among them its idempotence state.
@@ -178,7 +183,7 @@ impl KafkaLog {
         for result in results {
             match result {
                 Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-                Err((name, code)) => return Err(LogError::Unavailable(format!("cannot create topic {name}: {code}"))),
+                Err((name, code)) => return Err(LogError::unavailable_from(format!("cannot create topic {name}"), code)),
             }
         }
         // Creation is asynchronous on the brokers: wait until the metadata shows every topic.
@@ -200,13 +205,13 @@ impl KafkaLog {
             let metadata = producer.client().fetch_metadata(None, Duration::from_secs(5)).map_err(unavailable)?;
             for name in names {
                 if !metadata.topics().iter().any(|topic| topic.name() == name && !topic.partitions().is_empty()) {
-                    return Err(LogError::Unavailable(format!("topic {name} does not exist")));
+                    return Err(LogError::unavailable(format!("topic {name} does not exist")));
                 }
             }
             Ok(())
         })
         .await
-        .map_err(|error| LogError::Unavailable(error.to_string()))?
+        .map_err(blocking_call_failed)?
     }
 }
 
@@ -276,11 +281,11 @@ impl EventLog for KafkaLog {
                 .map_or(0, |entry| entry.partitions().len());
             match i32::try_from(count) {
                 Ok(count) if count > 0 => Ok(count),
-                _ => Err(LogError::Unavailable(format!("topic {name} does not exist; run `playback migrate`"))),
+                _ => Err(LogError::unavailable(format!("topic {name} does not exist; run `playback migrate`"))),
             }
         })
         .await
-        .map_err(|error| LogError::Unavailable(error.to_string()))??;
+        .map_err(blocking_call_failed)??;
         if let Ok(mut counts) = self.partition_counts.lock() {
             counts.insert(topic, count);
         }
@@ -292,7 +297,7 @@ impl EventLog for KafkaLog {
         let name = self.topic_name(topic);
         tokio::task::spawn_blocking(move || read_to_end(config, &name))
             .await
-            .map_err(|error| LogError::Unavailable(error.to_string()))?
+            .map_err(blocking_call_failed)?
     }
 }
 
@@ -329,7 +334,7 @@ fn read_to_end(mut config: ClientConfig, topic: &str) -> Result<KeyValues, LogEr
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while !remaining.is_empty() {
         if std::time::Instant::now() > deadline {
-            return Err(LogError::Unavailable(format!("timed out reading {topic}")));
+            return Err(LogError::unavailable(format!("timed out reading {topic}")));
         }
         let Some(message) = consumer.poll(Duration::from_millis(500)) else { continue };
         let message = message.map_err(unavailable)?;
@@ -402,7 +407,7 @@ impl Consumer for KafkaConsumer {
         let consumer = Arc::clone(&self.consumer);
         tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync))
             .await
-            .map_err(|error| LogError::Unavailable(error.to_string()))?
+            .map_err(blocking_call_failed)?
             .map_err(unavailable)
     }
 
@@ -423,7 +428,7 @@ impl Consumer for KafkaConsumer {
         let topic = self.topic.clone();
         tokio::task::spawn_blocking(move || consumer_lag(&consumer, &topic))
             .await
-            .map_err(|error| LogError::Unavailable(error.to_string()))?
+            .map_err(blocking_call_failed)?
     }
 }
 

@@ -3,7 +3,8 @@
 //! Stages see only [`EventLog`] and [`Consumer`]. Two implementations keep the same semantics:
 //! [`embedded::SqliteLog`] for `playback up`, and Kafka for a deployment.
 //!
-//! Semantics every implementation keeps, checked by [`conformance`]:
+//! Semantics every implementation keeps, checked by the conformance suite (`conformance.rs`,
+//! behind the `testsuite` feature):
 //! - `publish` returns only once the record is durable;
 //! - records with the same key land in the same partition, in publish order;
 //! - a consumer group resumes after its last committed offset, so records that were polled
@@ -11,10 +12,12 @@
 //! - groups are independent of each other;
 //! - a compacted read returns the newest value of each key, without deleted keys.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+#[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
 pub mod crash;
 pub mod embedded;
@@ -73,15 +76,57 @@ pub struct Record {
 /// Keys with their newest values, as a compacted read returns them.
 pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// An error from the event log.
+/// What went wrong underneath an adapter error: the library's own error, kept for
+/// [`std::error::Error::source`], or a message where there is none.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// An error from the event log. Its message is `reason` followed by the cause's message, and
+/// the cause stays reachable as its source.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
     /// The log cannot take or serve records now; the caller may retry.
-    #[error("event log unavailable: {0}")]
-    Unavailable(String),
+    #[error("event log unavailable: {reason}{}", caused_by(.source))]
+    Unavailable {
+        /// What could not be done, lowercase: `"log writer stopped"`.
+        reason: Cow<'static, str>,
+        #[source]
+        source: Option<Cause>,
+    },
     /// The log's storage failed.
-    #[error("event log storage: {0}")]
-    Storage(String),
+    #[error("event log storage: {reason}{}", caused_by(.source))]
+    Storage {
+        /// What could not be done, lowercase: `"cannot open the log"`.
+        reason: Cow<'static, str>,
+        #[source]
+        source: Option<Cause>,
+    },
+}
+
+impl LogError {
+    /// [`LogError::Unavailable`] with no cause underneath.
+    pub fn unavailable(reason: impl Into<Cow<'static, str>>) -> Self {
+        LogError::Unavailable { reason: reason.into(), source: None }
+    }
+
+    /// [`LogError::Unavailable`] because of `source`.
+    pub fn unavailable_from(reason: impl Into<Cow<'static, str>>, source: impl Into<Cause>) -> Self {
+        LogError::Unavailable { reason: reason.into(), source: Some(source.into()) }
+    }
+
+    /// [`LogError::Storage`] with no cause underneath.
+    pub fn storage(reason: impl Into<Cow<'static, str>>) -> Self {
+        LogError::Storage { reason: reason.into(), source: None }
+    }
+
+    /// [`LogError::Storage`] because of `source`.
+    pub fn storage_from(reason: impl Into<Cow<'static, str>>, source: impl Into<Cause>) -> Self {
+        LogError::Storage { reason: reason.into(), source: Some(source.into()) }
+    }
+}
+
+/// `": {source}"`, or nothing without a source: the tail of an error message.
+fn caused_by(source: &Option<Cause>) -> String {
+    source.as_ref().map(|source| format!(": {source}")).unwrap_or_default()
 }
 
 /// An append-only, partitioned log of topics.

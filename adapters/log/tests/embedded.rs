@@ -1,18 +1,31 @@
+//! The embedded log: the conformance suite with one and with four partitions, and durability.
+
+use std::sync::Arc;
+
 use playback_log::embedded::SqliteLog;
 use playback_log::{conformance, partition_for, EventLog, Topic};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn embedded_log_passes_conformance() {
+/// Runs `check` on a log of its own, in a file of its own, with `partitions` partitions.
+async fn in_own_file(partitions: i32, check: conformance::Check) {
     let dir = tempfile::tempdir().unwrap();
-    let log = SqliteLog::open(dir.path().join("log.db"), 1).unwrap();
-    conformance::run_all(&log, "embedded").await;
+    let log = SqliteLog::open(dir.path().join("log.db"), partitions).unwrap();
+    check(Arc::new(log), format!("embedded-{partitions}")).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn embedded_log_with_partitions_passes_conformance() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = SqliteLog::open(dir.path().join("log.db"), 4).unwrap();
-    conformance::run_all(&log, "partitioned").await;
+async fn one_partition(check: conformance::Check) {
+    in_own_file(1, check).await;
+}
+
+async fn four_partitions(check: conformance::Check) {
+    in_own_file(4, check).await;
+}
+
+mod conformance_one_partition {
+    playback_log::log_conformance_suite!(super::one_partition);
+}
+
+mod conformance_four_partitions {
+    playback_log::log_conformance_suite!(super::four_partitions);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::sync::Arc;
+
 use playback_log::kafka::{KafkaConfig, KafkaLog};
 use playback_log::testing::real_backend;
 use playback_log::{conformance, EventLog, Topic};
@@ -23,11 +25,15 @@ async fn connect(unique: &str) -> Option<KafkaLog> {
     Some(log)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kafka_log_passes_conformance() {
+/// Runs `check` on topics of its own (`test-{unique}.*`); skips without a broker.
+async fn own_topics(check: conformance::Check) {
     let unique = uuid::Uuid::new_v4().simple().to_string();
     let Some(log) = connect(&unique).await else { return };
-    conformance::run_all(&log, &unique).await;
+    check(Arc::new(log), unique).await;
+}
+
+mod conformance_suite {
+    playback_log::log_conformance_suite!(super::own_topics);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

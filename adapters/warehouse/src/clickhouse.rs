@@ -85,15 +85,15 @@ pub struct ClickHouseWarehouse {
     server: Client,
 }
 
-fn storage(error: impl std::fmt::Display) -> WarehouseError {
-    WarehouseError::Storage(error.to_string())
+fn storage(error: ::clickhouse::error::Error) -> WarehouseError {
+    WarehouseError::storage_from("clickhouse call failed", error)
 }
 
 /// Connection failures and timeouts may pass; everything else is about the storage itself.
 fn classify(error: ::clickhouse::error::Error) -> WarehouseError {
     match error {
         ::clickhouse::error::Error::Network(_) | ::clickhouse::error::Error::TimedOut => {
-            WarehouseError::Unavailable(error.to_string())
+            WarehouseError::unavailable_from("clickhouse unreachable", error)
         }
         other => storage(other),
     }
@@ -104,13 +104,13 @@ impl ClickHouseWarehouse {
     /// [`Warehouse::migrate`] before use.
     pub fn new(config: ClickHouseConfig) -> Result<Self, WarehouseError> {
         if config.database.is_empty() {
-            return Err(storage("clickhouse database must not be empty"));
+            return Err(WarehouseError::storage("clickhouse database must not be empty"));
         }
         if config.insert_batch_rows == 0 {
-            return Err(storage("clickhouse insert_batch_rows must be at least 1"));
+            return Err(WarehouseError::storage("clickhouse insert_batch_rows must be at least 1"));
         }
         if config.max_session_ms <= 0 {
-            return Err(storage("clickhouse max_session_ms must be positive"));
+            return Err(WarehouseError::storage("clickhouse max_session_ms must be positive"));
         }
         let server = Client::default()
             .with_url(&config.url)
@@ -138,7 +138,7 @@ impl ClickHouseWarehouse {
         match tokio::time::timeout(self.timeout(), work).await {
             Ok(result) => result.map_err(classify),
             Err(_) => {
-                Err(WarehouseError::Unavailable(format!("clickhouse call took over {} ms", self.config.timeout_ms)))
+                Err(WarehouseError::unavailable(format!("clickhouse call took over {} ms", self.config.timeout_ms)))
             }
         }
     }
@@ -249,7 +249,7 @@ impl Warehouse for ClickHouseWarehouse {
         let applied: i64 = self.bounded(sql::applied_migration().query(&self.client).fetch_one()).await?;
         let expected = schema::MIGRATIONS.len() as i64;
         if applied < expected {
-            return Err(WarehouseError::Unavailable(format!(
+            return Err(WarehouseError::unavailable(format!(
                 "the tables are at version {applied}, this build needs {expected}: run `playback migrate`"
             )));
         }

@@ -99,8 +99,8 @@ pub struct SqliteWarehouse {
     reader: Arc<Mutex<Connection>>,
 }
 
-fn storage(error: impl std::fmt::Display) -> WarehouseError {
-    WarehouseError::Storage(error.to_string())
+fn storage(error: impl Into<crate::Cause>) -> WarehouseError {
+    WarehouseError::storage_from("sqlite call failed", error)
 }
 
 fn connect(path: &Path) -> Result<Connection, WarehouseError> {
@@ -149,7 +149,7 @@ impl SqliteWarehouse {
     ) -> Result<T, WarehouseError> {
         let connection = Arc::clone(connection);
         tokio::task::spawn_blocking(move || {
-            let mut guard = connection.lock().map_err(|_| storage("warehouse connection poisoned"))?;
+            let mut guard = connection.lock().map_err(|_| WarehouseError::storage("warehouse connection poisoned"))?;
             work(&mut guard).map_err(storage)
         })
         .await

@@ -7,12 +7,15 @@
 //! - a session row on `(project, session)`, keeping the highest `version`;
 //! - a chunk row on `(project, session, window, first seq, last seq)`.
 //!
-//! So a redelivered batch changes nothing, which [`conformance`] checks.
+//! So a redelivered batch changes nothing, which the conformance suite (`conformance.rs`, behind the `testsuite` feature) checks.
+
+use std::borrow::Cow;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub mod clickhouse;
+#[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
 pub mod embedded;
 
@@ -276,11 +279,52 @@ pub struct SessionHit {
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {
     /// The warehouse cannot serve now; the caller may retry.
-    #[error("warehouse unavailable: {0}")]
-    Unavailable(String),
+    #[error("warehouse unavailable: {reason}{}", caused_by(.source))]
+    Unavailable {
+        /// What could not be done, lowercase.
+        reason: Cow<'static, str>,
+        #[source]
+        source: Option<Cause>,
+    },
     /// The storage failed or holds something unexpected.
-    #[error("warehouse storage: {0}")]
-    Storage(String),
+    #[error("warehouse storage: {reason}{}", caused_by(.source))]
+    Storage {
+        /// What could not be done, lowercase.
+        reason: Cow<'static, str>,
+        #[source]
+        source: Option<Cause>,
+    },
+}
+
+/// What went wrong underneath a [`WarehouseError`]: the library's own error, kept for
+/// [`std::error::Error::source`], or a message where there is none.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+impl WarehouseError {
+    /// [`WarehouseError::Unavailable`] with no cause underneath.
+    pub fn unavailable(reason: impl Into<Cow<'static, str>>) -> Self {
+        WarehouseError::Unavailable { reason: reason.into(), source: None }
+    }
+
+    /// [`WarehouseError::Unavailable`] because of `source`.
+    pub fn unavailable_from(reason: impl Into<Cow<'static, str>>, source: impl Into<Cause>) -> Self {
+        WarehouseError::Unavailable { reason: reason.into(), source: Some(source.into()) }
+    }
+
+    /// [`WarehouseError::Storage`] with no cause underneath.
+    pub fn storage(reason: impl Into<Cow<'static, str>>) -> Self {
+        WarehouseError::Storage { reason: reason.into(), source: None }
+    }
+
+    /// [`WarehouseError::Storage`] because of `source`.
+    pub fn storage_from(reason: impl Into<Cow<'static, str>>, source: impl Into<Cause>) -> Self {
+        WarehouseError::Storage { reason: reason.into(), source: Some(source.into()) }
+    }
+}
+
+/// `": {source}"`, or nothing without a source: the tail of an error message.
+fn caused_by(source: &Option<Cause>) -> String {
+    source.as_ref().map(|source| format!(": {source}")).unwrap_or_default()
 }
 
 /// The tables behind filtering, the transcript, the timeline and playback.

@@ -3,20 +3,25 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::with_database;
 use playback_warehouse::clickhouse::{ClickHouseConfig, ClickHouseWarehouse};
 use playback_warehouse::conformance::{self, session};
 use playback_warehouse::{PageAfter, SessionOrder, SessionQuery, Warehouse};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clickhouse_warehouse_passes_conformance() {
-    with_database(conformance_in).await;
+/// Runs `check` on a migrated warehouse in a database of its own, dropped afterwards.
+async fn own_database(check: conformance::Check) {
+    with_database(move |config| async move {
+        let warehouse = ClickHouseWarehouse::new(config).expect("config");
+        warehouse.migrate().await.expect("migrate creates the database and tables");
+        check(Arc::new(warehouse), "clickhouse".into()).await;
+    })
+    .await;
 }
 
-async fn conformance_in(config: ClickHouseConfig) {
-    let warehouse = ClickHouseWarehouse::new(config).expect("config");
-    warehouse.migrate().await.expect("migrate creates the database and tables");
-    conformance::run_all(&warehouse, "clickhouse").await;
+mod conformance_suite {
+    playback_warehouse::warehouse_conformance_suite!(super::own_database);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
