@@ -232,23 +232,7 @@ fn admin_router(adapters: &Adapters) -> Router {
     let blobs = Arc::clone(&adapters.blobs);
     let readyz = move || {
         let (log, warehouse, blobs) = (Arc::clone(&log), Arc::clone(&warehouse), Arc::clone(&blobs));
-        async move {
-            let mut failures = serde_json::Map::new();
-            if let Err(error) = log.check().await {
-                failures.insert("log".into(), error.to_string().into());
-            }
-            if let Err(error) = warehouse.check().await {
-                failures.insert("warehouse".into(), error.to_string().into());
-            }
-            if let Err(error) = blobs.check().await {
-                failures.insert("blobs".into(), error.to_string().into());
-            }
-            if failures.is_empty() {
-                (StatusCode::OK, Json(serde_json::json!({ "ready": true })))
-            } else {
-                (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "ready": false, "failures": failures })))
-            }
-        }
+        async move { crate::readiness::readiness(log.as_ref(), warehouse.as_ref(), blobs.as_ref()).await }
     };
     Router::new()
         .route("/healthz", get(playback_query_api::healthz))

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod config;
+pub mod readiness;
 pub mod seed;
 pub mod verify;
 

@@ -13,6 +13,39 @@ pub static REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
         .expect("metric registers once")
 });
 
+/// What a `500` from the gateway counts under: the `cause` label of
+/// `playback_gateway_internal_errors_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InternalCause {
+    /// Parsing a batch panicked.
+    ParserPanic,
+    /// A validated batch did not encode as Avro.
+    Encode,
+}
+
+impl InternalCause {
+    /// Every cause, so each is exported from the start.
+    pub const ALL: [InternalCause; 2] = [InternalCause::ParserPanic, InternalCause::Encode];
+
+    /// The label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            InternalCause::ParserPanic => "parser_panic",
+            InternalCause::Encode => "encode",
+        }
+    }
+}
+
+/// `playback_gateway_internal_errors_total{cause}`: batches answered `500`, by [`InternalCause`].
+pub static INTERNAL_ERRORS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec!(
+        "playback_gateway_internal_errors_total",
+        "Batches the gateway failed on (answered 500), by cause",
+        &["cause"]
+    )
+    .expect("metric registers once")
+});
+
 /// `playback_gateway_events_accepted_total`: rrweb events in accepted batches.
 pub static EVENTS_ACCEPTED: LazyLock<IntCounter> = LazyLock::new(|| {
     register_int_counter!("playback_gateway_events_accepted_total", "rrweb events in accepted batches")
@@ -59,6 +92,9 @@ pub static BATCH_BYTES: LazyLock<Histogram> = LazyLock::new(|| {
 /// Touches every metric so that it is exported before its first event.
 pub fn register() {
     LazyLock::force(&REQUESTS);
+    for cause in InternalCause::ALL {
+        INTERNAL_ERRORS.with_label_values(&[cause.label()]);
+    }
     LazyLock::force(&EVENTS_ACCEPTED);
     LazyLock::force(&RECEIVED_BYTES);
     LazyLock::force(&PUBLISH_SECONDS);

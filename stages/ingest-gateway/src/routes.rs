@@ -15,6 +15,7 @@ use playback_schemas::{now_ms, AvroMessage, RawBatch, User};
 use serde::Deserialize;
 use tower_http::cors::{Any, CorsLayer};
 
+use crate::metrics::InternalCause;
 use crate::{parse_batch, parse_device, GatewayError, Limits, ParsedBatch, ProjectRegistry, RateLimiter};
 
 /// What the gateway's handlers share.
@@ -134,6 +135,10 @@ async fn post_batch_counted(
         Ok(response) => response.status(),
         Err(error) => error.status(),
     };
+    if let Err(GatewayError::Internal { reason, cause, source }) = &result {
+        tracing::error!(message = "batch failed inside the gateway", reason, cause = cause.label(), error = %source);
+        crate::metrics::INTERNAL_ERRORS.with_label_values(&[cause.label()]).inc();
+    }
     crate::metrics::REQUESTS.with_label_values(&[status.as_str()]).inc();
     result
 }
@@ -156,15 +161,23 @@ async fn post_batch(
     let bytes = read_limited(body, state.limits.max_body_bytes).await?;
     crate::metrics::RECEIVED_BYTES.inc_by(bytes.len() as u64);
     let limits = state.limits;
-    let parsed = tokio::task::spawn_blocking(move || parse_batch(&bytes, gzip_header, &limits))
-        .await
-        .map_err(|_| GatewayError::Unavailable { retry_after_secs: 1 })??;
+    let parsed = tokio::task::spawn_blocking(move || run_parser(&bytes, gzip_header, &limits)).await.map_err(|error| {
+        GatewayError::Internal {
+            reason: "batch could not be parsed",
+            cause: InternalCause::ParserPanic,
+            source: Box::new(error),
+        }
+    })??;
 
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).unwrap_or("");
     let raw = raw_batch(project_id, parsed, user_agent, now_ms());
     let accepted = raw.event_count;
     let event_bytes = raw.events_json.len();
-    let value = raw.encode().map_err(|error| GatewayError::BadRequest(format!("cannot encode batch: {error}")))?;
+    let value = raw.encode().map_err(|error| GatewayError::Internal {
+        reason: "batch could not be encoded",
+        cause: InternalCause::Encode,
+        source: Box::new(error),
+    })?;
     let key = playback_schemas::session_key(&raw.project_id, &raw.session_id);
     let publish = state.log.publish(Topic::RawBatches, key.as_bytes(), value);
     let timer = crate::metrics::PUBLISH_SECONDS.start_timer();
@@ -179,13 +192,23 @@ async fn post_batch(
         }
         Ok(Err(error)) => {
             tracing::warn!(message = "publish failed", %error, session_id = %raw.session_id);
-            Err(GatewayError::Unavailable { retry_after_secs: 5 })
+            Err(GatewayError::Unavailable { retry_after_secs: 5, source: Some(error) })
         }
         Err(_) => {
             tracing::warn!(message = "publish timed out", session_id = %raw.session_id);
-            Err(GatewayError::Unavailable { retry_after_secs: 5 })
+            Err(GatewayError::Unavailable { retry_after_secs: 5, source: None })
         }
     }
+}
+
+/// [`parse_batch`], with a hook in tests that panics on [`tests::PANICKING_BODY`], the way a
+/// parser bug would.
+fn run_parser(bytes: &[u8], gzip_header: bool, limits: &Limits) -> Result<ParsedBatch, GatewayError> {
+    #[cfg(test)]
+    if bytes == tests::PANICKING_BODY {
+        panic!("the parser failed on this body");
+    }
+    parse_batch(bytes, gzip_header, limits)
 }
 
 /// The envelope around an accepted batch.
@@ -262,6 +285,9 @@ mod tests {
     use playback_log::{Consumer, KeyValues, LogError};
     use tower::ServiceExt;
 
+    /// A body on which [`run_parser`] panics.
+    pub(super) const PANICKING_BODY: &[u8] = b"{\"panic\": \"in the parser\"}";
+
     /// An event log that takes every batch and serves nothing else.
     struct AcceptingLog;
 
@@ -272,7 +298,7 @@ mod tests {
         }
 
         async fn consumer(&self, _topic: Topic, _group: &str) -> Result<Box<dyn Consumer>, LogError> {
-            Err(LogError::Unavailable("no consumers in this test".into()))
+            Err(LogError::unavailable("no consumers in this test"))
         }
 
         async fn read_compacted(&self, _topic: Topic) -> Result<KeyValues, LogError> {
@@ -338,6 +364,31 @@ mod tests {
         assert_eq!(send(gzipped.body(Body::from(gzip.clone())).unwrap()).await.0, StatusCode::OK);
         let beacon = post_batch("/v1/batches?key=pk_demo");
         assert_eq!(send(beacon.body(Body::from(gzip)).unwrap()).await.0, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_the_parser_is_a_500_without_retry_after_or_detail() {
+        let counter = crate::metrics::INTERNAL_ERRORS.with_label_values(&["parser_panic"]);
+        let before = counter.get();
+        let request = post_batch("/v1/batches").header("x-playback-key", "pk_demo");
+        let (status, error, headers) = send(request.body(Body::from(PANICKING_BODY)).unwrap()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error, "internal error: batch could not be parsed", "a fixed reason, no panic message");
+        assert!(headers.get(header::RETRY_AFTER).is_none(), "a 500 does not invite a prompt retry");
+        assert_eq!(counter.get(), before + 1, "counted under cause=parser_panic");
+        // The gateway keeps serving after the panic.
+        let request = post_batch("/v1/batches").header("x-playback-key", "pk_demo");
+        assert_eq!(send(request.body(Body::from(batch())).unwrap()).await.0, StatusCode::OK);
+    }
+
+    #[test]
+    fn internal_errors_keep_their_cause_but_do_not_show_it() {
+        let cause: Box<dyn std::error::Error + Send + Sync> = "avro says: schema mismatch at field 7".into();
+        let error = GatewayError::Internal { reason: "batch could not be encoded", cause: InternalCause::Encode, source: cause };
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.to_string(), "internal error: batch could not be encoded");
+        let source = std::error::Error::source(&error).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("avro says: schema mismatch at field 7"));
     }
 
     #[tokio::test]
