@@ -93,7 +93,8 @@ impl LocalDir {
     /// Uses (and creates) `root`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, BlobError> {
         let root = root.into();
-        std::fs::create_dir_all(&root).map_err(|error| BlobError::storage_from("cannot create the blob directory", error))?;
+        std::fs::create_dir_all(&root)
+            .map_err(|error| BlobError::storage_from("cannot create the blob directory", error))?;
         Ok(LocalDir { root })
     }
 

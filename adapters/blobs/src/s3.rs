@@ -221,7 +221,11 @@ impl S3Store {
             .send()
             .await
             .map_err(storage)?;
-        let bytes = object.body.collect().await.map_err(|error| BlobError::storage_from("cannot read the object body", error))?;
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|error| BlobError::storage_from("cannot read the object body", error))?;
         Ok(bytes.into_bytes().to_vec())
     }
 }
@@ -271,7 +275,11 @@ impl BlobStore for S3Store {
         }
         match request.send().await {
             Ok(object) => {
-                let bytes = object.body.collect().await.map_err(|error| BlobError::storage_from("cannot read the object body", error))?;
+                let bytes = object
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|error| BlobError::storage_from("cannot read the object body", error))?;
                 Ok(Some(bytes.into_bytes().to_vec()))
             }
             Err(error) if error.as_service_error().is_some_and(|service| service.is_no_such_key()) => Ok(None),

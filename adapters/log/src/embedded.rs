@@ -117,7 +117,8 @@ fn writer_loop(
         }
         for op in ops {
             // One error answers every op of the batch, so each gets its message.
-            let reply = result.as_ref().map(|_| ()).map_err(|error| LogError::storage_from("write failed", error.to_string()));
+            let reply =
+                result.as_ref().map(|_| ()).map_err(|error| LogError::storage_from("write failed", error.to_string()));
             match op {
                 WriteOp::Publish { done, .. } | WriteOp::Commit { done, .. } => {
                     let _ = done.send(reply);

@@ -183,7 +183,9 @@ impl KafkaLog {
         for result in results {
             match result {
                 Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-                Err((name, code)) => return Err(LogError::unavailable_from(format!("cannot create topic {name}"), code)),
+                Err((name, code)) => {
+                    return Err(LogError::unavailable_from(format!("cannot create topic {name}"), code))
+                }
             }
         }
         // Creation is asynchronous on the brokers: wait until the metadata shows every topic.
@@ -295,9 +297,7 @@ impl EventLog for KafkaLog {
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
         let config = self.client_config();
         let name = self.topic_name(topic);
-        tokio::task::spawn_blocking(move || read_to_end(config, &name))
-            .await
-            .map_err(blocking_call_failed)?
+        tokio::task::spawn_blocking(move || read_to_end(config, &name)).await.map_err(blocking_call_failed)?
     }
 }
 
@@ -426,9 +426,7 @@ impl Consumer for KafkaConsumer {
     async fn lag(&mut self) -> Result<Vec<(i32, i64)>, LogError> {
         let consumer = Arc::clone(&self.consumer);
         let topic = self.topic.clone();
-        tokio::task::spawn_blocking(move || consumer_lag(&consumer, &topic))
-            .await
-            .map_err(blocking_call_failed)?
+        tokio::task::spawn_blocking(move || consumer_lag(&consumer, &topic)).await.map_err(blocking_call_failed)?
     }
 }
 

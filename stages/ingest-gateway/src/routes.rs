@@ -161,13 +161,14 @@ async fn post_batch(
     let bytes = read_limited(body, state.limits.max_body_bytes).await?;
     crate::metrics::RECEIVED_BYTES.inc_by(bytes.len() as u64);
     let limits = state.limits;
-    let parsed = tokio::task::spawn_blocking(move || run_parser(&bytes, gzip_header, &limits)).await.map_err(|error| {
-        GatewayError::Internal {
-            reason: "batch could not be parsed",
-            cause: InternalCause::ParserPanic,
-            source: Box::new(error),
-        }
-    })??;
+    let parsed =
+        tokio::task::spawn_blocking(move || run_parser(&bytes, gzip_header, &limits)).await.map_err(|error| {
+            GatewayError::Internal {
+                reason: "batch could not be parsed",
+                cause: InternalCause::ParserPanic,
+                source: Box::new(error),
+            }
+        })??;
 
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).unwrap_or("");
     let raw = raw_batch(project_id, parsed, user_agent, now_ms());
@@ -384,7 +385,11 @@ mod tests {
     #[test]
     fn internal_errors_keep_their_cause_but_do_not_show_it() {
         let cause: Box<dyn std::error::Error + Send + Sync> = "avro says: schema mismatch at field 7".into();
-        let error = GatewayError::Internal { reason: "batch could not be encoded", cause: InternalCause::Encode, source: cause };
+        let error = GatewayError::Internal {
+            reason: "batch could not be encoded",
+            cause: InternalCause::Encode,
+            source: cause,
+        };
         assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(error.to_string(), "internal error: batch could not be encoded");
         let source = std::error::Error::source(&error).map(ToString::to_string);
