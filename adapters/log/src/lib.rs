@@ -16,12 +16,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub mod conformance;
-pub mod crash;
 pub mod embedded;
 pub mod kafka;
-pub mod lag;
-pub mod retry;
-pub mod testing;
 
 /// The topics Playback uses: a closed set, each with one value schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
