@@ -6,9 +6,8 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{batch, gzip, now_ms, session_events, start, Harness};
-use playback::config::Backend;
-use playback_blobs::s3::{Encryption, S3Config};
+use common::{batch, gzip, now_ms, on_servers, session_events, start, Harness};
+use playback_blobs::s3::Encryption;
 use playback_runtime::testsuite;
 use serde_json::{json, Value};
 
@@ -76,26 +75,15 @@ async fn run(harness: &Harness, session: &str, t0: i64) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_backends_give_the_same_results_as_embedded() {
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let Some(kafka) = testsuite::kafka(&format!("eq-{unique}")) else { return };
-    let clickhouse = testsuite::clickhouse(&format!("eq_{unique}")).expect("the test stack has ClickHouse");
-    let s3 = testsuite::s3(&format!("eq-{unique}/")).expect("the test stack has S3");
+    let Some(mut stack) = testsuite::stack("eq") else { return };
+    stack.s3.encryption = Encryption::SseC { key_base64: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into() };
     let session = uuid::Uuid::now_v7().to_string();
 
     let t0 = now_ms() - 10_000;
     let embedded = start(|_| {}).await;
     let expected = run(&embedded, &session, t0).await;
 
-    let servers = start(|config| {
-        config.log.backend = Backend::Server;
-        config.log.kafka = kafka;
-        config.warehouse.backend = Backend::Server;
-        config.warehouse.clickhouse = clickhouse;
-        config.blobs.backend = Backend::Server;
-        let encryption = Encryption::SseC { key_base64: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into() };
-        config.blobs.s3 = S3Config { encryption, ..s3 };
-    })
-    .await;
+    let servers = start(|config| on_servers(config, stack)).await;
     let actual = run(&servers, &session, t0).await;
     let path = format!("/v1/sessions/{session}");
     let (embedded_activity, server_activity) = (activity(&embedded, &path).await, activity(&servers, &path).await);

@@ -15,9 +15,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{batch, gzip, now_ms, session_events, start, Harness};
+use common::{batch, gzip, now_ms, on_servers, session_events, start, Harness};
 use http_body_util::BodyExt;
-use playback::config::Backend;
 use playback_runtime::testsuite;
 use tower::ServiceExt;
 
@@ -341,20 +340,9 @@ async fn embedded_pipeline_exports_every_documented_metric() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_backends_export_every_documented_metric_and_kafka_lag() {
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let Some(kafka) = testsuite::kafka(&format!("metrics-{unique}")) else { return };
-    let clickhouse = testsuite::clickhouse(&format!("metrics_{unique}")).expect("the test stack has ClickHouse");
-    let s3 = testsuite::s3(&format!("metrics-{unique}/")).expect("the test stack has S3");
+    let Some(stack) = testsuite::stack("metrics") else { return };
     let _serial = SERIAL.lock().await;
-    let harness = start(|config| {
-        config.log.backend = Backend::Server;
-        config.log.kafka = kafka;
-        config.warehouse.backend = Backend::Server;
-        config.warehouse.clickhouse = clickhouse;
-        config.blobs.backend = Backend::Server;
-        config.blobs.s3 = s3;
-    })
-    .await;
+    let harness = start(|config| on_servers(config, stack)).await;
     check_traffic(&harness).await;
     assert_lag_drains(&harness, 4).await;
 }

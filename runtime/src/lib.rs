@@ -33,7 +33,7 @@ mod topics;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use playback_log::{EventLog, LogError, Record};
+use playback_log::{EventLog, LogError, Record, Topic};
 use playback_schemas::AvroMessage;
 
 pub use drops::{drop_record, At, DropReason};
@@ -77,6 +77,12 @@ pub trait Stage: Send {
 
     /// The topic it consumes.
     const TOPIC: TopicOf<Self::Message>;
+
+    /// The sinks it writes to, the warehouse tables it fills, and the topics and reasons it may
+    /// drop records for: their series are exported at 0 from the start ([`metrics::register`]).
+    const SINKS: &'static [metrics::Sink] = &[];
+    const TABLES: &'static [&'static str] = &[];
+    const DROPS: &'static [(Topic, DropReason)] = &[(Self::TOPIC.topic(), DropReason::Undecodable)];
 
     /// How it polls: [`Poll::DEFAULT`] unless its timers must run more often.
     fn poll(&self) -> Poll {

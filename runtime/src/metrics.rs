@@ -11,8 +11,8 @@ use prometheus::{
     IntCounterVec, IntGaugeVec,
 };
 
-use crate::drops::DropReason;
 use crate::lag::LagSample;
+use crate::Stage;
 
 /// `playback_records_read_total{stage,topic}`: records read from the partitions a stage owns,
 /// dropped ones included.
@@ -104,31 +104,19 @@ pub fn rows_inserted(stage: &str, table: &str, rows: usize) {
     ROWS_INSERTED.with_label_values(&[stage, table]).inc_by(rows as u64);
 }
 
-/// What a stage exports at 0 before its first event.
-#[derive(Debug, Clone, Copy)]
-pub struct Exported<'a> {
-    pub stage: &'static str,
-    /// The topic it consumes.
-    pub topic: Topic,
-    pub sinks: &'a [Sink],
-    pub tables: &'a [&'static str],
-    /// The topics and reasons it may drop records for.
-    pub drops: &'a [(Topic, DropReason)],
-}
-
-/// Touches each label value of `exported`, so that they are exported (at 0) before their
-/// first event.
-pub fn register(exported: Exported<'_>) {
-    let stage = exported.stage;
-    RECORDS_READ.with_label_values(&[stage, exported.topic.name()]);
-    PARTITIONS_ASSIGNED.with_label_values(&[stage, exported.topic.name()]);
-    for sink in exported.sinks {
+/// Touches each label value of stage `S` (its topic, sinks, tables and drops), so that they
+/// are exported (at 0) before their first event.
+pub fn register<S: Stage>() {
+    let (stage, topic) = (S::NAME, S::TOPIC.name());
+    RECORDS_READ.with_label_values(&[stage, topic]);
+    PARTITIONS_ASSIGNED.with_label_values(&[stage, topic]);
+    for sink in S::SINKS {
         FLUSH_SECONDS.with_label_values(&[stage, sink.label()]);
     }
-    for table in exported.tables {
+    for table in S::TABLES {
         ROWS_INSERTED.with_label_values(&[stage, table]);
     }
-    for (topic, reason) in exported.drops {
+    for (topic, reason) in S::DROPS {
         RECORDS_DROPPED.with_label_values(&[stage, topic.name(), reason.label()]);
     }
     LazyLock::force(&CONSUMER_LAG);

@@ -66,3 +66,23 @@ pub fn s3(prefix: &str) -> Option<S3Config> {
         ..S3Config::default()
     })
 }
+
+/// The three servers of the test stack, each with names of its own.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub kafka: KafkaConfig,
+    pub clickhouse: ClickHouseConfig,
+    pub s3: S3Config,
+}
+
+/// Kafka, ClickHouse and S3 with topics, groups, a database and a key prefix named `{name}` plus
+/// a fresh id; `None` (skipped) without a broker, and a failure when the broker is there but
+/// ClickHouse or S3 is not.
+pub fn stack(name: &str) -> Option<Stack> {
+    let unique = format!("{name}-{}", uuid::Uuid::new_v4().simple());
+    let kafka = kafka(&unique)?;
+    let database = unique.replace('-', "_");
+    let clickhouse = clickhouse(&database).expect("the test stack has ClickHouse");
+    let s3 = s3(&format!("{unique}/")).expect("the test stack has S3");
+    Some(Stack { kafka, clickhouse, s3 })
+}

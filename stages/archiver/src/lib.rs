@@ -147,7 +147,7 @@ impl Archiver {
     /// Runs until the task is dropped.
     pub async fn run(self) -> Result<(), LogError> {
         let log = Arc::clone(&self.log);
-        let member = Member {
+        let member = Running {
             stage: self,
             buffers: HashMap::new(),
             due: Vec::new(),
@@ -159,7 +159,7 @@ impl Archiver {
 }
 
 /// A running member of the archiver group: what the runtime drives.
-struct Member {
+struct Running {
     stage: Archiver,
     buffers: HashMap<TabKey, Buffer>,
     /// Buffers closed by a snapshot batch, to write at the next tick.
@@ -168,7 +168,7 @@ struct Member {
     retired: Vec<Retired>,
 }
 
-impl Member {
+impl Running {
     /// What may be committed: per partition, only below the oldest buffered record.
     fn commit(&self) -> Commit {
         let open = self.buffers.values().chain(&self.due);
@@ -177,10 +177,18 @@ impl Member {
 }
 
 #[async_trait]
-impl Stage for Member {
+impl Stage for Running {
+    const SINKS: &'static [Sink] = &[Sink::Blobs, Sink::Warehouse];
+    const TABLES: &'static [&'static str] = &["recording_chunks"];
+    const DROPS: &'static [(Topic, DropReason)] = &[
+        (Topic::RawBatches, DropReason::Undecodable),
+        (Topic::RawBatches, DropReason::UnreadableEvents),
+        (Topic::RawBatches, DropReason::NotEncodable),
+    ];
     type Message = RawBatch;
-    const NAME: &'static str = GROUP;
     const TOPIC: TopicOf<RawBatch> = RAW_BATCHES;
+    const NAME: &'static str = GROUP;
+
     /// Half the default timeout: buffers are written on idle timers of about a second
     /// (`flush_idle_ms`), which run between polls, so a batch is playable soon after its 200.
     fn poll(&self) -> Poll {

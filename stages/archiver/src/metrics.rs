@@ -4,9 +4,6 @@
 
 use std::sync::LazyLock;
 
-use playback_log::Topic;
-use playback_runtime::metrics::{Exported, Sink};
-use playback_runtime::DropReason;
 use prometheus::{register_int_counter, register_int_gauge, IntCounter, IntGauge};
 
 /// `playback_archiver_batches_total`: raw batches buffered (those whose events are unreadable
@@ -46,15 +43,5 @@ pub fn register() {
     LazyLock::force(&CHUNK_BYTES);
     LazyLock::force(&CHUNKS_RETIRED);
     LazyLock::force(&BUFFERS_OPEN);
-    playback_runtime::metrics::register(Exported {
-        stage: crate::GROUP,
-        topic: Topic::RawBatches,
-        sinks: &[Sink::Blobs, Sink::Warehouse],
-        tables: &["recording_chunks"],
-        drops: &[
-            (Topic::RawBatches, DropReason::Undecodable),
-            (Topic::RawBatches, DropReason::UnreadableEvents),
-            (Topic::RawBatches, DropReason::NotEncodable),
-        ],
-    });
+    playback_runtime::metrics::register::<crate::Running>();
 }

@@ -192,6 +192,8 @@ impl Stage for Scorer {
     type Message = SessionUpdate;
     const NAME: &'static str = GROUP;
     const TOPIC: TopicOf<SessionUpdate> = SESSION_UPDATES;
+    const SINKS: &'static [Sink] = &[Sink::Warehouse];
+    const TABLES: &'static [&'static str] = &["sessions"];
 
     /// Upserts one row per session, the newest update of each in the poll, then lets the
     /// runtime commit everything read.

@@ -4,9 +4,6 @@
 
 use std::sync::LazyLock;
 
-use playback_log::Topic;
-use playback_runtime::metrics::{Exported, Sink};
-use playback_runtime::DropReason;
 use prometheus::{register_int_counter, IntCounter};
 
 /// `playback_scorer_scores_total`: scores computed, one per session row written: of the
@@ -19,11 +16,5 @@ pub static SCORES: LazyLock<IntCounter> = LazyLock::new(|| {
 /// before their first event.
 pub fn register() {
     LazyLock::force(&SCORES);
-    playback_runtime::metrics::register(Exported {
-        stage: crate::GROUP,
-        topic: Topic::SessionUpdates,
-        sinks: &[Sink::Warehouse],
-        tables: &["sessions"],
-        drops: &[(Topic::SessionUpdates, DropReason::Undecodable)],
-    });
+    playback_runtime::metrics::register::<crate::Scorer>();
 }

@@ -203,6 +203,14 @@ impl Stage for Member {
     type Message = RawBatch;
     const NAME: &'static str = GROUP;
     const TOPIC: TopicOf<RawBatch> = RAW_BATCHES;
+    const SINKS: &'static [Sink] = &[Sink::Warehouse, Sink::Log];
+    const TABLES: &'static [&'static str] = &["events"];
+    const DROPS: &'static [(Topic, DropReason)] = &[
+        (Topic::RawBatches, DropReason::Undecodable),
+        (Topic::SessionizerState, DropReason::Undecodable),
+        (Topic::SessionUpdates, DropReason::NotEncodable),
+        (Topic::SessionizerState, DropReason::NotEncodable),
+    ];
     fn poll(&self) -> Poll {
         Poll { records: self.stage.config.poll_records.max(1), ..Poll::DEFAULT }
     }

@@ -6,9 +6,6 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::Session;
-use playback_log::Topic;
-use playback_runtime::metrics::{Exported, Sink};
-use playback_runtime::DropReason;
 use prometheus::{register_int_counter, register_int_counter_vec, register_int_gauge, IntCounter, IntCounterVec, IntGauge};
 
 /// `playback_sessionizer_batches_total{outcome}`: raw batches by outcome: `applied`,
@@ -66,16 +63,5 @@ pub fn register() {
     LazyLock::force(&OUTLIER_TIMESTAMPS);
     LazyLock::force(&SESSIONS_OPEN);
     LazyLock::force(&SESSIONS_CLOSED);
-    playback_runtime::metrics::register(Exported {
-        stage: crate::GROUP,
-        topic: Topic::RawBatches,
-        sinks: &[Sink::Warehouse, Sink::Log],
-        tables: &["events"],
-        drops: &[
-            (Topic::RawBatches, DropReason::Undecodable),
-            (Topic::SessionizerState, DropReason::Undecodable),
-            (Topic::SessionUpdates, DropReason::NotEncodable),
-            (Topic::SessionizerState, DropReason::NotEncodable),
-        ],
-    });
+    playback_runtime::metrics::register::<crate::Member>();
 }
