@@ -104,7 +104,7 @@ test('the distributed stages give the same session, transcript and recording as 
       assert.equal(sessionizers.length, 2);
       await waitFor(
         async () => {
-          const owned = await Promise.all(sessionizers.map(({ url }) => gauge(url, 'playback_sessionizer_partitions_assigned')));
+          const owned = await Promise.all(sessionizers.map(({ url }) => gauge(url, 'playback_partitions_assigned{stage="sessionizer",topic="playback.raw-batches"}')));
           assert.ok(owned.every((count) => count > 0), `partitions per sessionizer: ${owned}`);
           assert.equal(owned[0] + owned[1], DISTRIBUTED_PARTITIONS, `partitions per sessionizer: ${owned}`);
           return owned;

@@ -6,12 +6,9 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{batch, gzip, now_ms, session_events, start, Harness};
-use playback::config::Backend;
-use playback_blobs::s3::{Encryption, S3Config};
-use playback_log::kafka::KafkaConfig;
-use playback_log::testing::real_backend;
-use playback_warehouse::clickhouse::ClickHouseConfig;
+use common::{batch, gzip, now_ms, on_servers, session_events, start, Harness};
+use playback_blobs::s3::Encryption;
+use playback_runtime::testsuite;
 use serde_json::{json, Value};
 
 /// What a run produced, without what legitimately differs between runs (receive times).
@@ -78,47 +75,15 @@ async fn run(harness: &Harness, session: &str, t0: i64) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_backends_give_the_same_results_as_embedded() {
-    let Some(brokers) = real_backend("PLAYBACK_TEST_KAFKA_BROKERS") else { return };
-    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let Some(mut stack) = testsuite::stack("eq") else { return };
+    stack.s3.encryption = Encryption::SseC { key_base64: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into() };
     let session = uuid::Uuid::now_v7().to_string();
 
     let t0 = now_ms() - 10_000;
     let embedded = start(|_| {}).await;
     let expected = run(&embedded, &session, t0).await;
 
-    let env = |name: &str| std::env::var(name).unwrap_or_default();
-    let servers = start(|config| {
-        config.log.backend = Backend::Server;
-        config.log.kafka = KafkaConfig {
-            brokers,
-            topic_prefix: format!("eq-{unique}."),
-            group_prefix: format!("eq-{unique}-"),
-            partitions: 4,
-            replication_factor: 1,
-            ..KafkaConfig::default()
-        };
-        config.warehouse.backend = Backend::Server;
-        config.warehouse.clickhouse = ClickHouseConfig {
-            url: env("PLAYBACK_TEST_CLICKHOUSE_URL"),
-            user: env("PLAYBACK_TEST_CLICKHOUSE_USER"),
-            password: env("PLAYBACK_TEST_CLICKHOUSE_PASSWORD"),
-            database: format!("eq_{unique}"),
-            ..ClickHouseConfig::default()
-        };
-        config.blobs.backend = Backend::Server;
-        config.blobs.s3 = S3Config {
-            endpoint: env("PLAYBACK_TEST_S3_ENDPOINT"),
-            region: env("PLAYBACK_TEST_S3_REGION"),
-            bucket: env("PLAYBACK_TEST_S3_BUCKET"),
-            access_key_id: env("PLAYBACK_TEST_S3_ACCESS_KEY"),
-            secret_access_key: env("PLAYBACK_TEST_S3_SECRET_KEY"),
-            path_style: true,
-            prefix: format!("eq-{unique}/"),
-            encryption: Encryption::SseC { key_base64: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into() },
-            ..S3Config::default()
-        };
-    })
-    .await;
+    let servers = start(|config| on_servers(config, stack)).await;
     let actual = run(&servers, &session, t0).await;
     let path = format!("/v1/sessions/{session}");
     let (embedded_activity, server_activity) = (activity(&embedded, &path).await, activity(&servers, &path).await);

@@ -15,13 +15,9 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{batch, gzip, now_ms, session_events, start, Harness};
+use common::{batch, gzip, now_ms, on_servers, session_events, start, Harness};
 use http_body_util::BodyExt;
-use playback::config::Backend;
-use playback_blobs::s3::S3Config;
-use playback_log::kafka::KafkaConfig;
-use playback_log::testing::real_backend;
-use playback_warehouse::clickhouse::ClickHouseConfig;
+use playback_runtime::testsuite;
 use tower::ServiceExt;
 
 /// One test at a time: they share the process's registry.
@@ -204,22 +200,23 @@ const MOVED: &[(&str, Labels, f64)] = &[
     ("playback_gateway_batch_events_sum", &[], 11.0),
     ("playback_gateway_batch_bytes_count", &[], 4.0),
     ("playback_gateway_batch_bytes_sum", &[], 100.0),
+    ("playback_records_read_total", &[("stage", "sessionizer"), ("topic", "playback.raw-batches")], 4.0),
+    ("playback_records_read_total", &[("stage", "scorer"), ("topic", "playback.session-updates")], 1.0),
+    ("playback_records_read_total", &[("stage", "archiver"), ("topic", "playback.raw-batches")], 4.0),
     ("playback_sessionizer_batches_total", &[("outcome", "applied")], 3.0),
     ("playback_sessionizer_batches_total", &[("outcome", "duplicate")], 1.0),
-    ("playback_sessionizer_event_rows_total", &[], 7.0),
-    ("playback_sessionizer_rows_inserted_total", &[("table", "events")], 7.0),
-    ("playback_sessionizer_flush_seconds_count", &[("sink", "warehouse")], 1.0),
-    ("playback_sessionizer_flush_seconds_count", &[("sink", "log")], 1.0),
-    ("playback_scorer_updates_total", &[("outcome", "scored")], 1.0),
+    ("playback_rows_inserted_total", &[("stage", "sessionizer"), ("table", "events")], 7.0),
+    ("playback_flush_seconds_count", &[("stage", "sessionizer"), ("sink", "warehouse")], 1.0),
+    ("playback_flush_seconds_count", &[("stage", "sessionizer"), ("sink", "log")], 1.0),
     ("playback_scorer_scores_total", &[], 1.0),
-    ("playback_scorer_rows_inserted_total", &[("table", "sessions")], 1.0),
-    ("playback_scorer_flush_seconds_count", &[("sink", "warehouse")], 1.0),
-    ("playback_archiver_batches_total", &[("outcome", "buffered")], 4.0),
+    ("playback_rows_inserted_total", &[("stage", "scorer"), ("table", "sessions")], 1.0),
+    ("playback_flush_seconds_count", &[("stage", "scorer"), ("sink", "warehouse")], 1.0),
+    ("playback_archiver_batches_total", &[], 4.0),
     ("playback_archiver_chunks_total", &[], 2.0),
     ("playback_archiver_chunk_bytes_total", &[], 100.0),
-    ("playback_archiver_rows_inserted_total", &[("table", "recording_chunks")], 2.0),
-    ("playback_archiver_flush_seconds_count", &[("sink", "blobs")], 2.0),
-    ("playback_archiver_flush_seconds_count", &[("sink", "warehouse")], 1.0),
+    ("playback_rows_inserted_total", &[("stage", "archiver"), ("table", "recording_chunks")], 2.0),
+    ("playback_flush_seconds_count", &[("stage", "archiver"), ("sink", "blobs")], 2.0),
+    ("playback_flush_seconds_count", &[("stage", "archiver"), ("sink", "warehouse")], 1.0),
     (
         "playback_query_api_request_seconds_count",
         &[("method", "GET"), ("route", "/v1/sessions/{id}"), ("status", "2xx")],
@@ -281,11 +278,15 @@ async fn assert_lag_drains(harness: &Harness, partitions: i32) {
     let stages = ["sessionizer", "scorer", "archiver"];
     let drained = scrape_until(harness, "every consumer's lag to drain", |exposition| {
         stages.iter().all(|stage| {
-            let name = format!("playback_{stage}_consumer_lag_records");
-            let reported: BTreeSet<String> =
-                exposition.matching(&name, &[]).filter_map(|sample| sample.labels.get("partition").cloned()).collect();
-            reported == expected && exposition.sum(&name, &[]) == 0.0
-        }) && exposition.sum("playback_sessionizer_partitions_assigned", &[]) == f64::from(partitions)
+            let name = "playback_consumer_lag_records";
+            let labels = [("stage", *stage)];
+            let reported: BTreeSet<String> = exposition
+                .matching(name, &labels)
+                .filter_map(|sample| sample.labels.get("partition").cloned())
+                .collect();
+            let assigned = exposition.sum("playback_partitions_assigned", &labels);
+            reported == expected && exposition.sum(name, &labels) == 0.0 && assigned == f64::from(partitions)
+        })
     })
     .await;
     assert_matches_the_docs(&drained, true);
@@ -339,41 +340,9 @@ async fn embedded_pipeline_exports_every_documented_metric() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_backends_export_every_documented_metric_and_kafka_lag() {
-    let Some(brokers) = real_backend("PLAYBACK_TEST_KAFKA_BROKERS") else { return };
+    let Some(stack) = testsuite::stack("metrics") else { return };
     let _serial = SERIAL.lock().await;
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let env = |name: &str| std::env::var(name).unwrap_or_default();
-    let harness = start(|config| {
-        config.log.backend = Backend::Server;
-        config.log.kafka = KafkaConfig {
-            brokers,
-            topic_prefix: format!("metrics-{unique}."),
-            group_prefix: format!("metrics-{unique}-"),
-            partitions: 4,
-            replication_factor: 1,
-            ..KafkaConfig::default()
-        };
-        config.warehouse.backend = Backend::Server;
-        config.warehouse.clickhouse = ClickHouseConfig {
-            url: env("PLAYBACK_TEST_CLICKHOUSE_URL"),
-            user: env("PLAYBACK_TEST_CLICKHOUSE_USER"),
-            password: env("PLAYBACK_TEST_CLICKHOUSE_PASSWORD"),
-            database: format!("metrics_{unique}"),
-            ..ClickHouseConfig::default()
-        };
-        config.blobs.backend = Backend::Server;
-        config.blobs.s3 = S3Config {
-            endpoint: env("PLAYBACK_TEST_S3_ENDPOINT"),
-            region: env("PLAYBACK_TEST_S3_REGION"),
-            bucket: env("PLAYBACK_TEST_S3_BUCKET"),
-            access_key_id: env("PLAYBACK_TEST_S3_ACCESS_KEY"),
-            secret_access_key: env("PLAYBACK_TEST_S3_SECRET_KEY"),
-            path_style: true,
-            prefix: format!("metrics-{unique}/"),
-            ..S3Config::default()
-        };
-    })
-    .await;
+    let harness = start(|config| on_servers(config, stack)).await;
     check_traffic(&harness).await;
     assert_lag_drains(&harness, 4).await;
 }

@@ -9,20 +9,11 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use playback_blobs::s3::{Encryption, S3Config, S3Store};
 use playback_blobs::{conformance, BlobStore};
-use playback_log::testing::real_backend;
+use playback_runtime::testsuite;
 
 fn config(encryption: Encryption) -> Option<S3Config> {
-    Some(S3Config {
-        endpoint: real_backend("PLAYBACK_TEST_S3_ENDPOINT")?,
-        region: std::env::var("PLAYBACK_TEST_S3_REGION").unwrap_or_else(|_| "garage".into()),
-        bucket: std::env::var("PLAYBACK_TEST_S3_BUCKET").unwrap_or_else(|_| "playback-test".into()),
-        access_key_id: std::env::var("PLAYBACK_TEST_S3_ACCESS_KEY").unwrap_or_default(),
-        secret_access_key: std::env::var("PLAYBACK_TEST_S3_SECRET_KEY").unwrap_or_default(),
-        path_style: true,
-        prefix: format!("test-{}/", uuid::Uuid::new_v4().simple()),
-        encryption,
-        ..S3Config::default()
-    })
+    let config = testsuite::s3(&format!("test-{}/", uuid::Uuid::new_v4().simple()))?;
+    Some(S3Config { encryption, ..config })
 }
 
 fn customer_key() -> String {

@@ -19,12 +19,8 @@ use async_trait::async_trait;
 
 #[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
-pub mod crash;
 pub mod embedded;
 pub mod kafka;
-pub mod lag;
-pub mod retry;
-pub mod testing;
 
 /// The topics Playback uses: a closed set, each with one value schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,20 +4,12 @@
 
 use std::sync::Arc;
 
-use playback_log::kafka::{KafkaConfig, KafkaLog};
-use playback_log::testing::real_backend;
+use playback_log::kafka::KafkaLog;
 use playback_log::{conformance, EventLog, Topic};
+use playback_runtime::testsuite;
 
 async fn connect(unique: &str) -> Option<KafkaLog> {
-    let brokers = real_backend("PLAYBACK_TEST_KAFKA_BROKERS")?;
-    let config = KafkaConfig {
-        brokers,
-        topic_prefix: format!("test-{unique}."),
-        group_prefix: format!("test-{unique}-"),
-        partitions: 4,
-        replication_factor: 1,
-        ..KafkaConfig::default()
-    };
+    let config = testsuite::kafka(&format!("test-{unique}"))?;
     let log = KafkaLog::connect(config).unwrap();
     log.create_topics().await.unwrap();
     log.create_topics().await.unwrap();

@@ -477,11 +477,9 @@ fn operations_panels_query_documented_metrics() {
     for needed in [
         "playback_gateway_requests_total",
         "playback_gateway_publish_seconds_bucket",
-        "playback_sessionizer_consumer_lag_records",
-        "playback_scorer_consumer_lag_records",
-        "playback_archiver_consumer_lag_records",
-        "playback_sessionizer_flush_seconds_bucket",
-        "playback_archiver_flush_seconds_bucket",
+        "playback_consumer_lag_records",
+        "playback_flush_seconds_bucket",
+        "playback_records_dropped_total",
         "playback_sessionizer_sessions_open",
         "playback_query_api_request_seconds_bucket",
     ] {

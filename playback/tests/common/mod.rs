@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use playback::app::{all_in_one, Stages};
+use playback::config::Backend;
 use playback::Config;
 use playback_schemas::json::{from_slice_within, MAX_JSON_DEPTH};
 use serde_json::{json, Value};
@@ -27,6 +28,16 @@ pub struct Harness {
 
 /// The demo project's admin token in every harness.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// Runs every adapter on the test stack's servers.
+pub fn on_servers(config: &mut Config, stack: playback_runtime::testsuite::Stack) {
+    config.log.backend = Backend::Server;
+    config.log.kafka = stack.kafka;
+    config.warehouse.backend = Backend::Server;
+    config.warehouse.clickhouse = stack.clickhouse;
+    config.blobs.backend = Backend::Server;
+    config.blobs.s3 = stack.s3;
+}
 
 pub async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,10 @@
 //! `recording_chunks` row each.
 //! Guarantees: it buffers each tab's batches and commits, per partition, only offsets below the
 //! oldest batch still in a buffer, so a crash replays exactly what was not yet in a chunk.
+//! It is a [`playback_runtime::Stage`]: the runtime polls, decodes, drops what does not decode
+//! and commits what the archiver allows ([`playback_runtime::Commit::Below`] its buffers);
+//! the archiver buffers records and writes chunks on its timers ([`Stage::tick`]). A batch
+//! whose events are unreadable, or a chunk that does not encode, is dropped with a reason.
 //! A buffer is written about a second after its tab's last batch, so a recording is playable
 //! soon after the gateway's 200. The small chunks of a tab since its last FullSnapshot form a
 //! series, kept in memory; when the tab goes idle, or the series reaches its size or count
@@ -26,9 +30,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use async_trait::async_trait;
 use playback_blobs::BlobStore;
-use playback_log::{crash, owned_records, retry, Consumer, EventLog, LogError, Record, Topic};
-use playback_schemas::{now_ms, AvroMessage, RawBatch};
+use playback_log::{EventLog, LogError, Topic};
+use playback_runtime::metrics::{self as runtime_metrics, Sink};
+use playback_runtime::{crash, drop_record, retry, At, Commit, Decoded, DropReason, Poll, Stage, TopicOf, RAW_BATCHES};
+use playback_schemas::{now_ms, session_key, RawBatch};
 use playback_warehouse::{ChunkRow, Warehouse};
 use serde::{Deserialize, Serialize};
 
@@ -139,92 +146,108 @@ pub struct Archiver {
 impl Archiver {
     /// Runs until the task is dropped.
     pub async fn run(self) -> Result<(), LogError> {
-        let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
-        let mut buffers: HashMap<TabKey, Buffer> = HashMap::new();
-        let mut series: HashMap<TabKey, Series> = HashMap::new();
-        let mut retired: Vec<Retired> = Vec::new();
-        // Per partition: the offset after the last record polled.
-        let mut polled: HashMap<i32, i64> = HashMap::new();
-        let mut committed: HashMap<i32, i64> = HashMap::new();
-        let mut lag_probe = metrics::lag_probe();
-        loop {
-            let records = match consumer.poll(500, Duration::from_millis(500)).await {
-                Ok(records) => records,
-                Err(error) => {
-                    tracing::warn!(message = "poll failed", %error);
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            let records = match consumer.assignment().await {
-                Ok(owned) => {
-                    forget_revoked(&owned, &mut buffers, &mut polled, &mut committed);
-                    series.retain(|_, open| owned.contains(&open.partition));
-                    owned_records(records, &owned)
-                }
-                Err(error) => {
-                    tracing::warn!(message = "assignment unknown", %error);
-                    records
-                }
-            };
-            let mut due = Vec::new();
-            for record in &records {
-                polled.insert(record.partition, record.offset + 1);
-                self.buffer_record(&mut buffers, record, &mut due);
-            }
-            let now = Instant::now();
-            let mut ready = Vec::new();
-            for (key, buffer) in &buffers {
-                let idle = now.duration_since(buffer.last_append) >= Duration::from_millis(self.config.flush_idle_ms);
-                let old = now.duration_since(buffer.opened) >= Duration::from_millis(self.config.max_buffer_age_ms);
-                if idle || old || buffer.bytes >= self.config.chunk_target_bytes {
-                    ready.push(key.clone());
-                }
-            }
-            for key in ready {
-                if let Some(buffer) = buffers.remove(&key) {
-                    due.push(buffer);
-                }
-            }
-            let written = self.flush(due).await;
-            let to_merge = extend_series(&mut series, written, &self.config, Instant::now());
-            self.merge(to_merge, &mut retired).await;
-            self.delete_retired_blobs(&mut retired).await;
-            metrics::BUFFERS_OPEN.set(buffers.len() as i64);
-            self.commit_below_buffers(consumer.as_mut(), &buffers, &polled, &mut committed).await;
-            if let Some(sample) = lag_probe.sample(consumer.as_mut()).await {
-                metrics::record_lag(&sample);
-            }
-        }
+        let log = Arc::clone(&self.log);
+        let member = Running {
+            stage: self,
+            buffers: HashMap::new(),
+            due: Vec::new(),
+            series: HashMap::new(),
+            retired: Vec::new(),
+        };
+        playback_runtime::run(log.as_ref(), member).await
+    }
+}
+
+/// A running member of the archiver group: what the runtime drives.
+struct Running {
+    stage: Archiver,
+    buffers: HashMap<TabKey, Buffer>,
+    /// Buffers closed by a snapshot batch, to write at the next tick.
+    due: Vec<Buffer>,
+    series: HashMap<TabKey, Series>,
+    retired: Vec<Retired>,
+}
+
+impl Running {
+    /// What may be committed: per partition, only below the oldest buffered record.
+    fn commit(&self) -> Commit {
+        let open = self.buffers.values().chain(&self.due);
+        Commit::Below(open.map(|buffer| (buffer.partition, buffer.first_offset)).collect())
+    }
+}
+
+#[async_trait]
+impl Stage for Running {
+    const SINKS: &'static [Sink] = &[Sink::Blobs, Sink::Warehouse];
+    const TABLES: &'static [&'static str] = &["recording_chunks"];
+    const DROPS: &'static [(Topic, DropReason)] = &[
+        (Topic::RawBatches, DropReason::Undecodable),
+        (Topic::RawBatches, DropReason::UnreadableEvents),
+        (Topic::RawBatches, DropReason::NotEncodable),
+    ];
+    type Message = RawBatch;
+    const TOPIC: TopicOf<RawBatch> = RAW_BATCHES;
+    const NAME: &'static str = GROUP;
+
+    /// Half the default timeout: buffers are written on idle timers of about a second
+    /// (`flush_idle_ms`), which run between polls, so a batch is playable soon after its 200.
+    fn poll(&self) -> Poll {
+        Poll { timeout: Duration::from_millis(500), ..Poll::DEFAULT }
     }
 
-    fn buffer_record(&self, buffers: &mut HashMap<TabKey, Buffer>, record: &Record, due: &mut Vec<Buffer>) {
-        let batch = match RawBatch::decode(&record.value) {
-            Ok(batch) => batch,
-            Err(error) => {
-                metrics::BATCHES.with_label_values(&["undecodable"]).inc();
-                tracing::error!(message = "undecodable raw batch skipped", %error, partition = record.partition, offset = record.offset);
-                return;
+    /// Drops the buffers of partitions given up: they were never committed, so the partition's
+    /// new owner reads their batches again.
+    async fn on_assign(&mut self, assigned: &[i32]) {
+        forget_revoked(assigned, &mut self.buffers, &mut self.due);
+        self.series.retain(|_, open| assigned.contains(&open.partition));
+    }
+
+    async fn process(&mut self, records: Vec<Decoded<RawBatch>>) -> Commit {
+        for record in records {
+            self.stage.buffer_record(&mut self.buffers, record, &mut self.due);
+        }
+        self.commit()
+    }
+
+    /// Writes the buffers that are due, merges series, deletes retired blobs.
+    async fn tick(&mut self) -> Commit {
+        let config = &self.stage.config;
+        let now = Instant::now();
+        let mut ready = Vec::new();
+        for (key, buffer) in &self.buffers {
+            let idle = now.duration_since(buffer.last_append) >= Duration::from_millis(config.flush_idle_ms);
+            let old = now.duration_since(buffer.opened) >= Duration::from_millis(config.max_buffer_age_ms);
+            if idle || old || buffer.bytes >= config.chunk_target_bytes {
+                ready.push(key.clone());
             }
-        };
+        }
+        let mut due = std::mem::take(&mut self.due);
+        for key in ready {
+            due.extend(self.buffers.remove(&key));
+        }
+        let written = self.stage.flush(due).await;
+        let to_merge = extend_series(&mut self.series, written, &self.stage.config, Instant::now());
+        self.stage.merge(to_merge, &mut self.retired).await;
+        self.stage.delete_retired_blobs(&mut self.retired).await;
+        metrics::BUFFERS_OPEN.set(self.buffers.len() as i64);
+        self.commit()
+    }
+}
+
+impl Archiver {
+    fn buffer_record(&self, buffers: &mut HashMap<TabKey, Buffer>, record: Decoded<RawBatch>, due: &mut Vec<Buffer>) {
+        let batch = record.message;
         // Events the gateway would refuse (not a JSON array, or deeper than json::MAX_JSON_DEPTH)
         // would make the whole chunk unreadable.
         let events = match BatchEvents::new(batch.seq, batch.events_json) {
             Ok(events) => events,
             Err(error) => {
-                metrics::BATCHES.with_label_values(&["undecodable"]).inc();
-                tracing::error!(
-                    message = "raw batch with unreadable events skipped",
-                    %error,
-                    partition = record.partition,
-                    offset = record.offset,
-                    session_id = %batch.session_id,
-                    seq = batch.seq
-                );
+                let at = At::record(record.partition, record.offset, &record.key);
+                drop_record(GROUP, Topic::RawBatches, at, DropReason::UnreadableEvents, &error);
                 return;
             }
         };
-        metrics::BATCHES.with_label_values(&["buffered"]).inc();
+        metrics::BATCHES.inc();
         let key = (batch.project_id.clone(), batch.session_id.clone(), batch.window_id.clone());
         // Start a new chunk at a snapshot, so that seeking needs one chunk.
         if events.starts_with_snapshot {
@@ -265,7 +288,8 @@ impl Archiver {
                 batches: buffer.batches,
             };
             let level = self.config.zstd_level;
-            let Some((chunk, row)) = self.put_chunk(chunk, buffer.first_received_ms, level).await else {
+            let at = (buffer.partition, Some(buffer.first_offset));
+            let Some((chunk, row)) = self.put_chunk(chunk, buffer.first_received_ms, level, at).await else {
                 continue;
             };
             crash::point("archiver.after_put");
@@ -281,35 +305,44 @@ impl Archiver {
     }
 
     /// Compresses `chunk` and puts it in blob storage under its key, retrying until it is
-    /// stored; `None` when it cannot be encoded (logged).
-    async fn put_chunk(&self, chunk: Chunk, first_received_ms: i64, level: i32) -> Option<(Chunk, ChunkRow)> {
+    /// stored; `None` when it cannot be encoded: its records (the oldest at `at`, a partition and
+    /// perhaps an offset) are dropped.
+    async fn put_chunk(
+        &self,
+        chunk: Chunk,
+        first_received_ms: i64,
+        level: i32,
+        at: (i32, Option<i64>),
+    ) -> Option<(Chunk, ChunkRow)> {
         let date = chunk::date_of(first_received_ms);
         let key = chunk.blob_key(&date);
+        let record_key = session_key(&chunk.project_id, &chunk.session_id);
         let encoded = tokio::task::spawn_blocking(move || {
             let bytes = encode_chunk(&chunk, level);
             (chunk, bytes)
         })
         .await;
-        let (chunk, bytes) = match encoded {
-            Ok((chunk, Ok(bytes))) => (chunk, bytes),
-            Ok((_, Err(error))) => {
-                tracing::error!(message = "chunk not encodable", %error, key);
-                return None;
-            }
-            Err(error) => {
-                tracing::error!(message = "chunk encoder failed", %error, key);
-                return None;
-            }
+        let failed: Box<dyn std::fmt::Display> = match encoded {
+            Ok((chunk, Ok(bytes))) => return Some(self.put_encoded(chunk, key, bytes).await),
+            Ok((_, Err(error))) => Box::new(error),
+            Err(error) => Box::new(error),
         };
+        let at = At { partition: Some(at.0), offset: at.1, key: record_key.as_bytes() };
+        drop_record(GROUP, Topic::RawBatches, at, DropReason::NotEncodable, &failed);
+        None
+    }
+
+    /// Puts an encoded chunk under `key`, retrying until it is stored.
+    async fn put_encoded(&self, chunk: Chunk, key: String, bytes: Vec<u8>) -> (Chunk, ChunkRow) {
         let size = bytes.len() as i64;
-        let timer = metrics::FLUSH_SECONDS.with_label_values(&["blobs"]).start_timer();
+        let timer = runtime_metrics::flush_timer(GROUP, Sink::Blobs);
         crash::point("archiver.before_put");
         retry::until_ok("put chunk", || self.blobs.put(&key, bytes.clone())).await;
         timer.observe_duration();
         metrics::CHUNKS.inc();
         metrics::CHUNK_BYTES.inc_by(size as u64);
         let row = chunk_row(&chunk, key, size, now_ms());
-        Some((chunk, row))
+        (chunk, row)
     }
 
     async fn insert_rows(&self, rows: Vec<ChunkRow>) {
@@ -317,10 +350,10 @@ impl Archiver {
             return;
         }
         let warehouse = &self.warehouse;
-        let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
+        let timer = runtime_metrics::flush_timer(GROUP, Sink::Warehouse);
         retry::until_ok("insert chunk rows", || warehouse.insert_chunks(rows.clone())).await;
         timer.observe_duration();
-        metrics::ROWS_INSERTED.with_label_values(&["recording_chunks"]).inc_by(rows.len() as u64);
+        runtime_metrics::rows_inserted(GROUP, "recording_chunks", rows.len());
     }
 
     /// Writes each series as one chunk and retires the small chunks it replaces: the merged
@@ -340,8 +373,9 @@ impl Archiver {
                 window_id: open.window_id,
                 batches: open.batches,
             };
-            let Some((_, row)) = self.put_chunk(chunk, open.first_received_ms, self.config.merge_zstd_level).await
-            else {
+            let at = (open.partition, None);
+            let level = self.config.merge_zstd_level;
+            let Some((_, row)) = self.put_chunk(chunk, open.first_received_ms, level, at).await else {
                 continue;
             };
             merged_rows.push(row.clone());
@@ -413,62 +447,17 @@ impl Archiver {
         *retired = waiting;
     }
 
-    /// Commits each partition up to its oldest buffered record, or all it polled when nothing
-    /// from it is buffered.
-    async fn commit_below_buffers(
-        &self,
-        consumer: &mut dyn Consumer,
-        buffers: &HashMap<TabKey, Buffer>,
-        polled: &HashMap<i32, i64>,
-        committed: &mut HashMap<i32, i64>,
-    ) {
-        let offsets =
-            safe_offsets(buffers.values().map(|buffer| (buffer.partition, buffer.first_offset)), polled, committed);
-        if offsets.is_empty() {
-            return;
-        }
-        crash::point("archiver.before_commit");
-        retry::commit(consumer, &offsets).await;
-        crash::point("archiver.after_commit");
-        committed.extend(offsets);
-    }
-}
-
-/// The offsets to commit: per partition, the oldest offset still buffered (`buffered` yields the
-/// partition and first offset of each open buffer), or the offset after the last record polled
-/// when nothing of the partition is buffered; only those beyond what is already committed.
-fn safe_offsets(
-    buffered: impl Iterator<Item = (i32, i64)>,
-    polled: &HashMap<i32, i64>,
-    committed: &HashMap<i32, i64>,
-) -> Vec<(i32, i64)> {
-    let mut safe: HashMap<i32, i64> = polled.clone();
-    for (partition, first_offset) in buffered {
-        let entry = safe.entry(partition).or_insert(first_offset);
-        *entry = (*entry).min(first_offset);
-    }
-    let mut offsets: Vec<(i32, i64)> = safe
-        .into_iter()
-        .filter(|(partition, offset)| committed.get(partition).is_none_or(|done| offset > done))
-        .collect();
-    offsets.sort_unstable();
-    offsets
 }
 
 /// Drops what this member holds of partitions it no longer owns: their buffered batches were
 /// never committed, so the partition's new owner reads them again.
-fn forget_revoked(
-    owned: &[i32],
-    buffers: &mut HashMap<TabKey, Buffer>,
-    polled: &mut HashMap<i32, i64>,
-    committed: &mut HashMap<i32, i64>,
-) {
-    let before = buffers.len();
+fn forget_revoked(owned: &[i32], buffers: &mut HashMap<TabKey, Buffer>, due: &mut Vec<Buffer>) {
+    let before = buffers.len() + due.len();
     buffers.retain(|_, buffer| owned.contains(&buffer.partition));
-    polled.retain(|partition, _| owned.contains(partition));
-    committed.retain(|partition, _| owned.contains(partition));
-    if buffers.len() < before {
-        tracing::info!(message = "buffers of revoked partitions dropped", count = before - buffers.len());
+    due.retain(|buffer| owned.contains(&buffer.partition));
+    let dropped = before - buffers.len() - due.len();
+    if dropped > 0 {
+        tracing::info!(message = "buffers of revoked partitions dropped", count = dropped);
     }
 }
 
@@ -572,21 +561,6 @@ pub fn chunk_row(chunk: &Chunk, blob_key: String, bytes: i64, created_at_ms: i64
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn commits_stop_below_the_oldest_unflushed_buffer_of_each_partition() {
-        // Partition 0 polled up to 100 with buffers from 40 and 70; partition 1 polled to 50
-        // with nothing buffered; partition 2 polled to 9 but already committed there.
-        let polled = HashMap::from([(0, 100), (1, 50), (2, 9)]);
-        let committed = HashMap::from([(2, 9), (1, 20)]);
-        let offsets = safe_offsets([(0, 70), (0, 40)].into_iter(), &polled, &committed);
-        assert_eq!(offsets, vec![(0, 40), (1, 50)]);
-        // Once the buffer at 40 is flushed, the commit moves up to the next one.
-        let offsets = safe_offsets([(0, 70)].into_iter(), &polled, &HashMap::from([(0, 40), (1, 50), (2, 9)]));
-        assert_eq!(offsets, vec![(0, 70)]);
-        // Never backwards: a buffer older than the commit does not produce one.
-        assert!(safe_offsets([(0, 30)].into_iter(), &HashMap::from([(0, 100)]), &HashMap::from([(0, 40)])).is_empty());
-    }
 
     fn batch(seq: i64, snapshot: bool) -> BatchEvents {
         let json = if snapshot {
@@ -697,7 +671,7 @@ mod tests {
     }
 
     #[test]
-    fn revoked_partitions_lose_their_buffers_and_offsets() {
+    fn revoked_partitions_lose_their_buffers() {
         let buffer = |partition: i32, session: &str| {
             let now = Instant::now();
             let key = ("demo".to_string(), session.to_string(), "w".to_string());
@@ -716,11 +690,9 @@ mod tests {
             (key, buffer)
         };
         let mut buffers = HashMap::from([buffer(0, "a"), buffer(1, "b"), buffer(3, "c")]);
-        let mut polled = HashMap::from([(0, 10), (1, 10), (3, 10)]);
-        let mut committed = HashMap::from([(0, 5), (1, 5), (3, 5)]);
-        forget_revoked(&[1, 2], &mut buffers, &mut polled, &mut committed);
+        let mut due = vec![buffer(3, "d").1, buffer(2, "e").1];
+        forget_revoked(&[1, 2], &mut buffers, &mut due);
         assert_eq!(buffers.keys().map(|key| key.1.as_str()).collect::<Vec<_>>(), vec!["b"]);
-        assert_eq!(polled, HashMap::from([(1, 10)]));
-        assert_eq!(committed, HashMap::from([(1, 5)]));
+        assert_eq!(due.iter().map(|buffer| buffer.session_id.as_str()).collect::<Vec<_>>(), vec!["e"]);
     }
 }

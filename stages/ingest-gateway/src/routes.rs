@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body_util::BodyExt;
-use playback_log::{EventLog, Topic};
-use playback_schemas::{now_ms, AvroMessage, RawBatch, User};
+use playback_log::EventLog;
+use playback_runtime::{PublishError, RAW_BATCHES};
+use playback_schemas::{now_ms, RawBatch, User};
 use serde::Deserialize;
 use tower_http::cors::{Any, CorsLayer};
 
@@ -174,13 +175,8 @@ async fn post_batch(
     let raw = raw_batch(project_id, parsed, user_agent, now_ms());
     let accepted = raw.event_count;
     let event_bytes = raw.events_json.len();
-    let value = raw.encode().map_err(|error| GatewayError::Internal {
-        reason: "batch could not be encoded",
-        cause: InternalCause::Encode,
-        source: Box::new(error),
-    })?;
     let key = playback_schemas::session_key(&raw.project_id, &raw.session_id);
-    let publish = state.log.publish(Topic::RawBatches, key.as_bytes(), value);
+    let publish = playback_runtime::publish(state.log.as_ref(), RAW_BATCHES, key.as_bytes(), &raw);
     let timer = crate::metrics::PUBLISH_SECONDS.start_timer();
     let published = tokio::time::timeout(state.publish_timeout, publish).await;
     timer.observe_duration();
@@ -191,7 +187,12 @@ async fn post_batch(
             crate::metrics::BATCH_BYTES.observe(event_bytes as f64);
             Ok((StatusCode::OK, Json(serde_json::json!({ "accepted": accepted }))).into_response())
         }
-        Ok(Err(error)) => {
+        Ok(Err(PublishError::NotEncodable(error))) => Err(GatewayError::Internal {
+            reason: "batch could not be encoded",
+            cause: InternalCause::Encode,
+            source: Box::new(error),
+        }),
+        Ok(Err(PublishError::Log(error))) => {
             tracing::warn!(message = "publish failed", %error, session_id = %raw.session_id);
             Err(GatewayError::Unavailable { retry_after_secs: 5, source: Some(error) })
         }
@@ -283,7 +284,7 @@ async fn serve_recorder_file(path: Option<PathBuf>, content_type: &'static str) 
 mod tests {
     use super::*;
     use axum::http::Request;
-    use playback_log::{Consumer, KeyValues, LogError};
+    use playback_log::{Consumer, KeyValues, LogError, Topic};
     use tower::ServiceExt;
 
     /// A body on which [`run_parser`] panics.

@@ -5,6 +5,9 @@
 //! and the similarity signature.
 //! Guarantees: rows are written before offsets are committed, and the warehouse keeps the
 //! highest version of each session, so a redelivered or reordered update changes nothing.
+//! It is a [`playback_runtime::Stage`]: the runtime polls, decodes (an undecodable update is
+//! dropped with a reason), and commits after [`Scorer`] says the rows are durable; the scorer
+//! only turns a poll's updates into rows.
 //!
 //! The formula, published in docs/scoring.md: each factor is normalized to `[0, 1]`, multiplied
 //! by its weight, and the points are summed. Recency depends on the time of the query, so the
@@ -14,10 +17,12 @@ pub mod metrics;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
-use playback_log::{crash, next_offsets, retry, EventLog, LogError, Topic};
-use playback_schemas::{AvroMessage, SessionUpdate};
+use async_trait::async_trait;
+use playback_log::{EventLog, LogError};
+use playback_runtime::metrics::{self as runtime_metrics, Sink};
+use playback_runtime::{crash, retry, Commit, Decoded, Stage, TopicOf, SESSION_UPDATES};
+use playback_schemas::SessionUpdate;
 use playback_warehouse::{Recency, SessionRow, Warehouse};
 use serde::{Deserialize, Serialize};
 
@@ -177,57 +182,41 @@ pub struct Scorer {
 impl Scorer {
     /// Runs until the task is dropped.
     pub async fn run(self) -> Result<(), LogError> {
-        let mut consumer = self.log.consumer(Topic::SessionUpdates, GROUP).await?;
-        let mut lag_probe = metrics::lag_probe();
-        loop {
-            if let Some(sample) = lag_probe.sample(consumer.as_mut()).await {
-                metrics::record_lag(&sample);
+        let log = Arc::clone(&self.log);
+        playback_runtime::run(log.as_ref(), self).await
+    }
+}
+
+#[async_trait]
+impl Stage for Scorer {
+    type Message = SessionUpdate;
+    const NAME: &'static str = GROUP;
+    const TOPIC: TopicOf<SessionUpdate> = SESSION_UPDATES;
+    const SINKS: &'static [Sink] = &[Sink::Warehouse];
+    const TABLES: &'static [&'static str] = &["sessions"];
+
+    /// Upserts one row per session, the newest update of each in the poll, then lets the
+    /// runtime commit everything read.
+    async fn process(&mut self, records: Vec<Decoded<SessionUpdate>>) -> Commit {
+        // Within one poll only the newest version of a session matters.
+        let mut newest: HashMap<(String, String), SessionUpdate> = HashMap::new();
+        for record in records {
+            let update = record.message;
+            let key = (update.project_id.clone(), update.session_id.clone());
+            let keep = newest.get(&key).is_none_or(|known| known.version <= update.version);
+            if keep {
+                newest.insert(key, update);
             }
-            let records = match consumer.poll(1000, Duration::from_secs(1)).await {
-                Ok(records) => records,
-                Err(error) => {
-                    tracing::warn!(message = "poll failed", %error);
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            if records.is_empty() {
-                continue;
-            }
-            // Within one poll only the newest version of a session matters.
-            let mut newest: HashMap<(String, String), SessionUpdate> = HashMap::new();
-            for record in &records {
-                match SessionUpdate::decode(&record.value) {
-                    Ok(update) => {
-                        metrics::UPDATES.with_label_values(&["scored"]).inc();
-                        let key = (update.project_id.clone(), update.session_id.clone());
-                        let keep = newest.get(&key).is_none_or(|known| known.version <= update.version);
-                        if keep {
-                            newest.insert(key, update);
-                        }
-                    }
-                    Err(error) => {
-                        metrics::UPDATES.with_label_values(&["undecodable"]).inc();
-                        tracing::error!(message = "undecodable session update skipped", %error, offset = record.offset)
-                    }
-                }
-            }
-            let rows: Vec<SessionRow> = newest.values().map(|update| session_row(update, &self.config)).collect();
-            metrics::SCORES.inc_by(rows.len() as u64);
-            let warehouse = &self.warehouse;
-            let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
-            crash::point("scorer.before_upsert");
-            retry::until_ok("upsert sessions", || warehouse.upsert_sessions(rows.clone())).await;
-            if rows.is_empty() {
-                timer.stop_and_discard();
-            } else {
-                timer.observe_duration();
-            }
-            metrics::ROWS_INSERTED.with_label_values(&["sessions"]).inc_by(rows.len() as u64);
-            crash::point("scorer.before_commit");
-            retry::commit(consumer.as_mut(), &next_offsets(&records)).await;
-            crash::point("scorer.after_commit");
         }
+        let rows: Vec<SessionRow> = newest.values().map(|update| session_row(update, &self.config)).collect();
+        metrics::SCORES.inc_by(rows.len() as u64);
+        let warehouse = &self.warehouse;
+        let timer = runtime_metrics::flush_timer(GROUP, Sink::Warehouse);
+        crash::point("scorer.before_upsert");
+        retry::until_ok("upsert sessions", || warehouse.upsert_sessions(rows.clone())).await;
+        runtime_metrics::observe_unless_empty(timer, rows.is_empty());
+        runtime_metrics::rows_inserted(GROUP, "sessions", rows.len());
+        Commit::All
     }
 }
 

@@ -15,6 +15,13 @@
 //! it does not hold is applied again, producing the same rows and the same update. So every
 //! acknowledged batch is counted exactly once.
 //!
+//! It is a [`playback_runtime::Stage`]: the runtime polls, decodes (an undecodable batch is
+//! dropped with a reason), takes on assignments (restoring and forgetting sessions in
+//! [`Stage::on_assign`]) and commits what the sessionizer allows: everything read, but never
+//! past a held batch ([`Commit::Below`]). Between polls ([`Stage::tick`]) it applies the held
+//! batches of quiet partitions and closes idle sessions. A changelog entry that does not decode
+//! at restore, and an update or state that does not encode, are dropped with a reason too.
+//!
 //! Time inside a tab is the client's: each window has one clock offset, kept in its state, so
 //! network delay never changes the intervals between a tab's events. A batch that arrives
 //! before its tab's previous batch is held, in memory and never committed past, until that
@@ -35,7 +42,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use playback_log::{crash, owned_records, partition_for, retry, EventLog, LogError, Record, Topic};
+use async_trait::async_trait;
+use playback_log::{partition_for, EventLog, LogError, Topic};
+use playback_runtime::metrics::{self as runtime_metrics, Sink};
+use playback_runtime::{
+    crash, drop_record, encode, retry, At, Commit, Decoded, DropReason, Poll, Stage, TopicOf, RAW_BATCHES,
+    SESSIONIZER_STATE, SESSION_UPDATES,
+};
 use playback_schemas::{now_ms, session_key, AvroMessage, RawBatch, SessionState};
 use playback_warehouse::{EventRow, Warehouse};
 use serde::{Deserialize, Serialize};
@@ -65,7 +78,7 @@ pub struct SessionizerConfig {
     pub evict_after_ms: i64,
     /// How often open sessions are checked for closing (10 s).
     pub close_check_interval_ms: u64,
-    /// Records per poll (500).
+    /// Records per poll (500), as every stage polls.
     pub poll_records: usize,
     /// A batch whose predecessor in its tab has not been applied waits this long, in the
     /// gateway's receive time, for it (5 s); then it is applied anyway.
@@ -109,8 +122,6 @@ struct Owned {
     /// Per partition: the latest gateway receive time of the records read, which is the
     /// clock the reorder grace runs on.
     watermarks: HashMap<i32, i64>,
-    /// Per partition: the offset after the last record read.
-    read_to: HashMap<i32, i64>,
 }
 
 /// Wall-clock time after which a quiet partition's held batches are due: a record appended
@@ -118,24 +129,16 @@ struct Owned {
 const QUIET_MARGIN_MS: i64 = 2_000;
 
 impl Owned {
-    /// The offsets to commit: after the records read, but never past a held batch.
-    fn commit_offsets(&self) -> Vec<(i32, i64)> {
-        let mut offsets: Vec<(i32, i64)> = self
-            .read_to
-            .iter()
-            .filter(|(partition, _)| self.assigned.contains(partition))
-            .map(|(partition, offset)| (*partition, *offset))
-            .collect();
+    /// What may be committed: every record read, but never past a held batch.
+    fn commit(&self) -> Commit {
+        let mut held = Vec::new();
         for key in &self.holding {
             let Some(session) = self.sessions.get(key) else { continue };
             for position in session.held_positions() {
-                if let Some(entry) = offsets.iter_mut().find(|(partition, _)| *partition == position.partition) {
-                    entry.1 = entry.1.min(position.offset);
-                }
+                held.push((position.partition, position.offset));
             }
         }
-        offsets.sort_unstable();
-        offsets
+        Commit::Below(held)
     }
 }
 
@@ -168,57 +171,78 @@ pub struct Sessionizer {
 impl Sessionizer {
     /// Runs until the task is dropped.
     pub async fn run(self) -> Result<(), LogError> {
-        let mut consumer = self.log.consumer(Topic::RawBatches, GROUP).await?;
         let partitions = self.log.partitions(Topic::RawBatches).await?;
-        let mut owned = Owned {
-            partitions,
-            assigned: Vec::new(),
-            sessions: HashMap::new(),
-            holding: BTreeSet::new(),
-            watermarks: HashMap::new(),
-            read_to: HashMap::new(),
-        };
         let close_every = Duration::from_millis(self.config.close_check_interval_ms.max(100));
-        let mut next_close_check = tokio::time::Instant::now() + close_every;
-        let mut lag_probe = metrics::lag_probe();
-        loop {
-            // Polls are never cancelled: the close check runs between them.
-            let polled = consumer.poll(self.config.poll_records, Duration::from_secs(1)).await;
-            // A rebalance happens only inside a poll, after this member committed its work.
-            match consumer.assignment().await {
-                Ok(assigned) if assigned != owned.assigned => self.reassign(&mut owned, assigned).await,
-                Ok(_) => {}
-                Err(error) => tracing::warn!(message = "assignment unknown", %error),
-            }
-            match polled {
-                Ok(records) => {
-                    let records = owned_records(records, &owned.assigned);
-                    if !records.is_empty() {
-                        let touched = self.apply_records(&mut owned, &records).await;
-                        self.persist(&owned.sessions, &touched, Vec::new()).await;
-                        crash::point("sessionizer.before_commit");
-                        retry::commit(consumer.as_mut(), &owned.commit_offsets()).await;
-                        crash::point("sessionizer.after_commit");
-                    }
-                }
-                Err(error) => {
-                    tracing::warn!(message = "poll failed", %error);
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-            if !owned.holding.is_empty() && self.release_quiet(&mut owned, now_ms()).await {
-                retry::commit(consumer.as_mut(), &owned.commit_offsets()).await;
-            }
-            if tokio::time::Instant::now() >= next_close_check {
-                self.close_idle(&mut owned.sessions, now_ms()).await;
-                next_close_check = tokio::time::Instant::now() + close_every;
-            }
-            if let Some(sample) = lag_probe.sample(consumer.as_mut()).await {
-                metrics::record_lag(&sample);
-            }
-        }
+        let log = Arc::clone(&self.log);
+        let stage = Member {
+            stage: self,
+            owned: Owned {
+                partitions,
+                assigned: Vec::new(),
+                sessions: HashMap::new(),
+                holding: BTreeSet::new(),
+                watermarks: HashMap::new(),
+            },
+            close_every,
+            next_close_check: tokio::time::Instant::now() + close_every,
+        };
+        playback_runtime::run(log.as_ref(), stage).await
+    }
+}
+
+/// A running member of the sessionizer group: what the runtime drives.
+struct Member {
+    stage: Sessionizer,
+    owned: Owned,
+    close_every: Duration,
+    next_close_check: tokio::time::Instant,
+}
+
+#[async_trait]
+impl Stage for Member {
+    type Message = RawBatch;
+    const NAME: &'static str = GROUP;
+    const TOPIC: TopicOf<RawBatch> = RAW_BATCHES;
+    const SINKS: &'static [Sink] = &[Sink::Warehouse, Sink::Log];
+    const TABLES: &'static [&'static str] = &["events"];
+    const DROPS: &'static [(Topic, DropReason)] = &[
+        (Topic::RawBatches, DropReason::Undecodable),
+        (Topic::SessionizerState, DropReason::Undecodable),
+        (Topic::SessionUpdates, DropReason::NotEncodable),
+        (Topic::SessionizerState, DropReason::NotEncodable),
+    ];
+    fn poll(&self) -> Poll {
+        Poll { records: self.stage.config.poll_records.max(1), ..Poll::DEFAULT }
     }
 
+    /// A rebalance happens only inside a poll, after this member committed its work.
+    async fn on_assign(&mut self, assigned: &[i32]) {
+        self.stage.reassign(&mut self.owned, assigned.to_vec()).await;
+    }
+
+    /// Applies the records, writes their rows, updates and changelog; commits never pass a
+    /// held batch.
+    async fn process(&mut self, records: Vec<Decoded<RawBatch>>) -> Commit {
+        let touched = self.stage.apply_records(&mut self.owned, records).await;
+        self.stage.persist(&self.owned.sessions, &touched, Vec::new()).await;
+        self.owned.commit()
+    }
+
+    /// Between polls: applies held batches of quiet partitions, and checks for sessions to close.
+    async fn tick(&mut self) -> Commit {
+        let mut commit = Commit::Nothing;
+        if !self.owned.holding.is_empty() && self.stage.release_quiet(&mut self.owned, now_ms()).await {
+            commit = self.owned.commit();
+        }
+        if tokio::time::Instant::now() >= self.next_close_check {
+            self.stage.close_idle(&mut self.owned.sessions, now_ms()).await;
+            self.next_close_check = tokio::time::Instant::now() + self.close_every;
+        }
+        commit
+    }
+}
+
+impl Sessionizer {
     /// Takes on a new assignment: forgets the sessions of partitions given up (their next
     /// owner restores them from the changelog) and restores those of partitions gained.
     async fn reassign(&self, owned: &mut Owned, assigned: Vec<i32>) {
@@ -232,13 +256,13 @@ impl Sessionizer {
         let sessions = &owned.sessions;
         owned.holding.retain(|key| sessions.contains_key(key));
         owned.watermarks.retain(|partition, _| assigned.contains(partition));
-        owned.read_to.retain(|partition, _| assigned.contains(partition));
         let mut restored = 0;
         if !gained.is_empty() {
             let log = &self.log;
             let entries = retry::until_ok("read the changelog", || log.read_compacted(Topic::SessionizerState)).await;
             for (key, value) in entries {
-                if !gained.contains(&partition_for(&key, partitions)) {
+                let partition = partition_for(&key, partitions);
+                if !gained.contains(&partition) {
                     continue;
                 }
                 match SessionState::decode(&value) {
@@ -246,12 +270,14 @@ impl Sessionizer {
                         owned.sessions.insert(String::from_utf8_lossy(&key).into_owned(), Session::restore(state));
                         restored += 1;
                     }
-                    Err(error) => tracing::error!(message = "unreadable changelog entry skipped", %error),
+                    Err(error) => {
+                        let at = At::key(Some(partition), &key);
+                        drop_record(GROUP, Topic::SessionizerState, at, DropReason::Undecodable, &error);
+                    }
                 }
             }
         }
         tracing::info!(message = "partitions assigned", partitions = ?assigned, restored, dropped);
-        metrics::PARTITIONS_ASSIGNED.set(assigned.len() as i64);
         metrics::set_sessions_open(&owned.sessions);
         owned.assigned = assigned;
     }
@@ -260,20 +286,11 @@ impl Sessionizer {
     /// Before each record, the held batches of its partition that the record's receive time
     /// makes due are applied, so the outcome depends only on the log's order, not on how the
     /// records were split into polls.
-    async fn apply_records(&self, owned: &mut Owned, records: &[Record]) -> Vec<String> {
+    async fn apply_records(&self, owned: &mut Owned, records: Vec<Decoded<RawBatch>>) -> Vec<String> {
         let mut effects = Effects::default();
         let now = now_ms();
         for record in records {
-            let read_to = owned.read_to.entry(record.partition).or_insert(record.offset + 1);
-            *read_to = (*read_to).max(record.offset + 1);
-            let batch = match RawBatch::decode(&record.value) {
-                Ok(batch) => batch,
-                Err(error) => {
-                    metrics::BATCHES.with_label_values(&["undecodable"]).inc();
-                    tracing::error!(message = "undecodable raw batch skipped", %error, partition = record.partition, offset = record.offset);
-                    continue;
-                }
-            };
+            let batch = record.message;
             let watermark = owned.watermarks.entry(record.partition).or_insert(batch.received_at_ms);
             *watermark = (*watermark).max(batch.received_at_ms);
             let watermark = *watermark;
@@ -348,9 +365,10 @@ impl Sessionizer {
     /// Writes `rows` to `events`, retrying until the warehouse has them.
     async fn write_rows(&self, rows: &[EventRow]) {
         let warehouse = &self.warehouse;
-        let timer = metrics::FLUSH_SECONDS.with_label_values(&["warehouse"]).start_timer();
+        let timer = runtime_metrics::flush_timer(GROUP, Sink::Warehouse);
         retry::until_ok("insert events", || warehouse.insert_events(rows.to_vec())).await;
-        metrics::rows_inserted(rows, timer);
+        runtime_metrics::observe_unless_empty(timer, rows.is_empty());
+        runtime_metrics::rows_inserted(GROUP, "events", rows.len());
     }
 
     /// Publishes the updates, then the changelog, of `touched` sessions, after writing `rows`.
@@ -358,30 +376,41 @@ impl Sessionizer {
         if !rows.is_empty() {
             self.write_rows(&rows).await;
         }
-        let publish_timer = metrics::FLUSH_SECONDS.with_label_values(&["log"]).start_timer();
+        let publish_timer = runtime_metrics::flush_timer(GROUP, Sink::Log);
         let mut updates = Vec::with_capacity(touched.len());
         let mut states = Vec::with_capacity(touched.len());
         for key in touched {
             let Some(session) = sessions.get(key) else { continue };
-            match session.update().encode() {
+            // An output has no position yet; its key names it.
+            let partition = None;
+            match encode(SESSION_UPDATES, &session.update()) {
                 Ok(bytes) => updates.push((key.clone(), bytes)),
-                Err(error) => tracing::error!(message = "session update not encodable", %error, key),
+                Err(error) => {
+                    let at = At::key(partition, key.as_bytes());
+                    drop_record(GROUP, Topic::SessionUpdates, at, DropReason::NotEncodable, &error);
+                }
             }
-            if let Ok(state) = session.state.encode() {
-                states.push((key.clone(), state));
+            match encode(SESSIONIZER_STATE, &session.state) {
+                Ok(bytes) => states.push((key.clone(), bytes)),
+                Err(error) => {
+                    let at = At::key(partition, key.as_bytes());
+                    drop_record(GROUP, Topic::SessionizerState, at, DropReason::NotEncodable, &error);
+                }
             }
         }
-        self.publish_all(Topic::SessionUpdates, "publish session update", updates).await;
+        self.publish_all(SESSION_UPDATES, "publish session update", updates).await;
         if !touched.is_empty() {
             crash::point("sessionizer.after_updates");
         }
-        self.publish_all(Topic::SessionizerState, "publish changelog", states).await;
-        metrics::observe_unless_empty(publish_timer, touched.is_empty());
+        self.publish_all(SESSIONIZER_STATE, "publish changelog", states).await;
+        runtime_metrics::observe_unless_empty(publish_timer, touched.is_empty());
     }
 
-    /// Publishes every entry to `topic` at once, each retried until the log has it, and returns
-    /// when all are durable. The keys are distinct, so the order among them does not matter.
-    async fn publish_all(&self, topic: Topic, what: &'static str, entries: Vec<(String, Vec<u8>)>) {
+    /// Publishes every entry, encoded for `topic`, at once, each retried until the log has it,
+    /// and returns when all are durable. The keys are distinct, so the order among them does
+    /// not matter.
+    async fn publish_all<M>(&self, topic: TopicOf<M>, what: &'static str, entries: Vec<(String, Vec<u8>)>) {
+        let topic = topic.topic();
         let mut publishes = tokio::task::JoinSet::new();
         for (key, value) in entries {
             let log = Arc::clone(&self.log);

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use playback_log::kafka::{KafkaConfig, KafkaLog};
-use playback_log::testing::real_backend;
+use playback_log::kafka::KafkaLog;
+use playback_runtime::testsuite;
 use playback_log::{EventLog, Topic};
 use playback_schemas::{now_ms, session_key, AvroMessage, Device, RawBatch, SessionUpdate};
 use playback_sessionizer::{Sessionizer, SessionizerConfig};
@@ -102,16 +102,8 @@ async fn wait_for_clicks(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_joining_and_leaving_count_each_batch_once() {
-    let Some(brokers) = real_backend("PLAYBACK_TEST_KAFKA_BROKERS") else { return };
     let unique = uuid::Uuid::new_v4().simple().to_string();
-    let config = KafkaConfig {
-        brokers,
-        topic_prefix: format!("group-{unique}."),
-        group_prefix: format!("group-{unique}-"),
-        partitions: 4,
-        replication_factor: 1,
-        ..KafkaConfig::default()
-    };
+    let Some(config) = testsuite::kafka(&format!("group-{unique}")) else { return };
     let log = Arc::new(KafkaLog::connect(config).unwrap());
     log.create_topics().await.unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::Consumer;
+use playback_log::Consumer;
 
 /// One reading of a consumer's lag.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

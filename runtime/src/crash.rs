@@ -38,7 +38,7 @@ fn parse(spec: &str) -> Option<Armed> {
 }
 
 /// Aborts the process when `point` is the armed crash point and this is its `n`-th hit.
-pub fn point(point: &'static str) {
+pub fn point(point: &str) {
     let Some(armed) = armed() else { return };
     if armed.point != point {
         return;
