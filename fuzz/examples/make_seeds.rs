@@ -113,7 +113,7 @@ fn main() {
         let mut rows = current.apply(&batch, &config, batch.received_at_ms + 1_000).rows;
         if name.starts_with("synthetic") {
             rows.extend(Session::restore(current.state.clone()).close(T0 + 3_600_000));
-            for wanted in kind::ALL {
+            for wanted in EventKind::ALL {
                 assert!(rows.iter().any(|row| row.kind == wanted), "the synthetic batch has no {wanted} row");
             }
         }
