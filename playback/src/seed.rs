@@ -836,7 +836,12 @@ mod tests {
             with_transcript += 1;
             let count = |wanted: &str| events.iter().filter(|event| event.kind == wanted).count() as i32;
             assert_eq!(
-                (count(EventKind::PageView), count(EventKind::Input), count(EventKind::Exception), count(EventKind::Custom)),
+                (
+                    count(EventKind::PageView),
+                    count(EventKind::Input),
+                    count(EventKind::Exception),
+                    count(EventKind::Custom)
+                ),
                 (row.page_views, row.inputs, row.errors, row.custom_events)
             );
             assert!(events.iter().all(|event| (row.start_ms..=row.end_ms).contains(&event.ts_ms)));

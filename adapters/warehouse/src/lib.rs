@@ -128,6 +128,12 @@ pub struct Recency {
 }
 
 impl Recency {
+    /// The factor as of `as_of_ms`, worth `points` for a session that just ended and halving
+    /// every `half_life_hours`.
+    pub fn at(as_of_ms: i64, points: f64, half_life_hours: f64) -> Recency {
+        Recency { as_of_ms, points, half_life_ms: half_life_hours * 3_600_000.0 }
+    }
+
     /// The recency points of a session that ended at `end_ms`.
     pub fn points_for(&self, end_ms: i64) -> f64 {
         let age = (self.as_of_ms - end_ms).max(0) as f64;
