@@ -12,7 +12,7 @@ use playback_fuzz::{gzip, raw_batch};
 use playback_ingest_gateway::{parse_batch, Limits};
 use playback_schemas::{AvroMessage, RawBatch};
 use playback_sessionizer::{Session, SessionizerConfig};
-use playback_warehouse::kind;
+use playback_warehouse::EventKind;
 use serde_json::{json, Value};
 
 const T0: i64 = 1_764_299_000_000;

@@ -4,7 +4,7 @@
 use playback_schemas::json::{from_slice_deep, from_str_deep};
 use playback_schemas::{AvroMessage, RawBatch, SessionState};
 use playback_sessionizer::{Session, SessionizerConfig};
-use playback_warehouse::{kind, EventRow};
+use playback_warehouse::{EventKind, EventRow};
 
 /// The sessionizer's clock while it applies the fuzzed batches.
 const NOW_MS: i64 = crate::RECEIVED_AT_MS + 5_000;
@@ -39,7 +39,7 @@ fn events_in(batch: &RawBatch) -> usize {
 fn check_rows(rows: &[EventRow], batch: &RawBatch, applied_seqs: &[(String, i64)]) {
     let events = events_in(batch);
     for row in rows {
-        assert!(EventKind::ALL.contains(&row.kind.as_str()), "row kind {:?} is not in EventKind::ALL", row.kind);
+        assert!(EventKind::ALL.contains(&row.kind), "row kind {:?} is not in EventKind::ALL", row.kind);
         assert_eq!(row.project_id, batch.project_id);
         assert_eq!(row.session_id, batch.session_id);
         assert!(row.event_index >= 0, "negative event index in {row:?}");

@@ -27,7 +27,7 @@ use playback_schemas::chunk::{date_of, encode_chunk, BatchEvents, Chunk};
 use playback_schemas::rrweb::{EventType, IncrementalSource, MouseInteraction};
 use playback_schemas::{Device, SessionUpdate, User};
 use playback_scorer::ScoreConfig;
-use playback_warehouse::{kind, EventRow, SessionRow, Warehouse};
+use playback_warehouse::{EventKind, EventRow, SessionRow, Warehouse};
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
@@ -244,7 +244,7 @@ fn page(rng: &mut Rng, previous: Option<&str>) -> Page {
 
 /// One transcript event before it becomes a row: its kind, time, page, name, target and props.
 struct Happening {
-    kind: &'static str,
+    kind: EventKind,
     ts_ms: i64,
     page: usize,
     name: String,
@@ -366,7 +366,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
         }
         page_start += length;
     }
-    let mut on_some_page = |rng: &mut Rng, kind: &'static str, count: i64| {
+    let mut on_some_page = |rng: &mut Rng, kind: EventKind, count: i64| {
         for _ in 0..count {
             let number = rng.below(pages.len() as u64) as usize;
             let page_begin = start_ms + dwell[..number].iter().sum::<i64>();
@@ -395,7 +395,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
     }
     happenings.sort_by_key(|happening| happening.ts_ms);
 
-    let count = |wanted: &str| happenings.iter().filter(|happening| happening.kind == wanted).count() as i32;
+    let count = |wanted: EventKind| happenings.iter().filter(|happening| happening.kind == wanted).count() as i32;
     let urls: Vec<String> = {
         let mut urls: Vec<String> = Vec::new();
         for current in &pages {
@@ -498,7 +498,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
                 window_id: window_id.clone(),
                 batch_seq: happening.page as i64,
                 event_index: *index,
-                kind: happening.kind.into(),
+                kind: happening.kind,
                 ts_ms: happening.ts_ms,
                 url: format!("{SITE}{}", pages[happening.page].path),
                 name: happening.name.clone(),
@@ -834,7 +834,7 @@ mod tests {
                 continue;
             }
             with_transcript += 1;
-            let count = |wanted: &str| events.iter().filter(|event| event.kind == wanted).count() as i32;
+            let count = |wanted: EventKind| events.iter().filter(|event| event.kind == wanted).count() as i32;
             assert_eq!(
                 (
                     count(EventKind::PageView),
