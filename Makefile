@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js bench bench-ingest bench-list bench-sessionizer bench-archive bench-readiness bench-player bench-memory test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-hostile test-faults test-helm fuzz lint stack-up stack-down clean
+.PHONY: up build js bench bench-ingest bench-list bench-sessionizer bench-archive bench-readiness bench-player bench-memory test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-hostile test-faults test-helm fuzz lint openapi stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -18,10 +18,15 @@ js: ## Build the recorder bundle and the web UI
 build: js
 	$(CARGO) build -p playback
 
-lint: ## Formatting, clippy and the TypeScript type check
+lint: ## Formatting, clippy, the committed OpenAPI document and the TypeScript type check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test -p playback-query-api --lib openapi::tests
 	npm run typecheck
+
+openapi: ## Rewrite web/openapi.json from the query API and web/src/generated/api.ts from it
+	PLAYBACK_WRITE_OPENAPI=1 $(CARGO) test -p playback-query-api --lib openapi::tests
+	npm run openapi -w web
 
 # Installs what is missing, starts Kafka, ClickHouse and Garage on loopback, runs every test
 # against them, and stops them again, pass or fail.

@@ -12,7 +12,7 @@ use playback_fuzz::{gzip, raw_batch};
 use playback_ingest_gateway::{parse_batch, Limits};
 use playback_schemas::{AvroMessage, RawBatch};
 use playback_sessionizer::{Session, SessionizerConfig};
-use playback_warehouse::kind;
+use playback_warehouse::EventKind;
 use serde_json::{json, Value};
 
 const T0: i64 = 1_764_299_000_000;
@@ -113,7 +113,7 @@ fn main() {
         let mut rows = current.apply(&batch, &config, batch.received_at_ms + 1_000).rows;
         if name.starts_with("synthetic") {
             rows.extend(Session::restore(current.state.clone()).close(T0 + 3_600_000));
-            for wanted in kind::ALL {
+            for wanted in EventKind::ALL {
                 assert!(rows.iter().any(|row| row.kind == wanted), "the synthetic batch has no {wanted} row");
             }
         }

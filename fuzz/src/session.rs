@@ -4,26 +4,26 @@
 use playback_schemas::json::{from_slice_deep, from_str_deep};
 use playback_schemas::{AvroMessage, RawBatch, SessionState};
 use playback_sessionizer::{Session, SessionizerConfig};
-use playback_warehouse::{kind, EventRow};
+use playback_warehouse::{EventKind, EventRow};
 
 /// The sessionizer's clock while it applies the fuzzed batches.
 const NOW_MS: i64 = crate::RECEIVED_AT_MS + 5_000;
 
-/// Transcript rows produced so far, by kind, in `kind::ALL` order.
+/// Transcript rows produced so far, by kind, in `EventKind::ALL` order.
 #[derive(Debug, Default)]
-struct RowCounts([i64; kind::ALL.len()]);
+struct RowCounts([i64; EventKind::ALL.len()]);
 
 impl RowCounts {
     fn add(&mut self, rows: &[EventRow]) {
         for row in rows {
-            let position = kind::ALL.iter().position(|known| *known == row.kind);
-            let Some(position) = position else { panic!("row kind {:?} is not in kind::ALL", row.kind) };
+            let position = EventKind::ALL.iter().position(|known| *known == row.kind);
+            let Some(position) = position else { panic!("row kind {:?} is not in EventKind::ALL", row.kind) };
             self.0[position] += 1;
         }
     }
 
     fn of(&self, wanted: &str) -> i64 {
-        let position = kind::ALL.iter().position(|known| *known == wanted).expect("a known kind");
+        let position = EventKind::ALL.iter().position(|known| *known == wanted).expect("a known kind");
         self.0[position]
     }
 }
@@ -39,11 +39,11 @@ fn events_in(batch: &RawBatch) -> usize {
 fn check_rows(rows: &[EventRow], batch: &RawBatch, applied_seqs: &[(String, i64)]) {
     let events = events_in(batch);
     for row in rows {
-        assert!(kind::ALL.contains(&row.kind.as_str()), "row kind {:?} is not in kind::ALL", row.kind);
+        assert!(EventKind::ALL.contains(&row.kind), "row kind {:?} is not in EventKind::ALL", row.kind);
         assert_eq!(row.project_id, batch.project_id);
         assert_eq!(row.session_id, batch.session_id);
         assert!(row.event_index >= 0, "negative event index in {row:?}");
-        if row.kind == kind::DEAD_CLICK {
+        if row.kind == EventKind::DeadClick {
             let known = applied_seqs.iter().any(|(window, seq)| *window == row.window_id && *seq == row.batch_seq);
             assert!(known, "dead click {row:?} points at a batch never applied");
         } else {
@@ -51,10 +51,10 @@ fn check_rows(rows: &[EventRow], batch: &RawBatch, applied_seqs: &[(String, i64)
             assert_eq!(row.batch_seq, batch.seq);
             assert!((row.event_index as usize) < events, "event index {} of {events} events", row.event_index);
         }
-        if row.kind == kind::INPUT {
+        if row.kind == EventKind::Input {
             assert!(row.name.is_empty() && row.props_json == "{}", "an input row carries a value: {row:?}");
         }
-        if row.kind == kind::PAGE_VIEW {
+        if row.kind == EventKind::PageView {
             assert!(!row.url.is_empty(), "a page view without a url");
         }
         from_str_deep::<serde_json::Value>(&row.props_json).expect("props_json is JSON");
@@ -74,13 +74,13 @@ fn sorted_disjoint(ranges: &[(i64, i64)], what: &str) {
 fn check_state(state: &SessionState, counts: &RowCounts) {
     let update = &state.update;
     let counters = [
-        ("page_views", update.page_views, kind::PAGE_VIEW),
-        ("clicks", update.clicks, kind::CLICK),
-        ("inputs", update.inputs, kind::INPUT),
-        ("errors", update.errors, kind::EXCEPTION),
-        ("custom_events", update.custom_events, kind::CUSTOM),
-        ("rage_clicks", update.rage_clicks, kind::RAGE_CLICK),
-        ("dead_clicks", update.dead_clicks, kind::DEAD_CLICK),
+        ("page_views", update.page_views, EventKind::PageView),
+        ("clicks", update.clicks, EventKind::Click),
+        ("inputs", update.inputs, EventKind::Input),
+        ("errors", update.errors, EventKind::Exception),
+        ("custom_events", update.custom_events, EventKind::Custom),
+        ("rage_clicks", update.rage_clicks, EventKind::RageClick),
+        ("dead_clicks", update.dead_clicks, EventKind::DeadClick),
     ];
     for (name, value, row_kind) in counters {
         assert!(value >= 0, "{name} is negative: {value}");
@@ -174,7 +174,7 @@ pub fn exercise(batch: &RawBatch) {
 
     let closing = session.close(NOW_MS + 4);
     for row in &closing {
-        assert_eq!(row.kind, kind::DEAD_CLICK, "closing produced {row:?}");
+        assert_eq!(row.kind, EventKind::DeadClick, "closing produced {row:?}");
     }
     check_rows(&closing, batch, &applied);
     counts.add(&closing);

@@ -27,7 +27,7 @@ use playback_schemas::chunk::{date_of, encode_chunk, BatchEvents, Chunk};
 use playback_schemas::rrweb::{EventType, IncrementalSource, MouseInteraction};
 use playback_schemas::{Device, SessionUpdate, User};
 use playback_scorer::ScoreConfig;
-use playback_warehouse::{kind, EventRow, SessionRow, Warehouse};
+use playback_warehouse::{EventKind, EventRow, SessionRow, Warehouse};
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
@@ -244,7 +244,7 @@ fn page(rng: &mut Rng, previous: Option<&str>) -> Page {
 
 /// One transcript event before it becomes a row: its kind, time, page, name, target and props.
 struct Happening {
-    kind: &'static str,
+    kind: EventKind,
     ts_ms: i64,
     page: usize,
     name: String,
@@ -318,7 +318,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
         let length = dwell[number];
         let at = |rng: &mut Rng| page_start + 500 + rng.below((length - 600).max(1) as u64) as i64;
         happenings.push(Happening {
-            kind: kind::PAGE_VIEW,
+            kind: EventKind::PageView,
             ts_ms: page_start,
             page: number,
             name: String::new(),
@@ -332,7 +332,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
                 format!("a {:?}", rng.pick(&["Shop", "Products", "Cart", "Account"]))
             };
             happenings.push(Happening {
-                kind: kind::CLICK,
+                kind: EventKind::Click,
                 ts_ms: at(&mut rng),
                 page: number,
                 name: String::new(),
@@ -344,7 +344,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
             for _ in 0..rng.range(1, 3) {
                 let target = format!("input[placeholder={:?}]", current.input);
                 happenings.push(Happening {
-                    kind: kind::INPUT,
+                    kind: EventKind::Input,
                     ts_ms: at(&mut rng),
                     page: number,
                     name: String::new(),
@@ -356,7 +356,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
         if custom && rng.chance(0.5) {
             let (name, props) = custom_event(&mut rng, current);
             happenings.push(Happening {
-                kind: kind::CUSTOM,
+                kind: EventKind::Custom,
                 ts_ms: at(&mut rng),
                 page: number,
                 name,
@@ -366,13 +366,13 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
         }
         page_start += length;
     }
-    let mut on_some_page = |rng: &mut Rng, kind: &'static str, count: i64| {
+    let mut on_some_page = |rng: &mut Rng, kind: EventKind, count: i64| {
         for _ in 0..count {
             let number = rng.below(pages.len() as u64) as usize;
             let page_begin = start_ms + dwell[..number].iter().sum::<i64>();
             let ts_ms = page_begin + 500 + rng.below((dwell[number] - 600).max(1) as u64) as i64;
             let (name, target, props) = match kind {
-                kind::EXCEPTION => {
+                EventKind::Exception => {
                     let message = rng.weighted(&ERRORS).to_string();
                     let props = json!({"message": message, "stack": format!("at {}:{}:{}", "app.js", rng.range(10, 900), rng.range(1, 80))});
                     (message, String::new(), props.to_string())
@@ -384,18 +384,18 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
     };
     if has_errors {
         let count = 1 + i64::from(rng.geometric(0.4, 4));
-        on_some_page(&mut rng, kind::EXCEPTION, count);
+        on_some_page(&mut rng, EventKind::Exception, count);
     }
     if has_rage {
-        on_some_page(&mut rng, kind::RAGE_CLICK, 1);
+        on_some_page(&mut rng, EventKind::RageClick, 1);
     }
     if has_dead {
         let count = 1 + i64::from(rng.geometric(0.3, 3));
-        on_some_page(&mut rng, kind::DEAD_CLICK, count);
+        on_some_page(&mut rng, EventKind::DeadClick, count);
     }
     happenings.sort_by_key(|happening| happening.ts_ms);
 
-    let count = |wanted: &str| happenings.iter().filter(|happening| happening.kind == wanted).count() as i32;
+    let count = |wanted: EventKind| happenings.iter().filter(|happening| happening.kind == wanted).count() as i32;
     let urls: Vec<String> = {
         let mut urls: Vec<String> = Vec::new();
         for current in &pages {
@@ -407,7 +407,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
         urls
     };
     let mut event_names: Vec<String> = Vec::new();
-    for happening in happenings.iter().filter(|happening| happening.kind == kind::CUSTOM) {
+    for happening in happenings.iter().filter(|happening| happening.kind == EventKind::Custom) {
         if !event_names.contains(&happening.name) {
             event_names.push(happening.name.clone());
         }
@@ -415,7 +415,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
     let action_sequence: Vec<String> = happenings
         .iter()
         .map(|happening| match happening.kind {
-            kind::CUSTOM => format!("custom:{}", happening.name),
+            EventKind::Custom => format!("custom:{}", happening.name),
             other => other.to_string(),
         })
         .take(64)
@@ -453,7 +453,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
     let update = SessionUpdate {
         project_id: options.project_id.clone(),
         session_id: session_id.clone(),
-        version: 1 + count(kind::PAGE_VIEW) as i64,
+        version: 1 + count(EventKind::PageView) as i64,
         closed,
         start_ms,
         end_ms,
@@ -471,13 +471,13 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
         },
         windows: 1,
         events: 0,
-        page_views: count(kind::PAGE_VIEW),
-        clicks: count(kind::CLICK),
-        inputs: count(kind::INPUT),
-        errors: count(kind::EXCEPTION),
-        custom_events: count(kind::CUSTOM),
-        rage_clicks: count(kind::RAGE_CLICK),
-        dead_clicks: count(kind::DEAD_CLICK),
+        page_views: count(EventKind::PageView),
+        clicks: count(EventKind::Click),
+        inputs: count(EventKind::Input),
+        errors: count(EventKind::Exception),
+        custom_events: count(EventKind::Custom),
+        rage_clicks: count(EventKind::RageClick),
+        dead_clicks: count(EventKind::DeadClick),
         entry_url: urls.first().cloned().unwrap_or_default(),
         exit_url: format!("{SITE}{}", pages.last().map(|page| page.path.as_str()).unwrap_or("/")),
         urls,
@@ -498,7 +498,7 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
                 window_id: window_id.clone(),
                 batch_seq: happening.page as i64,
                 event_index: *index,
-                kind: happening.kind.into(),
+                kind: happening.kind,
                 ts_ms: happening.ts_ms,
                 url: format!("{SITE}{}", pages[happening.page].path),
                 name: happening.name.clone(),
@@ -643,11 +643,11 @@ fn recording_batch(
     for happening in happenings {
         let ts = happening.ts_ms;
         match happening.kind {
-            kind::CLICK | kind::RAGE_CLICK | kind::DEAD_CLICK => {
+            EventKind::Click | EventKind::RageClick | EventKind::DeadClick => {
                 let (x, y) = (button.0 + rng.range(-20, 20), button.1 + rng.range(-6, 6));
                 let positions = json!([{"x": x - 160, "y": y - 90, "id": 20, "timeOffset": -400}, {"x": x - 40, "y": y - 20, "id": 20, "timeOffset": -150}, {"x": x, "y": y, "id": BUTTON_ID, "timeOffset": 0}]);
                 moves.push(incremental(IncrementalSource::MouseMove, json!({"positions": positions}), ts - 100));
-                let presses = if happening.kind == kind::RAGE_CLICK { 4 } else { 1 };
+                let presses = if happening.kind == EventKind::RageClick { 4 } else { 1 };
                 for press in 0..presses {
                     let at = ts + press * 120;
                     for (offset, interaction) in [
@@ -660,7 +660,7 @@ fn recording_batch(
                     }
                 }
             }
-            kind::INPUT => {
+            EventKind::Input => {
                 let masked = "*".repeat(rng.range(4, 12) as usize);
                 moves.push(incremental(
                     IncrementalSource::MouseInteraction,
@@ -834,9 +834,14 @@ mod tests {
                 continue;
             }
             with_transcript += 1;
-            let count = |wanted: &str| events.iter().filter(|event| event.kind == wanted).count() as i32;
+            let count = |wanted: EventKind| events.iter().filter(|event| event.kind == wanted).count() as i32;
             assert_eq!(
-                (count(kind::PAGE_VIEW), count(kind::INPUT), count(kind::EXCEPTION), count(kind::CUSTOM)),
+                (
+                    count(EventKind::PageView),
+                    count(EventKind::Input),
+                    count(EventKind::Exception),
+                    count(EventKind::Custom)
+                ),
                 (row.page_views, row.inputs, row.errors, row.custom_events)
             );
             assert!(events.iter().all(|event| (row.start_ms..=row.end_ms).contains(&event.ts_ms)));

@@ -73,11 +73,16 @@ impl<'a> Client<'a> {
 }
 
 /// Checks `value` against `schema` as far as the document uses JSON Schema: `$ref`, `type`
-/// (one or several), `required`, `properties`, `items`, `enum` and `oneOf`.
+/// (one or several), `required`, `properties`, `items`, `enum`, `oneOf` and `allOf`.
 fn check(document: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     if let Some(reference) = schema["$ref"].as_str() {
         let name = reference.trim_start_matches("#/components/schemas/");
         return check(document, &document["components"]["schemas"][name], value, at);
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        for part in parts {
+            check(document, part, value, at)?;
+        }
     }
     if let Some(options) = schema["oneOf"].as_array() {
         let matching = options.iter().filter(|option| check(document, option, value, at).is_ok()).count();

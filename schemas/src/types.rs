@@ -175,3 +175,33 @@ mod serde_bytes_vec {
         deserializer.deserialize_bytes(Visitor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field names of a record schema, in order.
+    fn avro_fields(schema: &str) -> Vec<String> {
+        let schema: serde_json::Value = serde_json::from_str(schema).unwrap_or_default();
+        let fields = schema["fields"].as_array().cloned().unwrap_or_default();
+        fields.iter().filter_map(|field| field["name"].as_str().map(str::to_string)).collect()
+    }
+
+    /// The field names of a value as serde writes them, in order.
+    fn rust_fields(value: impl Serialize) -> Vec<String> {
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::Object(object)) => object.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_session_update_has_the_fields_of_its_newest_schema() {
+        let mut avro = avro_fields(include_str!("../avro/session_update.avsc"));
+        let mut rust = rust_fields(SessionUpdate::default());
+        avro.sort();
+        rust.sort();
+        assert!(!avro.is_empty());
+        assert_eq!(rust, avro, "SessionUpdate and avro/session_update.avsc name different fields");
+    }
+}

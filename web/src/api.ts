@@ -10,107 +10,43 @@
  */
 import type { eventWithTime } from '@rrweb/types';
 import { clearToken, getToken } from './auth';
+import type { components } from './generated/api';
 
 export type SortOrder = 'recent' | 'score';
 
-export type TranscriptKind =
-  | 'page_view'
-  | 'click'
-  | 'input'
-  | 'exception'
-  | 'custom'
-  | 'rage_click'
-  | 'dead_click';
+type Schemas = components['schemas'];
+
+/** A transcript event's kind (the warehouse's `EventKind`). */
+export type TranscriptKind = Schemas['EventKind'];
 
 /** One transcript event on a list row's timeline bar. */
-export interface Mark {
-  offset_ms: number;
-  kind: TranscriptKind;
-}
+export type Mark = Schemas['Mark'];
 
-/** What every view of a session shows: the facts of `SessionSummary` without the user. */
-export interface SessionFacts {
-  session_id: string;
-  project_id: string;
-  start_time: number;
-  end_time: number;
-  duration_ms: number;
-  active_ms: number;
-  inactive_ms: number;
-  page_views: number;
-  clicks: number;
-  inputs: number;
-  errors: number;
-  custom_events: number;
-  rage_clicks: number;
-  dead_clicks: number;
-  windows: number;
-  events: number;
-  entry_url: string;
-  exit_url: string;
-  browser: string;
-  browser_version: string;
-  os: string;
-  os_version: string;
-  device_type: string;
-  screen_width: number;
-  screen_height: number;
-  closed: boolean;
-  score: number;
-  marks?: Mark[];
-}
+/** What every view of a session shows, without the user. */
+export type SessionFacts = Omit<Schemas['SessionFields'], 'user_id' | 'user_traits'> & { marks?: Mark[] };
 
-export interface SessionSummary extends SessionFacts {
-  /** The identified user; null or '' for an anonymous visitor. */
-  user_id: string | null;
-  user_traits: Record<string, unknown>;
-}
+/** A listed session; the identified user is null for an anonymous visitor. */
+export type SessionSummary = SessionFacts & {
+  user_id?: string | null;
+  user_traits?: Record<string, unknown> | null;
+};
 
-export interface ScoreFactor {
-  factor: string;
-  raw: number;
-  normalized: number;
-  weight: number;
-  points: number;
-}
+export type ScoreFactor = Schemas['Factor'];
 
 /** The session's place among its user's sessions. */
-export interface SessionUser {
-  user_id: string;
-  session_number: number;
-  session_count: number;
-  first_seen: number;
-}
+export type SessionUser = Schemas['SessionUser'];
 
-export interface SessionDetail extends SessionSummary {
-  urls: string[];
-  event_names: string[];
-  score_breakdown: ScoreFactor[];
-  user?: SessionUser | null;
-}
+export type SessionDetail = SessionSummary & Omit<Schemas['SessionDetail'], keyof Schemas['SessionFields']>;
 
 /** `GET /v1/shared/{token}`: the session without who it was. */
-export interface SharedSession extends SessionFacts {
-  urls: string[];
-}
+export type SharedSession = SessionFacts & Pick<Schemas['SessionDetail'], 'urls' | 'event_names' | 'score_breakdown'>;
 
 export interface SessionPage {
   sessions: SessionSummary[];
   next_cursor: string | null;
 }
 
-export interface TranscriptEvent {
-  /** Server time: the client timestamp corrected by the batch's clock offset. */
-  ts: number;
-  /** Time since the session start. */
-  offset_ms: number;
-  window_id: string;
-  kind: TranscriptKind;
-  url: string;
-  name: string;
-  target: string;
-  props: Record<string, unknown>;
-}
+export type TranscriptEvent = Omit<Schemas['TranscriptEvent'], 'props'> & { props: Record<string, unknown> };
 
 export interface RecordingWindow {
   window_id: string;
@@ -170,10 +106,7 @@ export interface RecordingSource {
   chunk(chunkId: string, signal?: AbortSignal): Promise<RecordingChunk>;
 }
 
-export interface SimilarSession extends SessionSummary {
-  similarity: number;
-  reasons: string[];
-}
+export type SimilarSession = SessionSummary & Omit<Schemas['SimilarSession'], keyof Schemas['SessionFields']>;
 
 export interface Note {
   note_id: string;

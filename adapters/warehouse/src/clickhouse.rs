@@ -31,7 +31,7 @@ mod views;
 pub use schema::migration_statements;
 
 use records::{
-    ChunkRecord, EventRecord, MarkRecord, NoteRecord, PageKeyRecord, SavedFilterRecord, SessionRecord, ShareRecord,
+    event_kind, ChunkRecord, EventRecord, MarkRecord, NoteRecord, PageKeyRecord, SavedFilterRecord, ShareRecord,
     UserSessionRecord,
 };
 
@@ -189,13 +189,13 @@ impl ClickHouseWarehouse {
         let ids: Vec<String> = keys.iter().map(|(_, session_id, _)| session_id.clone()).collect();
         let statement = sql::sessions_by_id(query.project_id.as_deref(), &ids);
         sent.push(statement.render());
-        let rows: Vec<SessionRecord> = self.fetch_all(&statement).await?;
-        let mut rows: std::collections::HashMap<(String, String), SessionRecord> =
-            rows.into_iter().map(|record| ((record.project_id.clone(), record.session_id.clone()), record)).collect();
+        let rows: Vec<SessionRow> = self.fetch_all(&statement).await?;
+        let mut rows: std::collections::HashMap<(String, String), SessionRow> =
+            rows.into_iter().map(|row| ((row.project_id.clone(), row.session_id.clone()), row)).collect();
         let mut hits = Vec::with_capacity(keys.len());
         for (project_id, session_id, score) in keys {
-            if let Some(record) = rows.remove(&(project_id, session_id)) {
-                hits.push(SessionHit { row: record.into(), score });
+            if let Some(row) = rows.remove(&(project_id, session_id)) {
+                hits.push(SessionHit { row, score });
             }
         }
         Ok(hits)
@@ -262,8 +262,7 @@ impl Warehouse for ClickHouseWarehouse {
     }
 
     async fn upsert_sessions(&self, rows: Vec<SessionRow>) -> Result<(), WarehouseError> {
-        let records: Vec<SessionRecord> = rows.into_iter().map(SessionRecord::from).collect();
-        self.insert("sessions", records).await
+        self.insert("sessions", rows).await
     }
 
     async fn insert_chunks(&self, rows: Vec<ChunkRow>) -> Result<(), WarehouseError> {
@@ -288,13 +287,13 @@ impl Warehouse for ClickHouseWarehouse {
         session_id: &str,
     ) -> Result<Option<SessionRow>, WarehouseError> {
         let statement = sql::get_session(project_id, session_id);
-        let records: Vec<SessionRecord> = self.fetch_all(&statement).await?;
-        Ok(records.into_iter().next().map(SessionRow::from))
+        let rows: Vec<SessionRow> = self.fetch_all(&statement).await?;
+        Ok(rows.into_iter().next())
     }
 
     async fn session_events(&self, project_id: &str, session_id: &str) -> Result<Vec<EventRow>, WarehouseError> {
         let records: Vec<EventRecord> = self.fetch_all(&sql::session_events(project_id, session_id)).await?;
-        Ok(records.into_iter().map(EventRow::from).collect())
+        records.into_iter().map(EventRow::try_from).collect()
     }
 
     async fn session_chunks(&self, project_id: &str, session_id: &str) -> Result<Vec<ChunkRow>, WarehouseError> {
@@ -307,7 +306,11 @@ impl Warehouse for ClickHouseWarehouse {
             return Ok(Vec::new());
         }
         let records: Vec<MarkRecord> = self.fetch_all(&sql::session_marks(project_id, session_ids)).await?;
-        Ok(records.into_iter().map(|(session_id, ts_ms, kind)| Mark { session_id, ts_ms, kind }).collect())
+        let mut marks = Vec::with_capacity(records.len());
+        for (session_id, ts_ms, kind) in records {
+            marks.push(Mark { session_id, ts_ms, kind: event_kind(&kind)? });
+        }
+        Ok(marks)
     }
 
     async fn user_sessions(&self, project_id: &str, user_id: &str) -> Result<Vec<UserSession>, WarehouseError> {

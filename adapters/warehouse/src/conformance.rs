@@ -11,8 +11,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::{
-    kind, ChunkRow, EventRow, NoteRow, PageAfter, PropertyMatch, Recency, SavedFilterRow, SessionFilter, SessionOrder,
-    SessionQuery, SessionRow, ShareRow, Warehouse,
+    ChunkRow, EventKind, EventRow, NoteRow, PageAfter, PropertyMatch, Recency, SavedFilterRow, SessionFilter,
+    SessionOrder, SessionQuery, SessionRow, ShareRow, Warehouse,
 };
 
 /// One check of the suite, handed to a world function: it runs against the migrated
@@ -96,7 +96,7 @@ fn event(project_id: &str, batch_seq: i64, event_index: i32, ts_ms: i64) -> Even
         window_id: "w1".into(),
         batch_seq,
         event_index,
-        kind: kind::CLICK.into(),
+        kind: EventKind::Click,
         ts_ms,
         url: "https://example.test/".into(),
         name: String::new(),
@@ -346,7 +346,7 @@ pub async fn listing_newest_first_over_a_year(warehouse: &dyn Warehouse, unique:
 fn event_of(
     project_id: &str,
     session_id: &str,
-    kind: &str,
+    kind: EventKind,
     index: i32,
     url: &str,
     name: &str,
@@ -358,7 +358,7 @@ fn event_of(
         window_id: "w1".into(),
         batch_seq: 0,
         event_index: index,
-        kind: kind.into(),
+        kind,
         ts_ms: 1_000_000 + i64::from(index),
         url: url.into(),
         name: name.into(),
@@ -391,11 +391,19 @@ pub async fn listing_filters(warehouse: &dyn Warehouse, unique: &str) {
     warehouse.upsert_sessions(vec![ada, bob, anon]).await.expect("upsert");
     warehouse
         .insert_events(vec![
-            event_of(&project, "ada", kind::PAGE_VIEW, 0, "https://shop.test/checkout?step=2", "", "{}"),
-            event_of(&project, "ada", kind::CUSTOM, 1, "https://shop.test/", "purchase", r#"{"plan":"pro","qty":2}"#),
-            event_of(&project, "bob", kind::PAGE_VIEW, 0, "https://shop.test/", "", "{}"),
-            event_of(&project, "bob", kind::CUSTOM, 1, "https://shop.test/", "purchase", r#"{"plan":"free"}"#),
-            event_of(&project, "anon", kind::PAGE_VIEW, 0, "https://shop.test/pricing", "", "{}"),
+            event_of(&project, "ada", EventKind::PageView, 0, "https://shop.test/checkout?step=2", "", "{}"),
+            event_of(
+                &project,
+                "ada",
+                EventKind::Custom,
+                1,
+                "https://shop.test/",
+                "purchase",
+                r#"{"plan":"pro","qty":2}"#,
+            ),
+            event_of(&project, "bob", EventKind::PageView, 0, "https://shop.test/", "", "{}"),
+            event_of(&project, "bob", EventKind::Custom, 1, "https://shop.test/", "purchase", r#"{"plan":"free"}"#),
+            event_of(&project, "anon", EventKind::PageView, 0, "https://shop.test/pricing", "", "{}"),
         ])
         .await
         .expect("insert events");
@@ -487,10 +495,10 @@ pub async fn marks_and_user_sessions(warehouse: &dyn Warehouse, unique: &str) {
     assert!(warehouse.user_sessions(&project, "nobody").await.expect("user sessions").is_empty());
 
     let rows = vec![
-        event_of(&project, "second", kind::CLICK, 1, "", "", "{}"),
-        event_of(&project, "first", kind::PAGE_VIEW, 0, "", "", "{}"),
-        event_of(&project, "second", kind::PAGE_VIEW, 0, "", "", "{}"),
-        event_of(&project, "other", kind::PAGE_VIEW, 0, "", "", "{}"),
+        event_of(&project, "second", EventKind::Click, 1, "", "", "{}"),
+        event_of(&project, "first", EventKind::PageView, 0, "", "", "{}"),
+        event_of(&project, "second", EventKind::PageView, 0, "", "", "{}"),
+        event_of(&project, "other", EventKind::PageView, 0, "", "", "{}"),
     ];
     warehouse.insert_events(rows.clone()).await.expect("insert");
     warehouse.insert_events(rows).await.expect("insert again");

@@ -10,7 +10,7 @@ use rusqlite::{params, params_from_iter, Connection, Row};
 
 use crate::{
     ChunkRow, EventRow, Mark, NoteRow, PropertyMatch, SavedFilterRow, SessionFilter, SessionHit, SessionQuery,
-    SessionRow, ShareRow, UserSession, Warehouse, WarehouseError,
+    SessionRow, ShareRow, Table, UserSession, Warehouse, WarehouseError,
 };
 
 mod list;
@@ -81,11 +81,6 @@ CREATE INDEX sessions_by_email ON sessions (project_id, iif(json_valid(user_trai
 
 /// The `email` trait, as `sessions_by_email` indexes it; NULL when the traits are not JSON.
 const EMAIL_SQL: &str = "iif(json_valid(user_traits_json), json_extract(user_traits_json, '$.email'), NULL)";
-
-const SESSION_COLUMNS: &str = "project_id, session_id, version, closed, start_ms, end_ms, active_ms, user_id, \
-    user_traits_json, browser, browser_version, os, os_version, device_type, screen_width, screen_height, windows, \
-    events, page_views, clicks, inputs, errors, custom_events, rage_clicks, dead_clicks, entry_url, exit_url, \
-    urls_json, event_names_json, base_score, score_breakdown_json, signature_json, updated_at_ms";
 
 const EVENT_COLUMNS: &str =
     "project_id, session_id, window_id, batch_seq, event_index, kind, ts_ms, url, name, target, props_json";
@@ -177,44 +172,6 @@ impl SqliteWarehouse {
     }
 }
 
-fn session_from_row(row: &Row<'_>) -> Result<SessionRow, rusqlite::Error> {
-    Ok(SessionRow {
-        project_id: row.get(0)?,
-        session_id: row.get(1)?,
-        version: row.get(2)?,
-        closed: row.get(3)?,
-        start_ms: row.get(4)?,
-        end_ms: row.get(5)?,
-        active_ms: row.get(6)?,
-        user_id: row.get(7)?,
-        user_traits_json: row.get(8)?,
-        browser: row.get(9)?,
-        browser_version: row.get(10)?,
-        os: row.get(11)?,
-        os_version: row.get(12)?,
-        device_type: row.get(13)?,
-        screen_width: row.get(14)?,
-        screen_height: row.get(15)?,
-        windows: row.get(16)?,
-        events: row.get(17)?,
-        page_views: row.get(18)?,
-        clicks: row.get(19)?,
-        inputs: row.get(20)?,
-        errors: row.get(21)?,
-        custom_events: row.get(22)?,
-        rage_clicks: row.get(23)?,
-        dead_clicks: row.get(24)?,
-        entry_url: row.get(25)?,
-        exit_url: row.get(26)?,
-        urls_json: row.get(27)?,
-        event_names_json: row.get(28)?,
-        base_score: row.get(29)?,
-        score_breakdown_json: row.get(30)?,
-        signature_json: row.get(31)?,
-        updated_at_ms: row.get(32)?,
-    })
-}
-
 fn event_from_row(row: &Row<'_>) -> Result<EventRow, rusqlite::Error> {
     Ok(EventRow {
         project_id: row.get(0)?,
@@ -246,6 +203,21 @@ fn chunk_from_row(row: &Row<'_>) -> Result<ChunkRow, rusqlite::Error> {
         full_snapshot: row.get(10)?,
         created_at_ms: row.get(11)?,
     })
+}
+
+/// Inserts a session, or replaces the stored one unless that has a higher `version`.
+fn upsert_sessions_sql() -> String {
+    let mut updates = Vec::new();
+    for column in &SessionRow::COLUMNS[2..] {
+        updates.push(format!("{0} = excluded.{0}", column.name));
+    }
+    format!(
+        "INSERT INTO sessions ({}) VALUES ({}) ON CONFLICT (project_id, session_id) \
+         DO UPDATE SET {} WHERE excluded.version >= sessions.version",
+        SessionRow::column_list(),
+        placeholders(SessionRow::COLUMNS.len()),
+        updates.join(", ")
+    )
 }
 
 fn placeholders(count: usize) -> String {
@@ -471,59 +443,7 @@ impl Warehouse for SqliteWarehouse {
         if rows.is_empty() {
             return Ok(());
         }
-        Self::with(&self.writer, move |connection| {
-            let updates: Vec<String> =
-                SESSION_COLUMNS.split(", ").skip(2).map(|column| format!("{column} = excluded.{column}")).collect();
-            let sql = format!(
-                "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ({}) ON CONFLICT (project_id, session_id) \
-                 DO UPDATE SET {} WHERE excluded.version >= sessions.version",
-                placeholders(33),
-                updates.join(", ")
-            );
-            let transaction = connection.transaction()?;
-            {
-                let mut statement = transaction.prepare_cached(&sql)?;
-                for row in &rows {
-                    statement.execute(params![
-                        row.project_id,
-                        row.session_id,
-                        row.version,
-                        row.closed,
-                        row.start_ms,
-                        row.end_ms,
-                        row.active_ms,
-                        row.user_id,
-                        row.user_traits_json,
-                        row.browser,
-                        row.browser_version,
-                        row.os,
-                        row.os_version,
-                        row.device_type,
-                        row.screen_width,
-                        row.screen_height,
-                        row.windows,
-                        row.events,
-                        row.page_views,
-                        row.clicks,
-                        row.inputs,
-                        row.errors,
-                        row.custom_events,
-                        row.rage_clicks,
-                        row.dead_clicks,
-                        row.entry_url,
-                        row.exit_url,
-                        row.urls_json,
-                        row.event_names_json,
-                        row.base_score,
-                        row.score_breakdown_json,
-                        row.signature_json,
-                        row.updated_at_ms
-                    ])?;
-                }
-            }
-            transaction.commit()
-        })
-        .await
+        self.write_rows(upsert_sessions_sql(), rows, SessionRow::sqlite_values).await
     }
 
     async fn insert_chunks(&self, rows: Vec<ChunkRow>) -> Result<(), WarehouseError> {
@@ -598,11 +518,12 @@ impl Warehouse for SqliteWarehouse {
         let session_id = session_id.to_string();
         Self::with(&self.reader, move |connection| {
             let sql = format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?1 AND (?2 IS NULL OR project_id = ?2) \
-                 ORDER BY updated_at_ms DESC LIMIT 1"
+                "SELECT {} FROM sessions WHERE session_id = ?1 AND (?2 IS NULL OR project_id = ?2) \
+                 ORDER BY updated_at_ms DESC LIMIT 1",
+                SessionRow::column_list()
             );
             let mut statement = connection.prepare_cached(&sql)?;
-            let mut rows = statement.query_map(params![session_id, project_id], session_from_row)?;
+            let mut rows = statement.query_map(params![session_id, project_id], SessionRow::from_sqlite)?;
             rows.next().transpose()
         })
         .await
@@ -783,5 +704,28 @@ impl Warehouse for SqliteWarehouse {
             rows.collect()
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sessions_table_has_the_columns_of_the_session_row() {
+        let directory = tempfile::tempdir().unwrap();
+        let warehouse = SqliteWarehouse::open(&directory.path().join("warehouse.db")).unwrap();
+        warehouse.migrate().await.unwrap();
+        let stored = SqliteWarehouse::with(&warehouse.reader, |connection| {
+            let mut statement =
+                connection.prepare("SELECT name, type FROM pragma_table_info('sessions') ORDER BY cid")?;
+            let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap();
+        let expected: Vec<(String, String)> =
+            SessionRow::COLUMNS.iter().map(|column| (column.name.into(), column.sqlite.into())).collect();
+        assert_eq!(stored, expected, "a SessionRow field needs a column: add a migration");
     }
 }

@@ -15,22 +15,14 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub mod clickhouse;
+pub mod columns;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
 pub mod embedded;
+mod event_kind;
 
-/// The kinds of transcript events.
-pub mod kind {
-    pub const PAGE_VIEW: &str = "page_view";
-    pub const CLICK: &str = "click";
-    pub const INPUT: &str = "input";
-    pub const EXCEPTION: &str = "exception";
-    pub const CUSTOM: &str = "custom";
-    pub const RAGE_CLICK: &str = "rage_click";
-    pub const DEAD_CLICK: &str = "dead_click";
-    /// Every kind, in display order.
-    pub const ALL: [&str; 7] = [PAGE_VIEW, CLICK, INPUT, EXCEPTION, CUSTOM, RAGE_CLICK, DEAD_CLICK];
-}
+pub use columns::{Column, Table};
+pub use event_kind::EventKind;
 
 /// One transcript event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,8 +33,7 @@ pub struct EventRow {
     pub batch_seq: i64,
     /// The index of the rrweb event within its batch.
     pub event_index: i32,
-    /// One of [`kind::ALL`].
-    pub kind: String,
+    pub kind: EventKind,
     /// Server time, ms since the epoch.
     pub ts_ms: i64,
     pub url: String,
@@ -54,8 +45,12 @@ pub struct EventRow {
     pub props_json: String,
 }
 
-/// One session with its aggregates and score.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+crate::table_row! {
+/// One session with its aggregates and score: the `sessions` table of both warehouses, and
+/// the ClickHouse RowBinary record (see [`columns`]). A new field needs a migration that adds
+/// its column in each warehouse; their schema tests fail until it has one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ::clickhouse::Row)]
+#[clickhouse(crate = "::clickhouse")]
 pub struct SessionRow {
     pub project_id: String,
     pub session_id: String,
@@ -94,6 +89,7 @@ pub struct SessionRow {
     /// The MinHash similarity signature, as a JSON array of integers.
     pub signature_json: String,
     pub updated_at_ms: i64,
+}
 }
 
 /// One recording chunk: a zstd blob of consecutive batches of one window.
@@ -135,11 +131,46 @@ pub struct Recency {
 }
 
 impl Recency {
+    /// The factor as of `as_of_ms`, worth `points` for a session that just ended and halving
+    /// every `half_life_hours`.
+    pub fn at(as_of_ms: i64, points: f64, half_life_hours: f64) -> Recency {
+        Recency { as_of_ms, points, half_life_ms: half_life_hours * 3_600_000.0 }
+    }
+
     /// The recency points of a session that ended at `end_ms`.
     pub fn points_for(&self, end_ms: i64) -> f64 {
         let age = (self.as_of_ms - end_ms).max(0) as f64;
         self.points * (-(age / self.half_life_ms)).exp2()
     }
+
+    /// The recency factor of a session that ended at `end_ms`, for its score breakdown: `raw`
+    /// is its age in hours, to two decimals.
+    pub fn factor(&self, end_ms: i64) -> Factor {
+        let age_hours = (self.as_of_ms - end_ms).max(0) as f64 / 3_600_000.0;
+        let points = self.points_for(end_ms);
+        let normalized = if self.points > 0.0 { points / self.points } else { 0.0 };
+        Factor {
+            factor: "recency".into(),
+            raw: (age_hours * 100.0).round() / 100.0,
+            normalized,
+            weight: self.points,
+            points,
+        }
+    }
+}
+
+/// One factor's share of a session's score, as `score_breakdown_json` stores it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Factor {
+    /// `clicks`, `urls`, `inputs`, `activity` or `recency`.
+    pub factor: String,
+    /// The measured value: a count, a share of the duration, or an age in hours.
+    pub raw: f64,
+    /// `raw` mapped onto 0..1.
+    pub normalized: f64,
+    pub weight: f64,
+    /// `normalized * weight`.
+    pub points: f64,
 }
 
 /// The position after which the next page starts, for keyset paging.
@@ -265,7 +296,7 @@ pub struct UserSession {
 pub struct Mark {
     pub session_id: String,
     pub ts_ms: i64,
-    pub kind: String,
+    pub kind: EventKind,
 }
 
 /// A session of a listing with its score at query time.

@@ -21,6 +21,7 @@ pub mod share_token;
 mod shares;
 mod similar;
 mod users;
+pub mod wire;
 
 use std::path::PathBuf;
 use std::sync::Arc;

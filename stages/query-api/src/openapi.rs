@@ -1,8 +1,14 @@
 //! `GET /v1/openapi.json`: the OpenAPI 3.1 document of the query API (docs/api.md in prose).
-//! A test in `tests/api.rs` calls every operation it lists.
+//! The paths are written here; the schemas of sessions, transcripts and score factors are
+//! derived from the types the handlers serialize (`wire.rs`), the rest are written here too.
+//! `web/openapi.json` is a copy of this document that a test keeps equal (`make openapi`
+//! rewrites it), and `playback/tests/api.rs` calls every operation it lists.
 
 use axum::Json;
+use playback_warehouse::{EventKind, Factor};
 use serde_json::{json, Value};
+
+use crate::wire;
 
 fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
@@ -74,59 +80,40 @@ fn object(properties: Value, required: &[&str]) -> Value {
     json!({ "type": "object", "properties": properties, "required": required })
 }
 
+/// The schemas derived from the types of `wire.rs` and the warehouse, by name.
+fn derived_schemas() -> serde_json::Map<String, Value> {
+    use utoipa::OpenApi;
+
+    #[derive(OpenApi)]
+    #[openapi(components(schemas(
+        wire::SessionFields,
+        wire::SessionSummary,
+        wire::SessionPage,
+        wire::SessionDetail,
+        wire::SessionUser,
+        wire::SimilarSession,
+        wire::SimilarSessions,
+        wire::Mark,
+        wire::TranscriptEvent,
+        wire::Transcript,
+        Factor,
+        EventKind,
+    )))]
+    struct Derived;
+
+    let components = Derived::openapi().components.unwrap_or_default();
+    match serde_json::to_value(components.schemas) {
+        Ok(Value::Object(schemas)) => schemas,
+        _ => serde_json::Map::new(),
+    }
+}
+
 fn schemas() -> Value {
     let int = json!({ "type": "integer" });
     let string = json!({ "type": "string" });
-    let number = json!({ "type": "number" });
     let boolean = json!({ "type": "boolean" });
-    let nullable_string = json!({ "type": ["string", "null"] });
-    let summary_properties = json!({
-        "session_id": string, "project_id": string, "user_id": nullable_string, "user_traits": { "type": ["object", "null"] },
-        "start_time": int, "end_time": int, "duration_ms": int, "active_ms": int, "inactive_ms": int,
-        "page_views": int, "clicks": int, "inputs": int, "errors": int, "custom_events": int,
-        "rage_clicks": int, "dead_clicks": int, "windows": int, "events": int,
-        "entry_url": string, "exit_url": string, "browser": string, "browser_version": string,
-        "os": string, "os_version": string, "device_type": string, "screen_width": int, "screen_height": int,
-        "closed": boolean, "score": number
-    });
-    let summary_required = [
-        "session_id",
-        "project_id",
-        "start_time",
-        "end_time",
-        "duration_ms",
-        "active_ms",
-        "page_views",
-        "clicks",
-        "errors",
-        "browser",
-        "os",
-        "device_type",
-        "score",
-    ];
-    let mut listed = object(summary_properties.clone(), &summary_required);
-    listed["properties"]["marks"] = json!({ "type": "array", "items": object(json!({ "offset_ms": int, "kind": string }), &["offset_ms", "kind"]) });
-    let mut detail = object(summary_properties.clone(), &summary_required);
-    detail["properties"]["urls"] = json!({ "type": "array", "items": string });
-    detail["properties"]["event_names"] = json!({ "type": "array", "items": string });
-    detail["properties"]["score_breakdown"] = json!({ "type": "array", "items": object(
-        json!({ "factor": string, "raw": number, "normalized": number, "weight": number, "points": number }),
-        &["factor", "raw", "normalized", "weight", "points"],
-    ) });
-    detail["properties"]["user"] = json!({ "oneOf": [{ "type": "null" }, object(
-        json!({ "user_id": string, "session_number": int, "session_count": int, "first_seen": int }),
-        &["user_id", "session_number", "session_count", "first_seen"],
-    )] });
-    let mut similar = object(summary_properties, &summary_required);
-    similar["properties"]["similarity"] = number.clone();
-    similar["properties"]["reasons"] = json!({ "type": "array", "items": string });
-    json!({
+    let mut schemas = json!({
         "Error": object(json!({ "error": string }), &["error"]),
-        "SessionSummary": listed,
-        "SessionDetail": detail,
-        "SessionPage": object(json!({ "sessions": { "type": "array", "items": schema_ref("SessionSummary") }, "next_cursor": nullable_string }), &["sessions", "next_cursor"]),
-        "TranscriptEvent": object(json!({ "ts": int, "offset_ms": int, "window_id": string, "kind": { "type": "string", "enum": ["page_view", "click", "input", "exception", "custom", "rage_click", "dead_click"] }, "url": string, "name": string, "target": string, "props": {} }), &["ts", "offset_ms", "window_id", "kind"]),
-        "Transcript": object(json!({ "events": { "type": "array", "items": schema_ref("TranscriptEvent") } }), &["events"]),
         "Recording": object(json!({ "session_id": string, "windows": { "type": "array", "items": object(json!({ "window_id": string, "events": { "type": "array", "items": { "type": "object" } } }), &["window_id", "events"]) } }), &["session_id", "windows"]),
         "RecordingManifest": object(json!({
             "session_id": string, "complete": boolean, "session_events": int, "archived_events": int,
@@ -139,7 +126,6 @@ fn schemas() -> Value {
             }), &["window_id", "first_ts_ms", "last_ts_ms", "chunks"]) },
         }), &["session_id", "complete", "session_events", "archived_events", "windows"]),
         "RecordingChunk": object(json!({ "window_id": string, "batches": { "type": "array", "items": object(json!({ "seq": int, "events": { "type": "array", "items": { "type": "object" } } }), &["seq", "events"]) } }), &["window_id", "batches"]),
-        "SimilarSessions": object(json!({ "sessions": { "type": "array", "items": similar } }), &["sessions"]),
         "Note": object(json!({ "note_id": string, "session_id": string, "offset_ms": int, "author": string, "text": string, "created_at": int }), &["note_id", "session_id", "offset_ms", "author", "text", "created_at"]),
         "NewNote": object(json!({ "offset_ms": int, "text": string }), &["offset_ms", "text"]),
         "Notes": object(json!({ "notes": { "type": "array", "items": schema_ref("Note") } }), &["notes"]),
@@ -150,7 +136,11 @@ fn schemas() -> Value {
         "Share": object(json!({ "share_id": string, "session_id": string, "url": string, "created_at": int, "expires_at": int, "revoked": boolean, "author": string }), &["share_id", "session_id", "created_at", "expires_at", "revoked", "author"]),
         "NewShare": object(json!({ "expires_in_hours": int }), &[]),
         "Shares": object(json!({ "shares": { "type": "array", "items": schema_ref("Share") } }), &["shares"]),
-    })
+    });
+    if let Some(written) = schemas.as_object_mut() {
+        written.extend(derived_schemas());
+    }
+    schemas
 }
 
 fn list_parameters() -> Vec<Value> {
@@ -236,4 +226,36 @@ pub fn document() -> Value {
 /// `GET /v1/openapi.json`.
 pub async fn serve() -> Json<Value> {
     Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `web/openapi.json`, which the web UI's TypeScript types are generated from.
+    fn committed_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/openapi.json")
+    }
+
+    /// The document as `web/openapi.json` holds it.
+    fn rendered() -> String {
+        let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// With `PLAYBACK_WRITE_OPENAPI=1` (`make openapi`) this rewrites the file instead.
+    #[test]
+    fn the_committed_document_is_the_served_one() {
+        let path = committed_path();
+        if std::env::var_os("PLAYBACK_WRITE_OPENAPI").is_some() {
+            std::fs::write(&path, rendered()).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == rendered(),
+            "web/openapi.json is not the document that GET /v1/openapi.json serves: run `make openapi`"
+        );
+    }
 }

@@ -6,11 +6,14 @@ use axum::extract::{Path, RawQuery, State};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use playback_warehouse::{PageAfter, Recency, SessionHit, SessionOrder, SessionQuery, SessionRow};
+use playback_warehouse::{Factor, PageAfter, Recency, SessionHit, SessionOrder, SessionQuery, SessionRow};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::auth::Caller;
+use crate::wire::{
+    Hidden, Mark, SessionDetail, SessionFields, SessionPage, SessionSummary, SessionUser, Transcript, TranscriptEvent,
+};
 use crate::{list_query, now_ms, QueryError, QueryState, RecencyConfig};
 
 /// Marks per row of a listing, at most; a session with more is thinned evenly.
@@ -48,7 +51,7 @@ fn decode_cursor(text: &str) -> Result<Cursor, QueryError> {
 }
 
 pub(crate) fn recency(config: &RecencyConfig, as_of_ms: i64) -> Recency {
-    Recency { as_of_ms, points: config.weight, half_life_ms: config.half_life_hours * 3_600_000.0 }
+    Recency::at(as_of_ms, config.weight, config.half_life_hours)
 }
 
 /// A stored JSON column as a value, `null` when it does not parse. Traits and event props come
@@ -57,47 +60,11 @@ pub(crate) fn parse_json(text: &str) -> Value {
     playback_schemas::json::from_str_deep(text).unwrap_or(Value::Null)
 }
 
-/// The list view of a session.
-pub(crate) fn summary(row: &SessionRow, score: f64) -> Value {
-    let duration_ms = (row.end_ms - row.start_ms).max(0);
-    json!({
-        "session_id": row.session_id,
-        "project_id": row.project_id,
-        "user_id": if row.user_id.is_empty() { Value::Null } else { Value::String(row.user_id.clone()) },
-        "user_traits": parse_json(&row.user_traits_json),
-        "start_time": row.start_ms,
-        "end_time": row.end_ms,
-        "duration_ms": duration_ms,
-        "active_ms": row.active_ms.min(duration_ms),
-        "inactive_ms": (duration_ms - row.active_ms).max(0),
-        "page_views": row.page_views,
-        "clicks": row.clicks,
-        "inputs": row.inputs,
-        "errors": row.errors,
-        "custom_events": row.custom_events,
-        "rage_clicks": row.rage_clicks,
-        "dead_clicks": row.dead_clicks,
-        "windows": row.windows,
-        "events": row.events,
-        "entry_url": row.entry_url,
-        "exit_url": row.exit_url,
-        "browser": row.browser,
-        "browser_version": row.browser_version,
-        "os": row.os,
-        "os_version": row.os_version,
-        "device_type": row.device_type,
-        "screen_width": row.screen_width,
-        "screen_height": row.screen_height,
-        "closed": row.closed,
-        "score": (score * 10.0).round() / 10.0,
-    })
-}
-
 pub async fn list(
     State(state): State<QueryState>,
     caller: Caller,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, QueryError> {
+) -> Result<Json<SessionPage>, QueryError> {
     let request = list_query::parse(query.as_deref().unwrap_or(""), true)?;
     let now = now_ms();
     let to = request.to.unwrap_or(now + 86_400_000);
@@ -130,28 +97,25 @@ pub async fn list(
     let next_cursor =
         if hits.len() == limit { hits.last().map(|last| next_cursor(last, order, as_of_ms)) } else { None };
     let ids: Vec<String> = hits.iter().map(|hit| hit.row.session_id.clone()).collect();
-    let mut marks: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut marks: HashMap<String, Vec<Mark>> = HashMap::new();
     let starts: HashMap<&str, i64> = hits.iter().map(|hit| (hit.row.session_id.as_str(), hit.row.start_ms)).collect();
     for mark in state.warehouse.session_marks(&caller.project_id, &ids).await? {
         let start = starts.get(mark.session_id.as_str()).copied().unwrap_or(mark.ts_ms);
         marks
             .entry(mark.session_id)
             .or_default()
-            .push(json!({"offset_ms": (mark.ts_ms - start).max(0), "kind": mark.kind}));
+            .push(Mark { offset_ms: (mark.ts_ms - start).max(0), kind: mark.kind });
     }
-    let sessions: Vec<Value> = hits
-        .iter()
-        .map(|hit| {
-            let mut body = summary(&hit.row, hit.score);
-            body["marks"] = Value::Array(thin(marks.remove(&hit.row.session_id).unwrap_or_default(), MAX_MARKS));
-            body
-        })
-        .collect();
-    Ok(Json(json!({ "sessions": sessions, "next_cursor": next_cursor })))
+    let mut sessions = Vec::with_capacity(hits.len());
+    for hit in &hits {
+        let row_marks = thin(marks.remove(&hit.row.session_id).unwrap_or_default(), MAX_MARKS);
+        sessions.push(SessionSummary { fields: SessionFields::of(&hit.row, hit.score), marks: row_marks });
+    }
+    Ok(Json(SessionPage { sessions, next_cursor }))
 }
 
 /// At most `max` of `items`, evenly spread, the first and last kept.
-fn thin(items: Vec<Value>, max: usize) -> Vec<Value> {
+fn thin<T>(items: Vec<T>, max: usize) -> Vec<T> {
     if items.len() <= max || max < 2 {
         return items;
     }
@@ -183,77 +147,67 @@ pub(crate) async fn find(state: &QueryState, project_id: &str, id: &str) -> Resu
         .ok_or_else(|| QueryError::NotFound("session not found".into()))
 }
 
-/// A session's detail: its summary with `urls`, `event_names` and `score_breakdown`, the
-/// recency factor evaluated now.
-pub(crate) fn detail(state: &QueryState, row: &SessionRow) -> Value {
-    let now = now_ms();
-    let recency_points = recency(&state.recency, now).points_for(row.end_ms);
-    let mut breakdown: Vec<Value> = serde_json::from_str(&row.score_breakdown_json).unwrap_or_default();
-    let age_hours = (now - row.end_ms).max(0) as f64 / 3_600_000.0;
-    let normalized = if state.recency.weight > 0.0 { recency_points / state.recency.weight } else { 0.0 };
-    breakdown.push(json!({
-        "factor": "recency",
-        "raw": (age_hours * 100.0).round() / 100.0,
-        "normalized": normalized,
-        "weight": state.recency.weight,
-        "points": recency_points,
-    }));
-    let mut body = summary(row, row.base_score + recency_points);
-    body["urls"] = parse_json(&row.urls_json);
-    body["event_names"] = parse_json(&row.event_names_json);
-    body["score_breakdown"] = Value::Array(breakdown);
-    body
+/// A session's detail without its user: its fields with `urls`, `event_names` and
+/// `score_breakdown`, the recency factor evaluated now.
+pub(crate) fn detail(state: &QueryState, row: &SessionRow) -> SessionDetail {
+    let recency = recency(&state.recency, now_ms()).factor(row.end_ms);
+    let mut score_breakdown: Vec<Factor> = serde_json::from_str(&row.score_breakdown_json).unwrap_or_default();
+    let score = row.base_score + recency.points;
+    score_breakdown.push(recency);
+    SessionDetail {
+        fields: SessionFields::of(row, score),
+        urls: serde_json::from_str(&row.urls_json).unwrap_or_default(),
+        event_names: serde_json::from_str(&row.event_names_json).unwrap_or_default(),
+        score_breakdown,
+        user: Hidden::Shown(None),
+    }
 }
 
 pub async fn get(
     State(state): State<QueryState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, QueryError> {
+) -> Result<Json<SessionDetail>, QueryError> {
     let row = find(&state, &caller.project_id, &id).await?;
     let mut body = detail(&state, &row);
-    body["user"] = if row.user_id.is_empty() {
-        Value::Null
-    } else {
+    if !row.user_id.is_empty() {
         let sessions = state.warehouse.user_sessions(&row.project_id, &row.user_id).await?;
         let number =
             sessions.iter().position(|session| session.session_id == row.session_id).map_or(0, |index| index + 1);
-        json!({
-            "user_id": row.user_id,
-            "session_number": number,
-            "session_count": sessions.len(),
-            "first_seen": sessions.first().map_or(row.start_ms, |session| session.start_ms),
-        })
-    };
+        body.user = Hidden::Shown(Some(SessionUser {
+            user_id: row.user_id.clone(),
+            session_number: number,
+            session_count: sessions.len(),
+            first_seen: sessions.first().map_or(row.start_ms, |session| session.start_ms),
+        }));
+    }
     Ok(Json(body))
 }
 
 /// A session's transcript.
-pub(crate) async fn transcript(state: &QueryState, row: &SessionRow) -> Result<Value, QueryError> {
+pub(crate) async fn transcript(state: &QueryState, row: &SessionRow) -> Result<Transcript, QueryError> {
     let rows = state.warehouse.session_events(&row.project_id, &row.session_id).await?;
-    let events: Vec<Value> = rows
-        .iter()
-        .map(|event| {
-            json!({
-                "ts": event.ts_ms,
-                "offset_ms": (event.ts_ms - row.start_ms).max(0),
-                "window_id": event.window_id,
-                "kind": event.kind,
-                "url": event.url,
-                "name": event.name,
-                "target": event.target,
-                "props": parse_json(&event.props_json),
-            })
-        })
-        .collect();
-    Ok(json!({ "events": events }))
+    let mut events = Vec::with_capacity(rows.len());
+    for event in rows {
+        events.push(TranscriptEvent {
+            ts: event.ts_ms,
+            offset_ms: (event.ts_ms - row.start_ms).max(0),
+            window_id: event.window_id,
+            kind: event.kind,
+            url: event.url,
+            name: event.name,
+            target: event.target,
+            props: parse_json(&event.props_json),
+        });
+    }
+    Ok(Transcript { events })
 }
 
 pub async fn events(
     State(state): State<QueryState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, QueryError> {
+) -> Result<Json<Transcript>, QueryError> {
     let row = find(&state, &caller.project_id, &id).await?;
     Ok(Json(transcript(&state, &row).await?))
 }
@@ -261,6 +215,7 @@ pub async fn events(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn stored_json_parses_as_deep_as_events_may_nest() {

@@ -14,6 +14,7 @@ use crate::collab::new_id;
 use crate::recording::{self, RecordingParams};
 use crate::sessions::{detail, find, transcript};
 use crate::share_token::ShareClaims;
+use crate::wire::{Hidden, SessionDetail, Transcript};
 use crate::{now_ms, QueryError, QueryState};
 
 /// How long share links live.
@@ -136,18 +137,23 @@ async fn shared_session(state: &QueryState, token: &str) -> Result<SessionRow, Q
 }
 
 /// `GET /v1/shared/{token}`: the session's detail, without who the user is.
-pub async fn session(State(state): State<QueryState>, Path(token): Path<String>) -> Result<Json<Value>, QueryError> {
+pub async fn session(
+    State(state): State<QueryState>,
+    Path(token): Path<String>,
+) -> Result<Json<SessionDetail>, QueryError> {
     let row = shared_session(&state, &token).await?;
     let mut body = detail(&state, &row);
-    if let Some(object) = body.as_object_mut() {
-        object.remove("user_id");
-        object.remove("user_traits");
-    }
+    body.fields.user_id = Hidden::Hidden;
+    body.fields.user_traits = Hidden::Hidden;
+    body.user = Hidden::Hidden;
     Ok(Json(body))
 }
 
 /// `GET /v1/shared/{token}/events`.
-pub async fn events(State(state): State<QueryState>, Path(token): Path<String>) -> Result<Json<Value>, QueryError> {
+pub async fn events(
+    State(state): State<QueryState>,
+    Path(token): Path<String>,
+) -> Result<Json<Transcript>, QueryError> {
     let row = shared_session(&state, &token).await?;
     Ok(Json(transcript(&state, &row).await?))
 }

@@ -10,10 +10,10 @@ use axum::Json;
 use playback_schemas::signature::jaccard;
 use playback_warehouse::{SessionOrder, SessionQuery, SessionRow};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::auth::Caller;
-use crate::sessions::{find, recency, summary};
+use crate::sessions::{find, recency};
+use crate::wire::{SessionFields, SimilarSession, SimilarSessions};
 use crate::{now_ms, QueryError, QueryState};
 
 const PATH_WEIGHT: f64 = 0.7;
@@ -71,7 +71,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
     Query(params): Query<SimilarParams>,
-) -> Result<Json<Value>, QueryError> {
+) -> Result<Json<SimilarSessions>, QueryError> {
     let limit = params.limit.unwrap_or(5);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(QueryError::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
@@ -90,20 +90,19 @@ pub async fn get(
         ..SessionQuery::default()
     };
     let candidates = state.warehouse.list_sessions(&query).await?;
-    let mut ranked: Vec<(f64, Value)> = candidates
-        .iter()
-        .filter(|hit| hit.row.session_id != session.session_id)
-        .filter_map(|hit| {
-            let (similarity, reasons) = compare(&session, score, &hit.row, hit.score)?;
-            let mut body = summary(&hit.row, hit.score);
-            body["similarity"] = json!((similarity * 1000.0).round() / 1000.0);
-            body["reasons"] = json!(reasons);
-            Some((similarity, body))
-        })
-        .collect();
+    let mut ranked: Vec<(f64, SimilarSession)> = Vec::new();
+    for hit in candidates.iter().filter(|hit| hit.row.session_id != session.session_id) {
+        let Some((similarity, reasons)) = compare(&session, score, &hit.row, hit.score) else { continue };
+        let body = SimilarSession {
+            fields: SessionFields::of(&hit.row, hit.score),
+            similarity: (similarity * 1000.0).round() / 1000.0,
+            reasons,
+        };
+        ranked.push((similarity, body));
+    }
     ranked.sort_by(|left, right| right.0.total_cmp(&left.0));
-    let sessions: Vec<Value> = ranked.into_iter().take(limit).map(|(_, body)| body).collect();
-    Ok(Json(json!({ "sessions": sessions })))
+    let sessions: Vec<SimilarSession> = ranked.into_iter().take(limit).map(|(_, body)| body).collect();
+    Ok(Json(SimilarSessions { sessions }))
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ use playback_runtime::metrics::{self as runtime_metrics, Sink};
 use playback_runtime::{crash, retry, Commit, Decoded, Stage, TopicOf, SESSION_UPDATES};
 use playback_schemas::SessionUpdate;
 use playback_warehouse::{Recency, SessionRow, Warehouse};
+
+pub use playback_warehouse::Factor;
 use serde::{Deserialize, Serialize};
 
 pub use playback_schemas::signature::{jaccard, minhash, shingles, SIGNATURE_LEN};
@@ -63,16 +65,6 @@ impl Default for ScoreConfig {
             recency_half_life_hours: 24.0,
         }
     }
-}
-
-/// One factor's share of the score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Factor {
-    pub factor: String,
-    pub raw: f64,
-    pub normalized: f64,
-    pub weight: f64,
-    pub points: f64,
 }
 
 fn saturate(value: f64, scale: f64) -> f64 {
@@ -115,15 +107,7 @@ pub fn base_factors(update: &SessionUpdate, config: &ScoreConfig) -> Vec<Factor>
 
 /// The recency factor's parameters for a query at `as_of_ms`.
 pub fn recency(config: &ScoreConfig, as_of_ms: i64) -> Recency {
-    Recency { as_of_ms, points: config.recency_weight, half_life_ms: config.recency_half_life_hours * 3_600_000.0 }
-}
-
-/// The recency factor of a session that ended at `end_ms`, for the breakdown.
-pub fn recency_factor(config: &ScoreConfig, end_ms: i64, as_of_ms: i64) -> Factor {
-    let age_hours = (as_of_ms - end_ms).max(0) as f64 / 3_600_000.0;
-    let points = recency(config, as_of_ms).points_for(end_ms);
-    let normalized = if config.recency_weight > 0.0 { points / config.recency_weight } else { 0.0 };
-    Factor { factor: "recency".into(), raw: age_hours, normalized, weight: config.recency_weight, points }
+    Recency::at(as_of_ms, config.recency_weight, config.recency_half_life_hours)
 }
 
 /// The session row for an update.
@@ -266,9 +250,9 @@ mod tests {
     fn recency_halves_every_half_life() {
         let config = ScoreConfig::default();
         let hour = 3_600_000;
-        assert_eq!(recency_factor(&config, 10 * hour, 10 * hour).points, 20.0);
-        assert!((recency_factor(&config, 0, 24 * hour).points - 10.0).abs() < 1e-9);
-        assert!((recency_factor(&config, 0, 48 * hour).points - 5.0).abs() < 1e-9);
-        assert_eq!(recency_factor(&config, 0, 48 * hour).raw, 48.0);
+        assert_eq!(recency(&config, 10 * hour).factor(10 * hour).points, 20.0);
+        assert!((recency(&config, 24 * hour).factor(0).points - 10.0).abs() < 1e-9);
+        assert!((recency(&config, 48 * hour).factor(0).points - 5.0).abs() < 1e-9);
+        assert_eq!(recency(&config, 48 * hour).factor(0).raw, 48.0);
     }
 }

@@ -7,7 +7,7 @@ use playback_schemas::rrweb::{EventType, IncrementalSource, MouseInteraction};
 use playback_schemas::{
     rrweb::tags, ClickMark, Interval, RawBatch, SeqRange, SessionState, SessionUpdate, WindowState,
 };
-use playback_warehouse::{kind, EventRow};
+use playback_warehouse::{EventKind, EventRow};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -485,8 +485,14 @@ impl Session {
                 window.last_input_node = node;
                 let target = self.target(context, node);
                 self.state.update.inputs += 1;
-                push_capped(&mut self.state.update.action_sequence, kind::INPUT.into(), MAX_SEQUENCE);
-                context.push(kind::INPUT, &self.state.windows[context.window].current_url, "", &target, "{}".into());
+                push_capped(&mut self.state.update.action_sequence, EventKind::Input.as_str().into(), MAX_SEQUENCE);
+                context.push(
+                    EventKind::Input,
+                    &self.state.windows[context.window].current_url,
+                    "",
+                    &target,
+                    "{}".into(),
+                );
             }
             _ => {}
         }
@@ -521,12 +527,12 @@ impl Session {
         let rage = window.recent_clicks.len() == config.rage_click_count;
         window.pending_clicks.push(mark);
         self.state.update.clicks += 1;
-        push_capped(&mut self.state.update.action_sequence, kind::CLICK.into(), MAX_SEQUENCE);
-        context.push(kind::CLICK, &url, "", &target, "{}".into());
+        push_capped(&mut self.state.update.action_sequence, EventKind::Click.as_str().into(), MAX_SEQUENCE);
+        context.push(EventKind::Click, &url, "", &target, "{}".into());
         if rage {
             self.state.update.rage_clicks += 1;
             let props = serde_json::json!({ "clicks": config.rage_click_count }).to_string();
-            context.push(kind::RAGE_CLICK, &url, "", &target, props);
+            context.push(EventKind::RageClick, &url, "", &target, props);
         }
     }
 
@@ -594,7 +600,7 @@ impl Session {
             push_capped(&mut update.urls, href.to_string(), MAX_URLS);
         }
         push_capped(&mut update.path_sequence, path_of(href), MAX_SEQUENCE);
-        push_capped(&mut update.action_sequence, kind::PAGE_VIEW.into(), MAX_SEQUENCE);
+        push_capped(&mut update.action_sequence, EventKind::PageView.as_str().into(), MAX_SEQUENCE);
         if context.ts < state.entry_ts_ms || update.entry_url.is_empty() {
             state.entry_ts_ms = context.ts;
             update.entry_url = href.to_string();
@@ -603,7 +609,7 @@ impl Session {
             state.exit_ts_ms = context.ts;
             update.exit_url = href.to_string();
         }
-        context.push(kind::PAGE_VIEW, href, "", "", "{}".into());
+        context.push(EventKind::PageView, href, "", "", "{}".into());
     }
 
     fn custom(&mut self, data: &Value, context: &mut EventContext<'_>) {
@@ -619,9 +625,9 @@ impl Session {
                     payload.and_then(|payload| payload.get("message")).and_then(Value::as_str).unwrap_or("error");
                 let message: String = message.chars().take(300).collect();
                 self.state.update.errors += 1;
-                push_capped(&mut self.state.update.action_sequence, kind::EXCEPTION.into(), MAX_SEQUENCE);
+                push_capped(&mut self.state.update.action_sequence, EventKind::Exception.as_str().into(), MAX_SEQUENCE);
                 let url = self.state.windows[context.window].current_url.clone();
-                context.push(kind::EXCEPTION, &url, &message, "", clip_json(payload));
+                context.push(EventKind::Exception, &url, &message, "", clip_json(payload));
             }
             tags::IDENTIFY | "" => {}
             name => {
@@ -633,7 +639,7 @@ impl Session {
                 }
                 push_capped(&mut update.action_sequence, format!("custom:{name}"), MAX_SEQUENCE);
                 let url = self.state.windows[context.window].current_url.clone();
-                context.push(kind::CUSTOM, &url, &name, "", clip_json(payload));
+                context.push(EventKind::Custom, &url, &name, "", clip_json(payload));
             }
         }
     }
@@ -646,7 +652,7 @@ fn dead_click_row(update: &SessionUpdate, window_id: &str, click: &ClickMark) ->
         window_id: window_id.to_string(),
         batch_seq: click.batch_seq,
         event_index: click.index,
-        kind: kind::DEAD_CLICK.into(),
+        kind: EventKind::DeadClick,
         ts_ms: click.ts_ms,
         url: click.url.clone(),
         name: String::new(),
@@ -667,14 +673,14 @@ struct EventContext<'a> {
 }
 
 impl EventContext<'_> {
-    fn push(&mut self, kind: &str, url: &str, name: &str, target: &str, props_json: String) {
+    fn push(&mut self, kind: EventKind, url: &str, name: &str, target: &str, props_json: String) {
         self.rows.push(EventRow {
             project_id: self.batch.project_id.clone(),
             session_id: self.batch.session_id.clone(),
             window_id: self.batch.window_id.clone(),
             batch_seq: self.batch.seq,
             event_index: self.index,
-            kind: kind.to_string(),
+            kind,
             ts_ms: self.ts,
             url: url.to_string(),
             name: name.to_string(),

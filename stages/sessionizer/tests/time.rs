@@ -113,7 +113,7 @@ fn plain(config: &SessionizerConfig) -> Outcome {
 }
 
 fn summary(rows: &[EventRow]) -> Vec<(String, i64, String, String)> {
-    rows.iter().map(|row| (row.kind.clone(), row.ts_ms, row.url.clone(), row.target.clone())).collect()
+    rows.iter().map(|row| (row.kind.to_string(), row.ts_ms, row.url.clone(), row.target.clone())).collect()
 }
 
 /// Same rows (kinds, times, urls, targets, identities, order), same counts and times.

@@ -56,7 +56,13 @@ fn insert_events() -> Statement {
             builder.text(", ");
         }
         builder.text("(").string("example").text(", ").string("s1").text(", ").string("w1");
-        builder.text(", ").int(batch_seq).text(", ").int(event_index).text(", ").string(crate::kind::CLICK);
+        builder
+            .text(", ")
+            .int(batch_seq)
+            .text(", ")
+            .int(event_index)
+            .text(", ")
+            .string(crate::EventKind::Click.as_str());
         builder.text(", ").int(ts_ms).text(", ").string("https://example.test/").text(", ").string("");
         builder.text(", ").string("button \"Go\"").text(", ").string("{}").text(")");
     }

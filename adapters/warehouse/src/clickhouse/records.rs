@@ -1,49 +1,13 @@
 //! The rows as they travel in RowBinary. Validation is off against old servers, so a field's
 //! Rust type must be exactly its column's type (`i64` for Int64, `i32` for Int32, `u8` for
 //! UInt8, `f64` for Float64, `String` for String) and the fields come in column order.
+//! [`crate::SessionRow`] is its own record (see [`crate::columns`]); the event kind travels as
+//! its name, since RowBinary has no unit variants.
 
 use ::clickhouse::Row;
 use serde::{Deserialize, Serialize};
 
-use crate::{ChunkRow, EventRow, NoteRow, SavedFilterRow, SessionRow, ShareRow};
-
-/// A `sessions` row; the fields follow [`super::schema::SESSION_COLUMNS`].
-#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
-pub(crate) struct SessionRecord {
-    pub project_id: String,
-    pub session_id: String,
-    pub version: i64,
-    pub closed: u8,
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub active_ms: i64,
-    pub user_id: String,
-    pub user_traits_json: String,
-    pub browser: String,
-    pub browser_version: String,
-    pub os: String,
-    pub os_version: String,
-    pub device_type: String,
-    pub screen_width: i32,
-    pub screen_height: i32,
-    pub windows: i32,
-    pub events: i64,
-    pub page_views: i32,
-    pub clicks: i32,
-    pub inputs: i32,
-    pub errors: i32,
-    pub custom_events: i32,
-    pub rage_clicks: i32,
-    pub dead_clicks: i32,
-    pub entry_url: String,
-    pub exit_url: String,
-    pub urls_json: String,
-    pub event_names_json: String,
-    pub base_score: f64,
-    pub score_breakdown_json: String,
-    pub signature_json: String,
-    pub updated_at_ms: i64,
-}
+use crate::{ChunkRow, EventKind, EventRow, NoteRow, SavedFilterRow, ShareRow, WarehouseError};
 
 /// A session of a listing: its project, id and score at query time.
 pub(crate) type PageKeyRecord = (String, String, f64);
@@ -81,86 +45,6 @@ pub(crate) struct ChunkRecord {
     pub created_at_ms: i64,
 }
 
-impl From<SessionRow> for SessionRecord {
-    fn from(row: SessionRow) -> Self {
-        SessionRecord {
-            project_id: row.project_id,
-            session_id: row.session_id,
-            version: row.version,
-            closed: u8::from(row.closed),
-            start_ms: row.start_ms,
-            end_ms: row.end_ms,
-            active_ms: row.active_ms,
-            user_id: row.user_id,
-            user_traits_json: row.user_traits_json,
-            browser: row.browser,
-            browser_version: row.browser_version,
-            os: row.os,
-            os_version: row.os_version,
-            device_type: row.device_type,
-            screen_width: row.screen_width,
-            screen_height: row.screen_height,
-            windows: row.windows,
-            events: row.events,
-            page_views: row.page_views,
-            clicks: row.clicks,
-            inputs: row.inputs,
-            errors: row.errors,
-            custom_events: row.custom_events,
-            rage_clicks: row.rage_clicks,
-            dead_clicks: row.dead_clicks,
-            entry_url: row.entry_url,
-            exit_url: row.exit_url,
-            urls_json: row.urls_json,
-            event_names_json: row.event_names_json,
-            base_score: row.base_score,
-            score_breakdown_json: row.score_breakdown_json,
-            signature_json: row.signature_json,
-            updated_at_ms: row.updated_at_ms,
-        }
-    }
-}
-
-impl From<SessionRecord> for SessionRow {
-    fn from(record: SessionRecord) -> Self {
-        SessionRow {
-            project_id: record.project_id,
-            session_id: record.session_id,
-            version: record.version,
-            closed: record.closed != 0,
-            start_ms: record.start_ms,
-            end_ms: record.end_ms,
-            active_ms: record.active_ms,
-            user_id: record.user_id,
-            user_traits_json: record.user_traits_json,
-            browser: record.browser,
-            browser_version: record.browser_version,
-            os: record.os,
-            os_version: record.os_version,
-            device_type: record.device_type,
-            screen_width: record.screen_width,
-            screen_height: record.screen_height,
-            windows: record.windows,
-            events: record.events,
-            page_views: record.page_views,
-            clicks: record.clicks,
-            inputs: record.inputs,
-            errors: record.errors,
-            custom_events: record.custom_events,
-            rage_clicks: record.rage_clicks,
-            dead_clicks: record.dead_clicks,
-            entry_url: record.entry_url,
-            exit_url: record.exit_url,
-            urls_json: record.urls_json,
-            event_names_json: record.event_names_json,
-            base_score: record.base_score,
-            score_breakdown_json: record.score_breakdown_json,
-            signature_json: record.signature_json,
-            updated_at_ms: record.updated_at_ms,
-        }
-    }
-}
-
 impl From<EventRow> for EventRecord {
     fn from(row: EventRow) -> Self {
         EventRecord {
@@ -169,7 +53,7 @@ impl From<EventRow> for EventRecord {
             window_id: row.window_id,
             batch_seq: row.batch_seq,
             event_index: row.event_index,
-            kind: row.kind,
+            kind: row.kind.as_str().to_string(),
             ts_ms: row.ts_ms,
             url: row.url,
             name: row.name,
@@ -179,22 +63,29 @@ impl From<EventRow> for EventRecord {
     }
 }
 
-impl From<EventRecord> for EventRow {
-    fn from(record: EventRecord) -> Self {
-        EventRow {
+impl TryFrom<EventRecord> for EventRow {
+    type Error = WarehouseError;
+
+    fn try_from(record: EventRecord) -> Result<Self, WarehouseError> {
+        Ok(EventRow {
             project_id: record.project_id,
             session_id: record.session_id,
             window_id: record.window_id,
             batch_seq: record.batch_seq,
             event_index: record.event_index,
-            kind: record.kind,
+            kind: event_kind(&record.kind)?,
             ts_ms: record.ts_ms,
             url: record.url,
             name: record.name,
             target: record.target,
             props_json: record.props_json,
-        }
+        })
     }
+}
+
+/// The kind stored as `name`, or a storage error.
+pub(crate) fn event_kind(name: &str) -> Result<EventKind, WarehouseError> {
+    EventKind::from_name(name).ok_or_else(|| WarehouseError::Storage(format!("unknown event kind {name:?}")))
 }
 
 impl From<ChunkRow> for ChunkRecord {

@@ -20,43 +20,9 @@
 //! - `recording_chunks` is a ReplacingMergeTree sorted by the chunk identity, partitioned by the
 //!   month of the chunk's first client timestamp, which a rewrite of the same seq range keeps.
 //!   Both are read with `FINAL`.
-
-/// The columns of `sessions`, in the order of [`super::records::SessionRecord`].
-pub(crate) const SESSION_COLUMNS: [&str; 33] = [
-    "project_id",
-    "session_id",
-    "version",
-    "closed",
-    "start_ms",
-    "end_ms",
-    "active_ms",
-    "user_id",
-    "user_traits_json",
-    "browser",
-    "browser_version",
-    "os",
-    "os_version",
-    "device_type",
-    "screen_width",
-    "screen_height",
-    "windows",
-    "events",
-    "page_views",
-    "clicks",
-    "inputs",
-    "errors",
-    "custom_events",
-    "rage_clicks",
-    "dead_clicks",
-    "entry_url",
-    "exit_url",
-    "urls_json",
-    "event_names_json",
-    "base_score",
-    "score_breakdown_json",
-    "signature_json",
-    "updated_at_ms",
-];
+//!
+//! The columns of `sessions` are [`crate::SessionRow`]'s fields; a test checks that the tables
+//! the migrations create have exactly those, with the types of [`crate::columns::ColumnType`].
 
 /// The columns of `events`, in the order of [`super::records::EventRecord`].
 pub(crate) const EVENT_COLUMNS: &str =
@@ -219,4 +185,31 @@ pub fn migration_statements() -> Vec<String> {
         statements.extend(migration.iter().map(|statement| statement.to_string()));
     }
     statements
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SessionRow, Table};
+
+    /// The `name Type` lines of a `CREATE TABLE`, without the materialized columns.
+    fn stored_columns(create: &str) -> Vec<(String, String)> {
+        let body = &create[create.find('(').unwrap() + 1..create.find(") ENGINE").unwrap()];
+        let mut columns = Vec::new();
+        for line in body.lines().map(str::trim).filter(|line| !line.is_empty()) {
+            if line.contains("MATERIALIZED") {
+                continue;
+            }
+            let (name, kind) = line.trim_end_matches(',').split_once(' ').unwrap();
+            columns.push((name.to_string(), kind.to_string()));
+        }
+        columns
+    }
+
+    #[test]
+    fn the_sessions_table_has_the_columns_of_the_session_row() {
+        let expected: Vec<(String, String)> =
+            SessionRow::COLUMNS.iter().map(|column| (column.name.into(), column.clickhouse.into())).collect();
+        assert_eq!(stored_columns(CREATE_SESSIONS), expected, "a SessionRow field needs a column: add a migration");
+    }
 }

@@ -4,8 +4,10 @@
 use ::clickhouse::query::Query;
 use ::clickhouse::Client;
 
-use super::schema::{CHUNK_COLUMNS, EVENT_COLUMNS, NOTE_COLUMNS, SAVED_FILTER_COLUMNS, SESSION_COLUMNS, SHARE_COLUMNS};
-use crate::{ChunkRow, PageAfter, PropertyMatch, Recency, SessionFilter, SessionOrder, SessionQuery};
+use super::schema::{CHUNK_COLUMNS, EVENT_COLUMNS, NOTE_COLUMNS, SAVED_FILTER_COLUMNS, SHARE_COLUMNS};
+use crate::{
+    ChunkRow, PageAfter, PropertyMatch, Recency, SessionFilter, SessionOrder, SessionQuery, SessionRow, Table,
+};
 
 /// One bound value.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,9 +123,11 @@ fn session_fields(builder: &mut Builder, columns: &[&str]) {
     }
 }
 
-/// Every column of `sessions` but the key.
-fn all_columns() -> &'static [&'static str] {
-    &SESSION_COLUMNS[2..]
+/// Every column of `sessions` but the key `(project_id, session_id)`, in [`SessionRow`] order.
+fn all_columns() -> Vec<&'static str> {
+    let columns: Vec<&'static str> = SessionRow::COLUMNS.iter().map(|column| column.name).collect();
+    debug_assert_eq!(columns[..2], ["project_id", "session_id"]);
+    columns[2..].to_vec()
 }
 
 /// The columns that a listing orders and filters on: the end time and base score, and those
@@ -291,9 +295,9 @@ pub(crate) fn list_sessions(query: &SessionQuery, max_session_ms: i64) -> Statem
 pub(crate) fn sessions_by_id(project_id: Option<&str>, session_ids: &[String]) -> Statement {
     let mut builder = Builder::default();
     builder.text("SELECT ");
-    session_fields(&mut builder, all_columns());
+    session_fields(&mut builder, &all_columns());
     builder.text(" FROM (");
-    latest_sessions(&mut builder, all_columns(), |filter| {
+    latest_sessions(&mut builder, &all_columns(), |filter| {
         if let Some(project_id) = project_id {
             filter.text("project_id = ").string(project_id).text(" AND ");
         }
@@ -315,9 +319,9 @@ pub(crate) fn sessions_by_id(project_id: Option<&str>, session_ids: &[String]) -
 pub(crate) fn get_session(project_id: Option<&str>, session_id: &str) -> Statement {
     let mut builder = Builder::default();
     builder.text("SELECT ");
-    session_fields(&mut builder, all_columns());
+    session_fields(&mut builder, &all_columns());
     builder.text(" FROM (");
-    latest_sessions(&mut builder, all_columns(), |filter| {
+    latest_sessions(&mut builder, &all_columns(), |filter| {
         filter.text("session_id = ").string(session_id);
         if let Some(project_id) = project_id {
             filter.text(" AND project_id = ").string(project_id);

@@ -22,8 +22,9 @@
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
-use super::{filter_conditions, session_from_row, SCORE_SQL, SESSION_COLUMNS};
+use super::{filter_conditions, SCORE_SQL};
 use crate::{PageAfter, SessionHit, SessionOrder, SessionQuery};
+use crate::{SessionRow, Table};
 
 /// The index of newest-first listings.
 const BY_END: &str = "sessions_by_project_end";
@@ -104,10 +105,12 @@ pub(super) fn statement(query: &SessionQuery, shape: Shape) -> Statement {
     // scan); without a project the planner chooses.
     let by_user = project.is_some() && query.filter.user.is_some();
     let (index, select, order) = match shape {
-        Shape::Recent => (BY_END, format!("{SESSION_COLUMNS}, {SCORE_SQL} AS score"), "end_ms DESC, session_id DESC"),
+        Shape::Recent => {
+            (BY_END, format!("{}, {SCORE_SQL} AS score", SessionRow::column_list()), "end_ms DESC, session_id DESC")
+        }
         Shape::ScoreProbe => (BY_SCORE, SCORE_SQL.to_string(), "base_score DESC"),
         Shape::Score { .. } => {
-            (BY_SCORE, format!("{SESSION_COLUMNS}, {SCORE_SQL} AS score"), "score DESC, session_id DESC")
+            (BY_SCORE, format!("{}, {SCORE_SQL} AS score", SessionRow::column_list()), "score DESC, session_id DESC")
         }
     };
     let from = match (project, by_user) {
@@ -127,7 +130,7 @@ pub(super) fn statement(query: &SessionQuery, shape: Shape) -> Statement {
 fn hits(connection: &Connection, statement: Statement) -> rusqlite::Result<Vec<SessionHit>> {
     let mut prepared = connection.prepare_cached(&statement.sql)?;
     let rows = prepared.query_map(params_from_iter(statement.values), |row| {
-        Ok(SessionHit { row: session_from_row(row)?, score: row.get(33)? })
+        Ok(SessionHit { row: SessionRow::from_sqlite(row)?, score: row.get(SessionRow::COLUMNS.len())? })
     })?;
     rows.collect()
 }
