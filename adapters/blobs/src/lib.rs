@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 
 pub mod conformance;
+#[cfg(feature = "s3")]
 pub mod s3;
 
 /// An error from blob storage.

@@ -18,7 +18,11 @@ use async_trait::async_trait;
 pub mod conformance;
 pub mod crash;
 pub mod embedded;
+#[cfg(feature = "kafka")]
 pub mod kafka;
+/// The Kafka client, for benchmarks that compare the log with a bare producer or consumer.
+#[cfg(feature = "kafka")]
+pub use rdkafka;
 pub mod lag;
 pub mod retry;
 pub mod testing;

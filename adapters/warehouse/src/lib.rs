@@ -12,6 +12,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "clickhouse")]
 pub mod clickhouse;
 pub mod conformance;
 pub mod embedded;
