@@ -1,4 +1,5 @@
-# The one Playback image: the `playback` binary with the web UI and the recorder bundle.
+# The one Playback image: the `playback` binary, which carries the web UI, the recorder bundle
+# and the demo site (built into it from web/dist, recorder/dist and demo/).
 # Every stage runs from it with a different argument (`playback gateway`, `playback
 # sessionizer`, ...), which is what helm/playback deploys.
 #
@@ -11,26 +12,6 @@
 ARG RUST_VERSION=1.95
 ARG NODE_VERSION=20
 ARG DEBIAN_RELEASE=bookworm
-
-# --- Rust: the binary ------------------------------------------------------------------------
-FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS rust-build
-# librdkafka is compiled from source by rdkafka-sys (configure + make); libssl-dev and
-# zlib1g-dev are there for its TLS/SASL and compression when those features are on.
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential pkg-config libssl-dev zlib1g-dev \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-# The whole workspace (see .dockerignore): manifests, the lock file and every member crate.
-COPY Cargo.toml Cargo.lock ./
-COPY schemas schemas
-COPY adapters adapters
-COPY stages stages
-COPY playback playback
-RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
-    --mount=type=cache,target=/src/target,sharing=locked \
-    cargo build --release -p playback --locked \
- && install -D -m 0755 target/release/playback /out/playback
 
 # --- Node: recorder/dist and web/dist --------------------------------------------------------
 FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS js-build
@@ -47,6 +28,31 @@ RUN npm run build \
  && test -s recorder/dist/recorder.js \
  && test -s web/dist/index.html
 
+# --- Rust: the binary ------------------------------------------------------------------------
+FROM rust:${RUST_VERSION}-${DEBIAN_RELEASE} AS rust-build
+# librdkafka is compiled from source by rdkafka-sys (configure + make); libssl-dev and
+# zlib1g-dev are there for its TLS/SASL and compression when those features are on.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential pkg-config libssl-dev zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# The whole workspace (see .dockerignore): manifests, the lock file and every member crate.
+COPY Cargo.toml Cargo.lock ./
+COPY schemas schemas
+COPY adapters adapters
+COPY stages stages
+COPY playback playback
+# What the binary carries (playback/src/ui.rs): the JS build's output and the demo site. Without
+# them it would still build, but answer 503 at / and /recorder.js.
+COPY --from=js-build /src/web/dist web/dist
+COPY --from=js-build /src/recorder/dist recorder/dist
+COPY demo demo
+RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=cache,target=/src/target,sharing=locked \
+    cargo build --release -p playback --locked \
+ && install -D -m 0755 target/release/playback /out/playback
+
 # --- Runtime ---------------------------------------------------------------------------------
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 # ca-certificates: HTTPS to S3 and ClickHouse, TLS to Kafka. libssl3 and zlib1g: librdkafka's
@@ -56,14 +62,10 @@ RUN apt-get update \
       ca-certificates libssl3 zlib1g tini \
  && rm -rf /var/lib/apt/lists/*
 
-# The binary reads web/dist, recorder/dist/recorder.js and demo relative to its working
-# directory by default (`[paths]` in playback.toml); /app holds them, so `playback up` works
-# with no config, and the Helm chart sets the same paths absolutely.
+# The binary carries the web UI, the recorder bundle and the demo site, so the image holds
+# nothing else; /app is the working directory, where `playback up` keeps ./data.
 WORKDIR /app
 COPY --from=rust-build /out/playback /usr/local/bin/playback
-COPY --from=js-build /src/web/dist /app/web/dist
-COPY --from=js-build /src/recorder/dist/recorder.js /app/recorder/dist/recorder.js
-COPY demo /app/demo
 # `playback up` keeps its embedded log, warehouse and blobs in ./data (/app/data): a volume,
 # owned by the runtime user. The server-backed stages write nothing to disk.
 RUN mkdir -p /app/data && chown 10001:10001 /app/data

@@ -15,6 +15,7 @@ up: ## Build, then run every stage in one process on 127.0.0.1:8080
 js: ## Build the recorder bundle and the web UI
 	npm run build
 
+# The JS build first: the binary carries web/dist and recorder/dist (playback/build.rs).
 build: js
 	$(CARGO) build -p playback
 
@@ -38,9 +39,10 @@ test:
 	./scripts/test-stack run -- $(MAKE) test-with-stack
 	$(MAKE) fuzz FUZZ_SECONDS=60
 
-# Every test; the real-server tests fail rather than skip when a server is missing.
+# Every test; the real-server tests fail rather than skip when a server is missing, and the
+# binary's UI test fails rather than checks the 503 page when the UI was not built in.
 test-with-stack:
-	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_TEST_CHDB_PYTHON=$$(./scripts/chdb-venv) $(MAKE) test-rust
+	PLAYBACK_REQUIRE_REAL_BACKENDS=1 PLAYBACK_REQUIRE_UI=1 PLAYBACK_TEST_CHDB_PYTHON=$$(./scripts/chdb-venv) $(MAKE) test-rust
 	$(MAKE) test-js
 	PLAYBACK_REQUIRE_REAL_BACKENDS=1 $(MAKE) test-e2e
 	$(MAKE) test-e2e-distributed

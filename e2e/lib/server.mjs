@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { registerToken } from './api.mjs';
 import { startIngress } from './ingress.mjs';
 
-/** The repository root: `playback up` finds web/dist, recorder/dist and demo/ relative to it. */
+/** The repository root, where the servers run (the binary carries web/dist, recorder/dist and demo/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PLAYBACK_BIN = process.env.PLAYBACK_BIN || path.join(REPO_ROOT, 'target/debug/playback');
 

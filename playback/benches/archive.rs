@@ -157,7 +157,7 @@ async fn main() {
         project: "demo".into(),
         role: playback_query_api::Role::Admin,
     }];
-    config.paths.demo_dir = "".into();
+    config.paths.demo_dir = Some("".into());
     let archiver = ArchiverConfig::default();
     config.archiver = archiver.clone();
     playback::app::migrate(config.clone()).await.unwrap();

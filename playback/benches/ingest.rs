@@ -17,10 +17,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use playback::Config;
 use playback_log::kafka::{KafkaConfig, KafkaLog};
+use playback_log::rdkafka::config::ClientConfig;
+use playback_log::rdkafka::producer::{FutureProducer, FutureRecord};
+use playback_log::rdkafka::util::Timeout;
 use playback_schemas::{AvroMessage, Device, RawBatch};
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::util::Timeout;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 

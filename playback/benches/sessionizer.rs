@@ -23,14 +23,14 @@ use std::time::{Duration, Instant};
 
 use nix::sys::resource::{getrusage, UsageWho};
 use playback_log::kafka::{KafkaConfig, KafkaLog};
+use playback_log::rdkafka::config::ClientConfig;
+use playback_log::rdkafka::consumer::{Consumer, StreamConsumer};
+use playback_log::rdkafka::Message;
 use playback_log::{EventLog, Topic};
 use playback_schemas::{now_ms, session_key, AvroMessage, Device, RawBatch};
 use playback_sessionizer::{metrics, Sessionizer, SessionizerConfig};
 use playback_warehouse::clickhouse::{ClickHouseConfig, ClickHouseWarehouse};
 use playback_warehouse::Warehouse;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::Message;
 use serde_json::Value;
 use tokio::task::JoinSet;
 

@@ -9,22 +9,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use playback_archiver::Archiver;
-use playback_blobs::s3::S3Store;
 use playback_blobs::{BlobStore, LocalDir};
 use playback_ingest_gateway::{GatewayState, Limits, ProjectRegistry, RateLimiter, RecorderSettings};
 use playback_log::embedded::SqliteLog;
-use playback_log::kafka::KafkaLog;
 use playback_log::EventLog;
 use playback_query_api::{ApiToken, QueryState, RecencyConfig, Role, ShareLifetimes, ShareSigner, Tokens};
 use playback_scorer::Scorer;
 use playback_sessionizer::Sessionizer;
-use playback_warehouse::clickhouse::ClickHouseWarehouse;
 use playback_warehouse::embedded::SqliteWarehouse;
 use playback_warehouse::Warehouse;
 use tokio::task::JoinSet;
-use tower_http::services::ServeDir;
 
+use crate::backends;
 use crate::config::{Backend, Config};
+use crate::ui;
 
 /// The adapters every stage may use.
 struct Adapters {
@@ -45,7 +43,7 @@ async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
         Backend::Embedded => {
             Arc::new(SqliteLog::open(dir.join("log.db"), config.log.partitions).context("cannot open the event log")?)
         }
-        Backend::Server => Arc::new(KafkaLog::connect(config.log.kafka.clone()).context("cannot configure Kafka")?),
+        Backend::Server => backends::kafka_log(&config.log.kafka)?,
     };
     let warehouse: Arc<dyn Warehouse> = match config.warehouse.backend {
         Backend::Embedded => {
@@ -53,13 +51,11 @@ async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
             warehouse.migrate().await.context("cannot migrate the warehouse")?;
             Arc::new(warehouse)
         }
-        Backend::Server => Arc::new(
-            ClickHouseWarehouse::new(config.warehouse.clickhouse.clone()).context("cannot configure ClickHouse")?,
-        ),
+        Backend::Server => backends::clickhouse_warehouse(&config.warehouse.clickhouse)?,
     };
     let blobs: Arc<dyn BlobStore> = match config.blobs.backend {
         Backend::Embedded => Arc::new(LocalDir::open(dir.join("blobs")).context("cannot open blob storage")?),
-        Backend::Server => Arc::new(S3Store::new(config.blobs.s3.clone()).context("cannot configure S3")?),
+        Backend::Server => backends::s3_store(&config.blobs.s3)?,
     };
     Ok(Adapters { log, warehouse, blobs })
 }
@@ -68,16 +64,14 @@ async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
 /// lifecycle rule, as config names them. Safe to run again.
 pub async fn migrate(config: Config) -> anyhow::Result<()> {
     if config.log.backend == Backend::Server {
-        let log = KafkaLog::connect(config.log.kafka.clone())?;
-        log.create_topics().await.context("cannot create the Kafka topics")?;
+        backends::create_kafka_topics(&config.log.kafka).await?;
         println!("kafka topics ready");
     }
     let adapters = open_adapters(&config).await?;
     adapters.warehouse.migrate().await.context("cannot migrate the warehouse")?;
     println!("warehouse tables ready");
-    ensure_lifecycle(&config).await?;
-    if config.blobs.backend == Backend::Server {
-        println!("bucket lifecycle set: expire after {} days", config.blobs.s3.expire_days);
+    if let Some(expire_days) = ensure_lifecycle(&config).await? {
+        println!("bucket lifecycle set: expire after {expire_days} days");
     }
     Ok(())
 }
@@ -102,7 +96,7 @@ fn gateway_state(config: &Config, log: Arc<dyn EventLog>) -> GatewayState {
             session_idle_timeout_ms: config.sessionizer.idle_timeout_ms.max(0) as u64,
             session_max_ms: config.sessionizer.max_session_ms.max(0) as u64,
         },
-        recorder_js: Some(config.paths.recorder_js.clone()),
+        recorder_js: Some(ui::recorder_bundle(&config.paths)),
     }
 }
 
@@ -309,13 +303,10 @@ pub async fn all_in_one(config: &Config) -> anyhow::Result<(Router, Stages)> {
     let mut stages = JoinSet::new();
     spawn_consumers(config, &adapters, &mut stages);
 
-    let mut router = admin_router(&adapters)
+    let apis = admin_router(&adapters)
         .merge(playback_ingest_gateway::router(gateway_state(config, Arc::clone(&adapters.log))))
         .merge(playback_query_api::router(query_state(config, &adapters, access)));
-    if !config.paths.demo_dir.as_os_str().is_empty() {
-        router = router.nest_service("/demo", ServeDir::new(&config.paths.demo_dir));
-    }
-    let router = router.merge(playback_query_api::web_router(config.paths.web_dir.clone()));
+    let router = ui::with_demo(apis, &config.paths).merge(ui::web_router(&config.paths));
     Ok((router, stages))
 }
 
@@ -360,8 +351,8 @@ pub async fn gateway(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
     let mut router = admin_router(&adapters)
         .merge(playback_ingest_gateway::router(gateway_state(&config, Arc::clone(&adapters.log))));
-    if config.gateway.serve_demo && !config.paths.demo_dir.as_os_str().is_empty() {
-        router = router.nest_service("/demo", ServeDir::new(&config.paths.demo_dir));
+    if config.gateway.serve_demo {
+        router = ui::with_demo(router, &config.paths);
     }
     let (listener, router) = serve(&config.gateway.listen, router).await?;
     println!("playback gateway listening on http://{}", listener.local_addr()?);
@@ -376,7 +367,7 @@ pub async fn query_api(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
     let router = admin_router(&adapters)
         .merge(playback_query_api::router(query_state(&config, &adapters, access)))
-        .merge(playback_query_api::web_router(config.paths.web_dir.clone()));
+        .merge(ui::web_router(&config.paths));
     let (listener, router) = serve(&config.query.listen, router).await?;
     println!("playback query-api listening on http://{}", listener.local_addr()?);
     let mut stages = JoinSet::new();
@@ -449,15 +440,13 @@ pub async fn scorer(config: Config) -> anyhow::Result<()> {
     supervise(stages).await
 }
 
-/// Sets and verifies the bucket lifecycle when chunks go to S3; the archiver does this at start
-/// so that a bucket never holds chunks without a retention rule.
-async fn ensure_lifecycle(config: &Config) -> anyhow::Result<()> {
+/// Sets and verifies the bucket lifecycle when chunks go to S3, returning its expiry in days; the
+/// archiver does this at start so that a bucket never holds chunks without a retention rule.
+async fn ensure_lifecycle(config: &Config) -> anyhow::Result<Option<i32>> {
     if config.blobs.backend == Backend::Server {
-        let store = S3Store::new(config.blobs.s3.clone())?;
-        store.apply_lifecycle().await.context("cannot set the bucket lifecycle")?;
-        tracing::info!(message = "bucket lifecycle verified", expire_days = config.blobs.s3.expire_days);
+        return backends::apply_s3_lifecycle(&config.blobs.s3).await.map(Some);
     }
-    Ok(())
+    Ok(None)
 }
 
 /// `playback archiver`.

@@ -6,14 +6,13 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use playback_archiver::ArchiverConfig;
-use playback_blobs::s3::S3Config;
 use playback_ingest_gateway::Project;
-use playback_log::kafka::KafkaConfig;
 use playback_query_api::{ApiToken, ShareLifetimes};
 use playback_scorer::ScoreConfig;
 use playback_sessionizer::SessionizerConfig;
-use playback_warehouse::clickhouse::ClickHouseConfig;
 use serde::{Deserialize, Serialize};
+
+use crate::backends::{ClickHouseConfig, KafkaConfig, S3Config};
 
 /// Everything `playback` reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,16 +75,19 @@ impl Default for ShareConfig {
     }
 }
 
-/// Files that Playback serves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Files that Playback serves. The binary carries all three (web/dist, recorder/dist and demo/
+/// as they were when it was built, see `ui`); a path set here serves that one from disk
+/// instead, for working on the UI or the recorder without rebuilding the binary.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Paths {
-    /// The built web UI (`web/dist`).
-    pub web_dir: PathBuf,
-    /// The recorder bundle (`recorder/dist/recorder.js`).
-    pub recorder_js: PathBuf,
-    /// The demo site, served at `/demo/` by `playback up` (`demo`); empty to turn it off.
-    pub demo_dir: PathBuf,
+    /// A built web UI directory (unset: the one in the binary).
+    pub web_dir: Option<PathBuf>,
+    /// A recorder bundle, with its `.map` next to it (unset: the one in the binary).
+    pub recorder_js: Option<PathBuf>,
+    /// The demo site served at `/demo/` by `playback up` (unset: the one in the binary); empty
+    /// to turn it off.
+    pub demo_dir: Option<PathBuf>,
 }
 
 /// Which implementation of an adapter to use.
@@ -181,16 +183,6 @@ impl Default for Config {
     }
 }
 
-impl Default for Paths {
-    fn default() -> Self {
-        Paths {
-            web_dir: PathBuf::from("web/dist"),
-            recorder_js: PathBuf::from("recorder/dist/recorder.js"),
-            demo_dir: PathBuf::from("demo"),
-        }
-    }
-}
-
 impl Default for LogConfig {
     fn default() -> Self {
         LogConfig { backend: Backend::Embedded, partitions: 1, kafka: KafkaConfig::default() }
@@ -276,6 +268,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(all(feature = "kafka", feature = "s3"))]
     #[allow(clippy::result_large_err)]
     fn backends_are_chosen_per_adapter() {
         // Jail serializes the tests that read the environment.
@@ -342,8 +335,45 @@ mod tests {
             );
             assert_eq!(config.auth.tokens[0].token, "0123456789abcdef0123");
             assert_eq!(config.share.signing_key, "k3y-of-at-least-32-characters-long-0123");
-            assert_eq!(config.log.kafka.sasl_username, "svc-playback");
-            assert_eq!(config.log.kafka.sasl_password, "s3cret/with=signs");
+            #[cfg(feature = "kafka")]
+            {
+                assert_eq!(config.log.kafka.sasl_username, "svc-playback");
+                assert_eq!(config.log.kafka.sasl_password, "s3cret/with=signs");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn paths_default_to_the_files_in_the_binary_and_a_set_one_serves_from_disk() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(Config::load(None).unwrap().paths, Paths { web_dir: None, recorder_js: None, demo_dir: None });
+            jail.set_env("PLAYBACK_PATHS__WEB_DIR", "/srv/web");
+            jail.set_env("PLAYBACK_PATHS__DEMO_DIR", "");
+            let paths = Config::load(None).unwrap().paths;
+            assert_eq!(paths.web_dir, Some(PathBuf::from("/srv/web")));
+            assert_eq!(paths.recorder_js, None);
+            assert_eq!(paths.demo_dir, Some(PathBuf::new()), "empty turns the demo site off");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn a_config_for_the_real_backends_reads_in_every_build() {
+        figment::Jail::expect_with(|_jail| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("playback.toml");
+            std::fs::write(
+                &path,
+                "[log]\nbackend = \"server\"\n[log.kafka]\nbrokers = \"k1:9092\"\n[warehouse]\nbackend = \"server\"\n\
+                 [warehouse.clickhouse]\nurl = \"http://ch:8123\"\n[blobs]\nbackend = \"server\"\n[blobs.s3]\nbucket = \"b\"\n",
+            )
+            .unwrap();
+            let config = Config::load(Some(&path)).unwrap();
+            let backends = [config.log.backend, config.warehouse.backend, config.blobs.backend];
+            assert_eq!(backends, [Backend::Server; 3]);
             Ok(())
         });
     }

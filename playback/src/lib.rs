@@ -6,9 +6,11 @@
 //! reads config, opens the adapters and hands them to the stages.
 
 pub mod app;
+pub mod backends;
 pub mod config;
 pub mod readiness;
 pub mod seed;
+pub mod ui;
 pub mod verify;
 
 pub use config::Config;

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 #[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
+#[cfg(feature = "s3")]
 pub mod s3;
 
 /// An error from blob storage.

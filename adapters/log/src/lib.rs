@@ -20,7 +20,11 @@ use async_trait::async_trait;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
 pub mod embedded;
+#[cfg(feature = "kafka")]
 pub mod kafka;
+/// The Kafka client, for benchmarks that compare the log with a bare producer or consumer.
+#[cfg(feature = "kafka")]
+pub use rdkafka;
 
 /// The topics Playback uses: a closed set, each with one value schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

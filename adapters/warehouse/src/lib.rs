@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "clickhouse")]
 pub mod clickhouse;
 pub mod columns;
 #[cfg(any(test, feature = "testsuite"))]

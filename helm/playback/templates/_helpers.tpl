@@ -179,7 +179,7 @@ projects and backends from values, then .Values.config over it. Credentials are 
 {{- range $v.projects }}{{ $projects = append $projects (deepCopy .) }}{{ end }}
 {{- $config := dict
   "admin_listen" (printf "%s:%d" $host (int $v.adminPort))
-  "paths" (dict "web_dir" "/app/web/dist" "recorder_js" "/app/recorder/dist/recorder.js" "demo_dir" "")
+  "paths" (dict "demo_dir" "")
   "projects" $projects
   "log" (dict "backend" "server" "kafka" $kafka)
   "warehouse" (dict "backend" "server" "clickhouse" $clickhouse)

@@ -49,7 +49,7 @@ pub async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
         role: playback_query_api::Role::Admin,
     }];
     config.archiver.flush_idle_ms = 200;
-    config.paths.demo_dir = "".into();
+    config.paths.demo_dir = Some("".into());
     tune(&mut config);
     playback::app::migrate(config.clone()).await.unwrap();
     let (router, stages) = all_in_one(&config).await.unwrap();

@@ -21,4 +21,4 @@ pub use device::parse_device;
 pub use error::GatewayError;
 pub use projects::{Project, ProjectRegistry};
 pub use rate_limit::RateLimiter;
-pub use routes::{router, GatewayState, RecorderSettings};
+pub use routes::{router, GatewayState, RecorderBundle, RecorderSettings};

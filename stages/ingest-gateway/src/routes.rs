@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
@@ -31,7 +31,18 @@ pub struct GatewayState {
     /// What the recorder gets in its config.
     pub recorder: RecorderSettings,
     /// The recorder bundle served at `/recorder.js`, if any.
-    pub recorder_js: Option<PathBuf>,
+    pub recorder_js: Option<RecorderBundle>,
+}
+
+/// Where `/recorder.js` and `/recorder.js.map` come from.
+#[derive(Debug, Clone)]
+pub enum RecorderBundle {
+    /// This file, and the `.map` next to it, read on each request.
+    File(PathBuf),
+    /// In memory, as built into the binary; `map` is the source map when there is one.
+    Static { js: Bytes, map: Option<Bytes> },
+    /// Left out of the build: both paths answer 503 with `reason`, which says how to build it.
+    Missing { reason: &'static str },
 }
 
 /// Settings handed to every recorder with the project config.
@@ -251,28 +262,50 @@ async fn project_config(State(state): State<GatewayState>, Path(key): Path<Strin
     Ok(([(header::CACHE_CONTROL, "max-age=60")], Json(body)).into_response())
 }
 
+const RECORDER_JS_TYPE: &str = "application/javascript; charset=utf-8";
+const SOURCE_MAP_TYPE: &str = "application/json";
+
 async fn recorder_js(State(state): State<GatewayState>) -> Response {
-    serve_recorder_file(state.recorder_js.clone(), "application/javascript; charset=utf-8").await
+    match state.recorder_js {
+        None => recorder_not_configured(),
+        Some(RecorderBundle::File(path)) => serve_recorder_file(&path, RECORDER_JS_TYPE).await,
+        Some(RecorderBundle::Static { js, .. }) => recorder_bytes(js, RECORDER_JS_TYPE),
+        Some(RecorderBundle::Missing { reason }) => recorder_missing(reason),
+    }
 }
 
 async fn recorder_js_map(State(state): State<GatewayState>) -> Response {
-    let map = state.recorder_js.as_ref().map(|path| {
-        let mut name = path.as_os_str().to_owned();
-        name.push(".map");
-        PathBuf::from(name)
-    });
-    serve_recorder_file(map, "application/json").await
+    match state.recorder_js {
+        None => recorder_not_configured(),
+        Some(RecorderBundle::File(path)) => {
+            let mut name = path.into_os_string();
+            name.push(".map");
+            serve_recorder_file(&PathBuf::from(name), SOURCE_MAP_TYPE).await
+        }
+        Some(RecorderBundle::Static { map: Some(map), .. }) => recorder_bytes(map, SOURCE_MAP_TYPE),
+        Some(RecorderBundle::Static { map: None, .. }) => {
+            (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "recorder source map not built" })))
+                .into_response()
+        }
+        Some(RecorderBundle::Missing { reason }) => recorder_missing(reason),
+    }
 }
 
-async fn serve_recorder_file(path: Option<PathBuf>, content_type: &'static str) -> Response {
-    let Some(path) = path.as_ref() else {
-        return (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "recorder bundle not configured" })))
-            .into_response();
-    };
+fn recorder_not_configured() -> Response {
+    (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "recorder bundle not configured" }))).into_response()
+}
+
+fn recorder_missing(reason: &'static str) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "error": reason }))).into_response()
+}
+
+fn recorder_bytes(bytes: Bytes, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "max-age=300")], bytes).into_response()
+}
+
+async fn serve_recorder_file(path: &std::path::Path, content_type: &'static str) -> Response {
     match tokio::fs::read(path).await {
-        Ok(bytes) => {
-            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "max-age=300")], bytes).into_response()
-        }
+        Ok(bytes) => recorder_bytes(Bytes::from(bytes), content_type),
         Err(error) => {
             tracing::warn!(message = "recorder bundle unreadable", %error, path = %path.display());
             (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "recorder bundle not built" }))).into_response()
@@ -313,6 +346,10 @@ mod tests {
     }
 
     fn app() -> Router {
+        app_with(None)
+    }
+
+    fn app_with(recorder_js: Option<RecorderBundle>) -> Router {
         let project = crate::Project { id: "demo".into(), key: "pk_demo".into(), enabled: true, sample_rate: 1.0 };
         router(GatewayState {
             log: Arc::new(AcceptingLog),
@@ -321,7 +358,7 @@ mod tests {
             limiter: Arc::new(RateLimiter::new(0.0, 1.0)),
             publish_timeout: Duration::from_secs(5),
             recorder: RecorderSettings::default(),
-            recorder_js: None,
+            recorder_js,
         })
     }
 
@@ -436,5 +473,37 @@ mod tests {
         let request = post_batch("/v1/batches").body(Body::from(batch())).unwrap();
         let (status, error, _) = send(request).await;
         assert_eq!((status, error.as_str()), (StatusCode::UNAUTHORIZED, "missing project key"));
+    }
+
+    /// The status, the content type and the body of `GET path`.
+    async fn get_bytes(app: Router, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let response = app.oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+        let status = response.status();
+        let content_type = response.headers().get(header::CONTENT_TYPE).map(|value| value.to_str().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        (status, content_type.unwrap_or_default(), bytes)
+    }
+
+    #[tokio::test]
+    async fn the_recorder_bundle_comes_from_a_file_from_memory_or_answers_why_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("recorder.js"), "from disk").unwrap();
+        let file = app_with(Some(RecorderBundle::File(dir.path().join("recorder.js"))));
+        assert_eq!(get_bytes(file.clone(), "/recorder.js").await.2, b"from disk");
+        assert_eq!(get_bytes(file, "/recorder.js.map").await.0, StatusCode::NOT_FOUND, "no map next to it");
+
+        let js = Bytes::from_static(b"from memory");
+        let memory = app_with(Some(RecorderBundle::Static { js, map: Some(Bytes::from_static(b"{}")) }));
+        let (status, content_type, body) = get_bytes(memory.clone(), "/recorder.js").await;
+        assert_eq!(
+            (status, content_type.as_str(), body.as_slice()),
+            (StatusCode::OK, RECORDER_JS_TYPE, &b"from memory"[..])
+        );
+        assert_eq!(get_bytes(memory, "/recorder.js.map").await.1, SOURCE_MAP_TYPE);
+
+        let missing = app_with(Some(RecorderBundle::Missing { reason: "run npm run build" }));
+        let (status, _, body) = get_bytes(missing, "/recorder.js").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(serde_json::from_slice::<serde_json::Value>(&body).unwrap()["error"], "run npm run build");
     }
 }
