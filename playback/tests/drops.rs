@@ -15,8 +15,8 @@ use playback_blobs::LocalDir;
 use playback_log::embedded::SqliteLog;
 use playback_log::{partition_for, EventLog, Topic};
 use playback_runtime::metrics::RECORDS_DROPPED;
-use playback_scorer::{ScoreConfig, Scorer};
 use playback_schemas::{now_ms, session_key, AvroMessage, Device, RawBatch, SessionUpdate};
+use playback_scorer::{ScoreConfig, Scorer};
 use playback_sessionizer::{Sessionizer, SessionizerConfig};
 use playback_warehouse::embedded::SqliteWarehouse;
 use playback_warehouse::Warehouse;
@@ -251,12 +251,14 @@ async fn the_archiver_drops_undecodable_batches_and_unreadable_events_and_goes_o
     let world = world().await;
     let session = uuid::Uuid::now_v7().to_string();
     let key = session_key(PROJECT, &session);
-    let before = (dropped("archiver", Topic::RawBatches, "undecodable"), dropped("archiver", Topic::RawBatches, "unreadable_events"));
+    let before = (
+        dropped("archiver", Topic::RawBatches, "undecodable"),
+        dropped("archiver", Topic::RawBatches, "unreadable_events"),
+    );
     let wrong_schema = SessionUpdate { session_id: session.clone(), ..SessionUpdate::default() }.encode().unwrap();
     let not_an_array = raw_batch(&session, 0, br#"{"type":4}"#.to_vec()).encode().unwrap();
-    let too_deep = raw_batch(&session, 1, format!("[{}{}]", "[".repeat(600), "]".repeat(600)).into_bytes())
-        .encode()
-        .unwrap();
+    let too_deep =
+        raw_batch(&session, 1, format!("[{}{}]", "[".repeat(600), "]".repeat(600)).into_bytes()).encode().unwrap();
     let good = raw_batch(&session, 2, good_events(now_ms() - 5_000)).encode().unwrap();
     let values = vec![b"garbage".to_vec(), wrong_schema, not_an_array, too_deep, good];
     let offsets = publish_all(&world.log, Topic::RawBatches, &key, values).await;

@@ -1,5 +1,7 @@
 //! The conformance suite against a local directory.
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use playback_blobs::{conformance, LocalDir};

@@ -1,5 +1,7 @@
 //! The embedded log: the conformance suite with one and with four partitions, and durability.
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use playback_log::embedded::SqliteLog;

@@ -50,8 +50,8 @@ crate::table_row! {
 /// One session with its aggregates and score: the `sessions` table of both warehouses, and
 /// the ClickHouse RowBinary record (see [`columns`]). A new field needs a migration that adds
 /// its column in each warehouse; their schema tests fail until it has one.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ::clickhouse::Row)]
-#[clickhouse(crate = "::clickhouse")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clickhouse", derive(::clickhouse::Row), clickhouse(crate = "::clickhouse"))]
 pub struct SessionRow {
     pub project_id: String,
     pub session_id: String,

@@ -1,5 +1,7 @@
 //! The conformance suite against the embedded SQLite warehouse.
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use playback_warehouse::embedded::SqliteWarehouse;

@@ -11,7 +11,6 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use playback::app::{all_in_one, Stages};
-use playback::config::Backend;
 use playback::Config;
 use playback_schemas::json::{from_slice_within, MAX_JSON_DEPTH};
 use serde_json::{json, Value};
@@ -30,7 +29,9 @@ pub struct Harness {
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
 
 /// Runs every adapter on the test stack's servers.
+#[cfg(all(feature = "kafka", feature = "clickhouse", feature = "s3"))]
 pub fn on_servers(config: &mut Config, stack: playback_runtime::testsuite::Stack) {
+    use playback::config::Backend;
     config.log.backend = Backend::Server;
     config.log.kafka = stack.kafka;
     config.warehouse.backend = Backend::Server;

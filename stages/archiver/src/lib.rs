@@ -446,7 +446,6 @@ impl Archiver {
         }
         *retired = waiting;
     }
-
 }
 
 /// Drops what this member holds of partitions it no longer owns: their buffered batches were

@@ -383,7 +383,7 @@ impl Sessionizer {
             let Some(session) = sessions.get(key) else { continue };
             // An output has no position yet; its key names it.
             let partition = None;
-            match encode(SESSION_UPDATES, &session.update()) {
+            match encode(SESSION_UPDATES, session.update()) {
                 Ok(bytes) => updates.push((key.clone(), bytes)),
                 Err(error) => {
                     let at = At::key(partition, key.as_bytes());

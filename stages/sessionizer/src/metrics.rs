@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use crate::Session;
-use prometheus::{register_int_counter, register_int_counter_vec, register_int_gauge, IntCounter, IntCounterVec, IntGauge};
+use prometheus::{
+    register_int_counter, register_int_counter_vec, register_int_gauge, IntCounter, IntCounterVec, IntGauge,
+};
 
 /// `playback_sessionizer_batches_total{outcome}`: raw batches by outcome: `applied`,
 /// `duplicate` (already applied, skipped) or `held` (arrived before the batch before it in its

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use playback_log::kafka::KafkaLog;
-use playback_runtime::testsuite;
 use playback_log::{EventLog, Topic};
+use playback_runtime::testsuite;
 use playback_schemas::{now_ms, session_key, AvroMessage, Device, RawBatch, SessionUpdate};
 use playback_sessionizer::{Sessionizer, SessionizerConfig};
 use playback_warehouse::embedded::SqliteWarehouse;

@@ -85,7 +85,7 @@ impl TryFrom<EventRecord> for EventRow {
 
 /// The kind stored as `name`, or a storage error.
 pub(crate) fn event_kind(name: &str) -> Result<EventKind, WarehouseError> {
-    EventKind::from_name(name).ok_or_else(|| WarehouseError::Storage(format!("unknown event kind {name:?}")))
+    EventKind::from_name(name).ok_or_else(|| WarehouseError::storage(format!("unknown event kind {name:?}")))
 }
 
 impl From<ChunkRow> for ChunkRecord {
