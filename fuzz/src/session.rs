@@ -22,7 +22,7 @@ impl RowCounts {
         }
     }
 
-    fn of(&self, wanted: &str) -> i64 {
+    fn of(&self, wanted: EventKind) -> i64 {
         let position = EventKind::ALL.iter().position(|known| *known == wanted).expect("a known kind");
         self.0[position]
     }
