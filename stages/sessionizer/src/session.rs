@@ -116,6 +116,11 @@ fn batch_times(heads: &[Option<EventHead<'_>>], client_sent_at_ms: i64, outlier_
         heads.iter().flatten().filter(|head| plausible(head.timestamp)).map(|head| head.timestamp as i64).collect();
     plausible_times.sort_unstable();
     let median = plausible_times.get(plausible_times.len().saturating_sub(1) / 2).copied().unwrap_or(0);
+    // A batch whose median is itself after its sent-at has a clock that disagrees with the
+    // envelope, not outlying events: the median event is never an outlier, so every batch with
+    // a plausible timestamp moves the session's start and end.
+    let sent_at_bound = client_sent_at_ms.saturating_add(outlier_ms);
+    let sent_at_bound = if median > sent_at_bound { i64::MAX } else { sent_at_bound };
     let mut previous: Option<i64> = None;
     let mut times = Vec::with_capacity(heads.len());
     for head in heads {
@@ -124,8 +129,7 @@ fn batch_times(heads: &[Option<EventHead<'_>>], client_sent_at_ms: i64, outlier_
             continue;
         };
         let client_ms = head.timestamp as i64;
-        let outlier =
-            (client_ms - median).abs() > outlier_ms || client_ms > client_sent_at_ms.saturating_add(outlier_ms);
+        let outlier = (client_ms - median).abs() > outlier_ms || client_ms > sent_at_bound;
         if outlier {
             times.push(Some((previous.unwrap_or(median), true)));
         } else {
