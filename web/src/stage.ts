@@ -28,6 +28,7 @@ import {
   playerTimeFor,
   sessionOffsetFor,
   syncTimelines,
+  unrecordedUrl,
   urlAt,
   viewportOf,
   type WindowTimeline,
@@ -42,8 +43,6 @@ const SKIP_LEAD_MS = 300;
 const PREFERENCES_KEY = 'playback.player';
 /** "Skipped … idle" stays until playback is this far past the idle stretch (or 2.5 s have passed). */
 const SKIP_MESSAGE_AFTER_MS = 2_000;
-/** The query parameter our recorder honours by not recording the tab (recorder/README.md). */
-export const NO_RECORD_PARAM = '__playback_no_record';
 /**
  * A page view's transcript time maps to the replay within the clock-offset
  * jitter between batches; it is snapped to the moment the page it names is
@@ -804,19 +803,6 @@ export class SessionStage {
         handled = false;
     }
     if (handled) event.preventDefault();
-  }
-}
-
-/** The recorded URL with the marker that keeps our recorder from recording the tab it opens. */
-export function unrecordedUrl(url: string): string {
-  if (!url) return '#';
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return url;
-    parsed.searchParams.set(NO_RECORD_PARAM, '1');
-    return parsed.href;
-  } catch {
-    return url;
   }
 }
 

@@ -59,6 +59,20 @@ export function transcriptTitle(event: TranscriptEvent): string {
   }
 }
 
+/**
+ * The title with line-break opportunities after the punctuation of selectors
+ * (`input[type=text]#name`), which have no spaces to wrap at; words wrap as
+ * words.
+ */
+function breakable(text: string): (string | HTMLElement)[] {
+  const parts: (string | HTMLElement)[] = [];
+  for (const piece of text.split(/(?<=[\]#.>/=_])(?=\S)/)) {
+    if (parts.length > 0) parts.push(document.createElement('wbr'));
+    parts.push(piece);
+  }
+  return parts;
+}
+
 function exceptionMessage(event: TranscriptEvent): string {
   const message = event.props.message;
   if (typeof message === 'string' && message !== '') return message;
@@ -191,7 +205,7 @@ export function renderTranscript(options: TranscriptOptions): TranscriptView {
           [
             kindIcon(event.kind),
             h('span', { class: 'transcript-body' }, [
-              h('span', { class: 'transcript-title', text: title, testid: 'transcript-title' }),
+              h('span', { class: 'transcript-title', testid: 'transcript-title' }, breakable(title)),
               subtitle ? h('span', { class: 'transcript-detail', testid: 'transcript-subtitle', text: subtitle }) : null,
               windowLabel ? h('span', { class: 'transcript-window', text: windowLabel }) : null,
             ]),
