@@ -292,6 +292,29 @@ test('the session page: transcript, processing, layout, masks, dates, device, ma
     assert.equal(await page.locator('[data-testid=session-end]').textContent(), `Ended${utcMinute(summary.end_time)} UTC`);
   });
 
+  await step(t, server, 'the player bar counts the session\'s active time, to the second the header shows', async () => {
+    for (const name of ['ada1', 'grace']) {
+      await openSession(ids[name]);
+      const summary = summaries[/** @type {'ada1'} */ (name)];
+      const counter = page.locator('[data-testid=activity-time]');
+      await waitFor(async () => (await counter.getAttribute('data-total-ms')) === String(summary.active_ms), {
+        timeout: 15_000,
+        interval: 100,
+        message: `${name}: the bar's total is active_ms ${summary.active_ms}`,
+      });
+      const seconds = Math.floor(summary.active_ms / 1000);
+      const clock = `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+      assert.match((await counter.textContent()) ?? '', new RegExp(`/ ${clock}$`), `${name}: the bar shows ${clock}`);
+      await focusPage();
+      await page.keyboard.press('End');
+      await waitFor(async () => (await counter.getAttribute('data-active-ms')) === String(summary.active_ms), {
+        timeout: 5000,
+        interval: 100,
+        message: `${name}: at the end the counter is active_ms`,
+      });
+    }
+  });
+
   await step(t, server, 'the device: OS and browser on the badge, screen and viewport apart in a styled popover', async () => {
     for (const name of ['ada1', 'grace']) {
       await openSession(ids[name]);

@@ -17,9 +17,11 @@ import type { eventWithTime } from '@rrweb/types';
 import type { Note, SessionFacts, TranscriptEvent } from './api';
 import { activeUntil, computeActivity, idleAt, type Activity } from './activity';
 import { errorMessage } from './components';
-import { renderControls, renderShortcutsHelp, SPEEDS, type Controls, type Speed } from './controls';
+import { renderControls, renderShortcutsHelp, type Controls, type Speed } from './controls';
 import { h, notice } from './dom';
 import { renderDeviceBadge } from './device';
+import { isTyping, loadPreferences, savePreferences, type Preferences } from './player-prefs';
+import { describeRecordingProblem, processingCard, sessionViewport } from './stage-parts';
 import { formatDuration, shortUrl } from './format';
 import { renderPlayerTimeline, type PlayerTimeline, type TimelineMark } from './player-timeline';
 import type { RecordingLoader } from './recording';
@@ -40,7 +42,6 @@ const MIN_REPLAY_EVENTS = 2;
 const SEEK_STEP_MS = 5_000;
 /** A skip lands this long before the next action, so the action is seen. */
 const SKIP_LEAD_MS = 300;
-const PREFERENCES_KEY = 'playback.player';
 /** "Skipped … idle" stays until playback is this far past the idle stretch (or 2.5 s have passed). */
 const SKIP_MESSAGE_AFTER_MS = 2_000;
 /**
@@ -50,36 +51,6 @@ const SKIP_MESSAGE_AFTER_MS = 2_000;
  */
 const PAGE_VIEW_SNAP_MS = 2_000;
 
-interface Preferences {
-  speed: Speed;
-  skipIdle: boolean;
-}
-
-function loadPreferences(): Preferences {
-  const defaults: Preferences = { speed: 1, skipIdle: true };
-  try {
-    const stored: unknown = JSON.parse(window.localStorage.getItem(PREFERENCES_KEY) ?? 'null');
-    if (stored && typeof stored === 'object') {
-      const { speed, skipIdle } = stored as Partial<Preferences>;
-      return {
-        speed: (SPEEDS as readonly number[]).includes(speed as number) ? (speed as Speed) : defaults.speed,
-        skipIdle: typeof skipIdle === 'boolean' ? skipIdle : defaults.skipIdle,
-      };
-    }
-  } catch {
-    // Unreadable preferences: the defaults.
-  }
-  return defaults;
-}
-
-function savePreferences(preferences: Preferences): void {
-  try {
-    window.localStorage.setItem(PREFERENCES_KEY, JSON.stringify(preferences));
-  } catch {
-    // Not kept; fine.
-  }
-}
-
 export interface StageOptions {
   session: SessionFacts;
   transcript: PromiseSettledResult<TranscriptEvent[]>;
@@ -87,16 +58,6 @@ export interface StageOptions {
   recording: PromiseSettledResult<RecordingLoader>;
   /** Session offset to open at (`?t=` of the page). */
   startAt?: number;
-}
-
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
-  if (target instanceof HTMLInputElement) {
-    return !['checkbox', 'radio', 'button', 'submit', 'reset', 'range'].includes(target.type);
-  }
-  return false;
 }
 
 export class SessionStage {
@@ -337,7 +298,28 @@ export class SessionStage {
     this.renderIdle();
     if (this.active && this.activity) {
       const offset = sessionOffsetFor(this.active, this.replay?.currentTime() ?? 0);
-      this.controls.setActivity(activeUntil(this.activity, offset), this.activity.total);
+      this.showActivity(offset);
+    }
+  }
+
+  /**
+   * The activity counter at `offset`. Once the whole recording is loaded, its
+   * total is the session's `active_ms` (the header's figure, to the
+   * millisecond); the count so far is scaled to it, which takes out the
+   * clock-offset jitter between the recording and the server's clock.
+   */
+  private showActivity(offset: number): void {
+    const activity = this.activity;
+    if (!activity) return;
+    const counted = activeUntil(activity, offset);
+    const loadedAll =
+      this.loader?.complete === true &&
+      this.timelines.every((timeline) => this.loader?.isLoadedBetween(timeline.windowId, timeline.start, timeline.end));
+    const sessionTotal = this.session.active_ms;
+    if (loadedAll && activity.total > 0 && sessionTotal > 0) {
+      this.controls.setActivity((counted * sessionTotal) / activity.total, sessionTotal);
+    } else {
+      this.controls.setActivity(counted, activity.total);
     }
   }
 
@@ -695,7 +677,7 @@ export class SessionStage {
     this.transcript?.setCurrent(timeline.windowId, offset);
     this.seekBar.setTime(playerTime);
     this.controls.setClock(playerTime, timeline.end - timeline.start);
-    if (this.activity) this.controls.setActivity(activeUntil(this.activity, offset), this.activity.total);
+    this.showActivity(offset);
     for (const listener of this.timeListeners) listener(offset);
   }
 
@@ -804,34 +786,4 @@ export class SessionStage {
     }
     if (handled) event.preventDefault();
   }
-}
-
-/** The viewport the session reports (contract fields, when the API has them), else its screen. */
-function sessionViewport(session: SessionFacts): { width: number; height: number } {
-  const fields = session as SessionFacts & { viewport_width?: number; viewport_height?: number };
-  if ((fields.viewport_width ?? 0) > 0 && (fields.viewport_height ?? 0) > 0) {
-    return { width: fields.viewport_width ?? 0, height: fields.viewport_height ?? 0 };
-  }
-  return { width: session.screen_width, height: session.screen_height };
-}
-
-/** The calm card shown in the player while nothing of the recording is archived yet. */
-function processingCard(): HTMLElement {
-  return h('div', { class: 'processing-card', testid: 'recording-processing-card', attrs: { role: 'status' } }, [
-    h('span', { class: 'processing-spinner', attrs: { 'aria-hidden': 'true' } }),
-    h('strong', { text: 'Processing recording…' }),
-    h('span', {
-      class: 'muted',
-      text: 'This session just ended. The replay starts by itself as soon as its first part is archived, usually within seconds.',
-    }),
-  ]);
-}
-
-function describeRecordingProblem(recording: PromiseSettledResult<RecordingLoader>): string | null {
-  if (recording.status === 'rejected') {
-    const status = (recording.reason as { status?: unknown } | null)?.status;
-    if (status === 404) return 'No recording is stored for this session.';
-    return `Could not load the recording: ${errorMessage(recording.reason)}`;
-  }
-  return null;
 }
