@@ -221,6 +221,11 @@ test('the session page: transcript, processing, layout, masks, dates, device, ma
       await openSession(ids.ada1);
       await page.locator('.replayer-wrapper').waitFor({ timeout: 10_000 });
       await sleep(400);
+      await page.screenshot({ path: path.join(ARTIFACTS_DIR, `player-${width}.png`), fullPage: true });
+      // With a message flashed in the bar, as after pressing S.
+      await focusPage();
+      await page.keyboard.press('s');
+      await page.locator('[data-testid=player-toast]').waitFor({ state: 'visible', timeout: 2000 });
       const geometry = await page.evaluate(() => {
         const box = (/** @type {Element} */ element) => {
           const rect = element.getBoundingClientRect();
@@ -236,8 +241,10 @@ test('the session page: transcript, processing, layout, masks, dates, device, ma
           buttons: Array.from(bar.querySelectorAll('button')).map((button) => ({ name: button.textContent || button.getAttribute('aria-label'), ...box(button) })),
           mount: box(mount),
           wrapper: box(wrapper),
+          toast: box(/** @type {HTMLElement} */ (document.querySelector('[data-testid=player-toast]'))),
         };
       });
+      await page.keyboard.press('s');
       const what = `at ${width} px`;
       assert.ok(geometry.scrollWidth <= geometry.innerWidth, `${what}: no horizontal overflow (${geometry.scrollWidth} > ${geometry.innerWidth})`);
       for (const button of geometry.buttons) {
@@ -251,7 +258,7 @@ test('the session page: transcript, processing, layout, masks, dates, device, ma
         `${what}: the replay is scaled to the player's width: ${JSON.stringify(geometry)}`,
       );
       assert.ok(geometry.wrapper.bottom <= geometry.mount.bottom + 1, `${what}: and to its height`);
-      await page.screenshot({ path: path.join(ARTIFACTS_DIR, `player-${width}.png`), fullPage: true });
+      assert.ok(geometry.toast.left >= 0 && geometry.toast.right <= geometry.innerWidth, `${what}: the message is inside the window`);
     }
     await page.setViewportSize({ width: 1440, height: 900 });
   });
