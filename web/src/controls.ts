@@ -12,6 +12,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Space', 'Play / pause'],
   ['← / →', 'Back / forward 5 s'],
   ['Home / End', 'Start / end'],
+  ['J / K', 'Next / previous transcript entry'],
   ['1 2 4 8', 'Speed 1× 2× 4× 8×'],
   ['S', 'Skip idle on / off'],
   ['F', 'Fullscreen'],
@@ -36,8 +37,10 @@ export interface Controls {
   /** Active time so far and in total, ms. */
   setActivity(activeMs: number, totalMs: number): void;
   setFullscreen(on: boolean): void;
-  /** Says briefly that an idle stretch was skipped. */
-  flash(message: string): void;
+  /** Says something briefly (e.g. that an idle stretch was skipped); `key` names it for `clearFlash`. */
+  flash(message: string, key?: string): void;
+  /** Takes the message away now, if it is still the one flashed with `key`. */
+  clearFlash(key: string): void;
 }
 
 const ICON_PLAY = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M4 2.5v11l9-5.5z" fill="currentColor"/></svg>';
@@ -94,18 +97,24 @@ export function renderControls(actions: ControlActions): Controls {
     on: { click: () => actions.toggleHelp() },
   });
   const toast = h('span', { class: 'control-toast', testid: 'player-toast', attrs: { role: 'status', 'aria-live': 'polite' } });
+  toast.hidden = true;
   let toastTimer: number | undefined;
+  const hideToast = (): void => {
+    toast.textContent = '';
+    toast.dataset.key = '';
+    toast.hidden = true;
+  };
 
   const element = h('div', { class: 'player-controls', testid: 'player-controls' }, [
-    play,
-    clock,
-    activity,
-    toast,
+    h('span', { class: 'control-group control-time' }, [play, clock, activity]),
     h('span', { class: 'control-spacer' }),
-    h('span', { class: 'speed-group', attrs: { role: 'group', 'aria-label': 'Speed' } }, speedButtons),
-    skip,
-    fullscreen,
-    help,
+    h('span', { class: 'control-group control-options' }, [
+      h('span', { class: 'speed-group', attrs: { role: 'group', 'aria-label': 'Speed' } }, speedButtons),
+      skip,
+      fullscreen,
+      help,
+    ]),
+    toast,
   ]);
 
   return {
@@ -140,12 +149,18 @@ export function renderControls(actions: ControlActions): Controls {
       fullscreen.setAttribute('aria-pressed', String(on));
       fullscreen.setAttribute('aria-label', on ? 'Exit fullscreen' : 'Fullscreen');
     },
-    flash(message: string): void {
+    flash(message: string, key = ''): void {
       toast.textContent = message;
+      toast.dataset.key = key;
+      toast.hidden = false;
       window.clearTimeout(toastTimer);
-      toastTimer = window.setTimeout(() => {
-        toast.textContent = '';
-      }, 2500);
+      toastTimer = window.setTimeout(() => hideToast(), 2500);
+    },
+    clearFlash(key: string): void {
+      if (toast.dataset.key === key && !toast.hidden) {
+        window.clearTimeout(toastTimer);
+        hideToast();
+      }
     },
   };
 }

@@ -6,8 +6,11 @@
 import type { TranscriptKind } from './api';
 import { h } from './dom';
 
-/** A timeline mark: a transcript kind, or a note (player only). */
-export type MarkKind = TranscriptKind | 'note';
+/**
+ * A timeline mark: a transcript kind, or a note (player only). `identify` is
+ * listed here until the generated API types carry it.
+ */
+export type MarkKind = TranscriptKind | 'identify' | 'note';
 
 export const KIND_LABELS: Record<MarkKind, string> = {
   page_view: 'Page view',
@@ -17,6 +20,7 @@ export const KIND_LABELS: Record<MarkKind, string> = {
   custom: 'Custom event',
   rage_click: 'Rage click',
   dead_click: 'Dead click',
+  identify: 'Identified',
   note: 'Note',
 };
 
@@ -25,6 +29,7 @@ export const KIND_ORDER: MarkKind[] = [
   'click',
   'input',
   'custom',
+  'identify',
   'dead_click',
   'rage_click',
   'page_view',

@@ -64,14 +64,12 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
     content.replaceChildren(
       renderSessionHeader(session.value, { actions: [renderShareButton(sessionId)] }),
       h('div', { class: 'session-body' }, [
-        h('div', { class: 'session-main' }, [
-          stage.element,
-          h('div', { class: 'session-panels' }, [
-            renderNotes(sessionId, stage, signal),
-            renderSimilar(sessionId, signal),
-          ]),
-        ]),
+        h('div', { class: 'session-main' }, [stage.element]),
         h('aside', { class: 'side' }, [stage.transcriptPanel]),
+        h('div', { class: 'session-panels' }, [
+          renderNotes(sessionId, stage, signal),
+          renderSimilar(sessionId, signal),
+        ]),
       ]),
     );
     stage.start();

@@ -18,11 +18,13 @@
 import rrwebPlayer from 'rrweb-player';
 import { EventType, type eventWithTime } from '@rrweb/types';
 import { SPEEDS, type Speed } from './controls';
+import { maskedSelectPlugin } from './masked-select';
 import { mergeSorted } from './recording';
 
-/** Height of the page's timeline and control bar below the frame. */
+/** Height of the page's timeline and control bar below the frame, when it cannot be measured. */
 const CONTROLS_HEIGHT = 84;
-const MIN_FRAME_HEIGHT = 240;
+const MIN_FRAME_HEIGHT = 200;
+const MIN_FRAME_WIDTH = 200;
 /** Space kept below the controls, so the player ends above the fold. */
 const BOTTOM_MARGIN = 24;
 
@@ -50,8 +52,12 @@ export interface Replay {
   addEvents(events: eventWithTime[]): void;
   /** Moves the end of the window (the recording grew). */
   setEnd(timestamp: number): void;
-  /** Moves to `playerTime` ms; keeps playing if it was playing. */
-  seek(playerTime: number): void;
+  /**
+   * Moves to `playerTime` ms; keeps playing if it was playing. With `drawAt`,
+   * the frame drawn is the one at `drawAt` (a page drawn a moment later than
+   * asked) while the time reported stays `playerTime`.
+   */
+  seek(playerTime: number, drawAt?: number): void;
   play(): void;
   pause(): void;
   isPlaying(): boolean;
@@ -72,12 +78,15 @@ export interface ReplayOptions {
   /** Recorded viewport, for the aspect ratio of the frame. */
   viewport: { width: number; height: number };
   speed: Speed;
+  /** Height kept below the frame for the page's own seek bar and controls. */
+  reserve?: () => number;
   onTime: (playerTime: number) => void;
   onState: (playing: boolean) => void;
 }
 
 export function mountReplay(options: ReplayOptions): Replay {
-  const size = frameSize(options.target, options.viewport);
+  const reserve = options.reserve ?? ((): number => CONTROLS_HEIGHT);
+  const size = frameSize(options.target, options.viewport, reserve());
   const player = new rrwebPlayer({
     target: options.target,
     props: {
@@ -93,6 +102,7 @@ export function mountReplay(options: ReplayOptions): Replay {
       // keyboard shortcuts.
       triggerFocus: false,
       mouseTail: { strokeStyle: 'rgba(37, 99, 235, 0.6)' },
+      plugins: [maskedSelectPlugin()],
     },
   });
   const lifecycle = player as unknown as SvelteLifecycle;
@@ -129,7 +139,7 @@ export function mountReplay(options: ReplayOptions): Replay {
   });
 
   const fit = (): void => {
-    lifecycle.$set(frameSize(options.target, options.viewport));
+    lifecycle.$set(frameSize(options.target, options.viewport, reserve()));
     player.triggerResize();
   };
   let resizeTimer: number | undefined;
@@ -174,12 +184,13 @@ export function mountReplay(options: ReplayOptions): Replay {
     setEnd(timestamp: number): void {
       if (timestamp > options.start + totalTime()) player.addEvent(boundary(timestamp));
     },
-    seek(playerTime: number): void {
+    seek(playerTime: number, drawAt?: number): void {
       const target = Math.min(Math.max(0, Math.round(playerTime)), totalTime());
       time = target;
       // rrweb draws the events strictly before the time it goes to: at the very start that
       // would be none, so it goes to just after the first snapshot instead.
-      const reached = Math.max(target, firstSnapshotTime());
+      const drawn = drawAt === undefined ? target : Math.min(Math.max(0, Math.round(drawAt)), totalTime());
+      const reached = Math.max(drawn, firstSnapshotTime());
       startSeek = reached === target ? null : { reached, asked: target };
       player.goto(reached);
     },
@@ -227,14 +238,15 @@ function mergeInto(list: eventWithTime[], incoming: eventWithTime[]): void {
 function frameSize(
   container: HTMLElement,
   viewport: { width: number; height: number },
+  reserved: number,
 ): { width: number; height: number } {
-  const width = Math.max(320, Math.floor(container.clientWidth));
+  const width = Math.max(MIN_FRAME_WIDTH, Math.floor(container.clientWidth));
   const ratio = viewport.width > 0 && viewport.height > 0 ? viewport.height / viewport.width : 10 / 16;
   if (document.fullscreenElement?.contains(container)) {
     return { width, height: Math.max(MIN_FRAME_HEIGHT, Math.floor(container.clientHeight)) };
   }
   const top = container.getBoundingClientRect().top + window.scrollY;
-  const maxHeight = window.innerHeight - top - CONTROLS_HEIGHT - BOTTOM_MARGIN;
+  const maxHeight = window.innerHeight - top - reserved - BOTTOM_MARGIN;
   const height = Math.max(MIN_FRAME_HEIGHT, Math.min(Math.round(width * ratio), maxHeight));
   return { width, height };
 }

@@ -1,14 +1,14 @@
 /**
  * The session page's header: who (with "N of M sessions" and a link to all of
- * their sessions), when, on what, for how long, and the score with its
- * breakdown. The shared view shows the same facts without who.
+ * their sessions), when it started and ended (UTC, labelled), on what, for how
+ * long, and the score with its breakdown. A session still open is marked
+ * live. The shared view shows the same facts without who.
  */
 import type { ScoreFactor, SessionDetail, SessionFacts } from './api';
 import { scoreBadge } from './components';
 import { h } from './dom';
+import { deviceSummary } from './device';
 import {
-  capitalize,
-  deviceLabel,
   formatDateTime,
   formatDuration,
   formatNumber,
@@ -74,18 +74,17 @@ function header(
   breakdown: ScoreFactor[],
   options: HeaderOptions,
 ): HTMLElement {
-  const screen =
-    session.screen_width > 0 && session.screen_height > 0
-      ? `${session.screen_width}×${session.screen_height}`
-      : '';
-  // The fact's label names the device type; the value leaves it out.
-  const device = deviceLabel({ ...session, device_type: '' });
+  const live = session.closed
+    ? null
+    : h('span', { class: 'badge badge-live', testid: 'session-live', text: 'Live', title: 'This session is still open: more may arrive' });
+  if (live) who.append(live);
   return h('header', { class: 'session-header', testid: 'session-header' }, [
     h('div', { class: 'session-identity' }, [
       who,
       h('div', { class: 'session-facts' }, [
-        fact('session-date', 'Date', `${formatDateTime(session.start_time)} UTC`),
-        fact('session-device', capitalize(session.device_type || 'Device'), screen ? `${device} · ${screen}` : device),
+        fact('session-date', 'Started', `${formatDateTime(session.start_time)} UTC`),
+        fact('session-end', 'Ended', `${formatDateTime(session.end_time)} UTC`),
+        fact('session-device', 'Device', deviceSummary(session)),
         fact('session-duration', 'Duration', formatDuration(session.duration_ms)),
         fact('session-active', 'Active', formatDuration(session.active_ms)),
         fact('session-counts', 'Activity', activitySummary(session)),

@@ -22,6 +22,13 @@ function shareState(share: Share, now: number): 'active' | 'expired' | 'revoked'
   return share.expires_at <= now ? 'expired' : 'active';
 }
 
+/** `by ada · created 2026-12-03 17:05 UTC · expires 2026-12-10 17:05 UTC`; a revoked link says so instead. */
+function shareMeta(share: Share, state: 'active' | 'expired' | 'revoked'): string {
+  const created = `by ${share.author} · created ${formatDateTime(share.created_at)} UTC`;
+  if (state === 'revoked') return `${created} · revoked, no longer opens the session`;
+  return `${created} · ${state === 'active' ? 'expires' : 'expired'} ${formatDateTime(share.expires_at)} UTC`;
+}
+
 async function copyText(text: string, fallbackInput: HTMLInputElement): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
@@ -114,10 +121,7 @@ export function renderShareButton(sessionId: string): HTMLElement {
         revoke.hidden = state !== 'active';
         return h('li', { class: `share-row share-${state}`, testid: 'share-row', dataset: { shareId: share.share_id, state } }, [
           h('span', { class: 'share-state', text: state === 'active' ? 'Active' : state === 'expired' ? 'Expired' : 'Revoked' }),
-          h('span', {
-            class: 'share-meta',
-            text: `by ${share.author} · ${formatDateTime(share.created_at)} · ${state === 'active' ? 'expires' : 'expired'} ${formatDateTime(share.expires_at)} UTC`,
-          }),
+          h('span', { class: 'share-meta', testid: 'share-meta', text: shareMeta(share, state) }),
           revoke,
         ]);
       }),

@@ -1,7 +1,8 @@
 /**
  * The shared view (`/s/{token}`): one session through a share link, read-only,
  * with no token: player and transcript only, no user, no way to other
- * sessions. An expired or revoked link (410) or a wrong one (404) says so.
+ * sessions. A revoked or an expired link (410, the server says which) or a
+ * wrong one (404) says so.
  */
 import { getSharedSession, getSharedTranscript, sharedRecording, statusOf } from './api';
 import { errorMessage } from './components';
@@ -53,14 +54,20 @@ export function renderSharedPage(root: HTMLElement, context: RouteContext, token
 
 function unavailable(reason: unknown): HTMLElement {
   const status = statusOf(reason);
+  // The server says which of the two a 410 is: "this share link was revoked" or "… expired".
+  const gone = status === 410 ? (/revoked/i.test(errorMessage(reason)) ? 'revoked' : 'expired') : null;
+  const title = gone === 'revoked' ? 'Link revoked' : gone === 'expired' ? 'Link expired' : 'Link unavailable';
   const message =
-    status === 410
-      ? 'This link has expired or was revoked. Ask the person who shared it for a new one.'
-      : status === 404
-        ? 'This link is not valid. Check that it was copied whole.'
-        : `This shared session cannot be shown: ${errorMessage(reason)}`;
-  return h('div', { class: 'error-page', testid: 'share-unavailable', dataset: { status: String(status ?? 0) } }, [
-    notice('error', status === 410 ? 'Link expired or revoked' : 'Link unavailable', 'share-unavailable-title'),
-    h('p', { class: 'muted', text: message }),
-  ]);
+    gone === 'revoked'
+      ? 'This link was revoked and no longer opens the session. Ask the person who shared it for a new one.'
+      : gone === 'expired'
+        ? 'This link has expired. Ask the person who shared it for a new one.'
+        : status === 404
+          ? 'This link is not valid. Check that it was copied whole.'
+          : `This shared session cannot be shown: ${errorMessage(reason)}`;
+  return h(
+    'div',
+    { class: 'error-page', testid: 'share-unavailable', dataset: { status: String(status ?? 0), reason: gone ?? '' } },
+    [notice(gone ? 'empty' : 'error', title, 'share-unavailable-title'), h('p', { class: 'muted', text: message })],
+  );
 }

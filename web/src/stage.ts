@@ -9,15 +9,20 @@
  * for is drawn from the snapshot chunk before it, the rest streams in behind
  * it, and a seek into a part not loaded yet waits for its chunks. While the
  * recording is still being archived the stage says so calmly, plays what has
- * arrived and adds what comes.
+ * arrived and adds what comes; a page opened before anything was archived
+ * shows "Processing recording…" and starts playing by itself once the first
+ * part arrives.
  */
 import type { eventWithTime } from '@rrweb/types';
 import type { Note, SessionFacts, TranscriptEvent } from './api';
 import { activeUntil, computeActivity, idleAt, type Activity } from './activity';
 import { errorMessage } from './components';
-import { renderControls, renderShortcutsHelp, SPEEDS, type Controls, type Speed } from './controls';
+import { renderControls, renderShortcutsHelp, type Controls, type Speed } from './controls';
 import { h, notice } from './dom';
-import { capitalize, formatDuration, shortUrl } from './format';
+import { renderDeviceBadge } from './device';
+import { isTyping, loadPreferences, savePreferences, type Preferences } from './player-prefs';
+import { describeRecordingProblem, processingCard, sessionViewport } from './stage-parts';
+import { formatDuration, shortUrl } from './format';
 import { renderPlayerTimeline, type PlayerTimeline, type TimelineMark } from './player-timeline';
 import type { RecordingLoader } from './recording';
 import { mountReplay, type Replay } from './replay';
@@ -25,6 +30,7 @@ import {
   playerTimeFor,
   sessionOffsetFor,
   syncTimelines,
+  unrecordedUrl,
   urlAt,
   viewportOf,
   type WindowTimeline,
@@ -36,43 +42,14 @@ const MIN_REPLAY_EVENTS = 2;
 const SEEK_STEP_MS = 5_000;
 /** A skip lands this long before the next action, so the action is seen. */
 const SKIP_LEAD_MS = 300;
-const PREFERENCES_KEY = 'playback.player';
+/** "Skipped … idle" stays until playback is this far past the idle stretch (or 2.5 s have passed). */
+const SKIP_MESSAGE_AFTER_MS = 2_000;
 /**
  * A page view's transcript time maps to the replay within the clock-offset
  * jitter between batches; it is snapped to the moment the page it names is
  * drawn when that is this close, so seeking to it shows that page.
  */
 const PAGE_VIEW_SNAP_MS = 2_000;
-
-interface Preferences {
-  speed: Speed;
-  skipIdle: boolean;
-}
-
-function loadPreferences(): Preferences {
-  const defaults: Preferences = { speed: 1, skipIdle: true };
-  try {
-    const stored: unknown = JSON.parse(window.localStorage.getItem(PREFERENCES_KEY) ?? 'null');
-    if (stored && typeof stored === 'object') {
-      const { speed, skipIdle } = stored as Partial<Preferences>;
-      return {
-        speed: (SPEEDS as readonly number[]).includes(speed as number) ? (speed as Speed) : defaults.speed,
-        skipIdle: typeof skipIdle === 'boolean' ? skipIdle : defaults.skipIdle,
-      };
-    }
-  } catch {
-    // Unreadable preferences: the defaults.
-  }
-  return defaults;
-}
-
-function savePreferences(preferences: Preferences): void {
-  try {
-    window.localStorage.setItem(PREFERENCES_KEY, JSON.stringify(preferences));
-  } catch {
-    // Not kept; fine.
-  }
-}
 
 export interface StageOptions {
   session: SessionFacts;
@@ -81,16 +58,6 @@ export interface StageOptions {
   recording: PromiseSettledResult<RecordingLoader>;
   /** Session offset to open at (`?t=` of the page). */
   startAt?: number;
-}
-
-function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
-  if (target instanceof HTMLInputElement) {
-    return !['checkbox', 'radio', 'button', 'submit', 'reset', 'range'].includes(target.type);
-  }
-  return false;
 }
 
 export class SessionStage {
@@ -103,6 +70,12 @@ export class SessionStage {
   private readonly processing: HTMLElement;
   /** Whether the player was opened at the page's start moment (once the first chunks are listed). */
   private opened = false;
+  /** The page opened before anything was archived: play as soon as the first part is there. */
+  private playWhenOpened = false;
+  /** Where the first mount draws, when that is not where it reports (`?t=` on a page view). */
+  private drawAt: number | undefined;
+  /** The idle stretch just skipped, while its message is shown. */
+  private skipped: { end: number } | null = null;
   /** Counts window selections and seeks, so a load that finishes late does not move the player. */
   private generation = 0;
   private seekCount = 0;
@@ -150,7 +123,11 @@ export class SessionStage {
     this.addressLink = h('a', {
       class: 'address-link',
       testid: 'address-link',
-      attrs: { target: '_blank', rel: 'noopener noreferrer', title: 'Open this address in a new tab' },
+      attrs: {
+        target: '_blank',
+        rel: 'noopener noreferrer',
+        title: 'Open this address in a new tab (not recorded by Playback)',
+      },
     });
     this.addressBar = h('div', {
       id: 'address-bar',
@@ -188,7 +165,10 @@ export class SessionStage {
 
     this.element = h('div', { class: 'stage', testid: 'stage' }, [
       this.tabs,
-      h('div', { class: 'address-row' }, [this.addressBar, this.deviceBadge()]),
+      h('div', { class: 'address-row' }, [
+        this.addressBar,
+        renderDeviceBadge(this.session, () => (this.active ? viewportOf(this.active) : undefined)),
+      ]),
       this.processing,
       this.playerMount,
       h('div', { class: 'player-bottom' }, [this.seekBar.element, this.controls.element]),
@@ -229,6 +209,9 @@ export class SessionStage {
       this.hidePlayer(true);
       if (this.loader?.complete) {
         this.playerMount.replaceChildren(notice('empty', 'This session has no recorded events.', 'recording-empty'));
+      } else {
+        this.playWhenOpened = true;
+        this.playerMount.replaceChildren(processingCard());
       }
       return;
     }
@@ -237,8 +220,13 @@ export class SessionStage {
     this.renderTabs();
     const startAt = this.startAt;
     const startEvent = startAt === undefined ? undefined : this.events.find((event) => event.offset_ms === startAt);
-    if (startEvent) {
-      this.seekToEvent(startEvent);
+    if (startEvent && startAt !== undefined) {
+      // Exactly the moment asked for; a page view's page is drawn, which may come a moment later.
+      const timeline = this.timelines.find((candidate) => candidate.windowId === startEvent.window_id) ?? this.timelineAt(startAt);
+      const asked = playerTimeFor(timeline, startAt);
+      const drawn = this.playerTimeOf(timeline, startEvent);
+      this.drawAt = drawn > asked ? drawn : undefined;
+      this.selectWindow(timeline, asked);
     } else if (startAt !== undefined) {
       const timeline = this.timelineAt(startAt);
       this.selectWindow(timeline, playerTimeFor(timeline, startAt));
@@ -260,11 +248,10 @@ export class SessionStage {
       this.processing.hidden = true;
       return;
     }
-    this.processing.hidden = false;
+    // Before anything arrived, the card in the player says it.
+    this.processing.hidden = this.timelines.length === 0;
     this.processing.textContent =
-      this.timelines.length === 0
-        ? 'Processing the recording…'
-        : 'Processing the recording: what has arrived can be played, the rest is added as it is archived.';
+      'Processing recording: what has arrived can be played, the rest is added as it is archived.';
   }
 
   private syncTimelines(): void {
@@ -311,7 +298,28 @@ export class SessionStage {
     this.renderIdle();
     if (this.active && this.activity) {
       const offset = sessionOffsetFor(this.active, this.replay?.currentTime() ?? 0);
-      this.controls.setActivity(activeUntil(this.activity, offset), this.activity.total);
+      this.showActivity(offset);
+    }
+  }
+
+  /**
+   * The activity counter at `offset`. Once the whole recording is loaded, its
+   * total is the session's `active_ms` (the header's figure, to the
+   * millisecond); the count so far is scaled to it, which takes out the
+   * clock-offset jitter between the recording and the server's clock.
+   */
+  private showActivity(offset: number): void {
+    const activity = this.activity;
+    if (!activity) return;
+    const counted = activeUntil(activity, offset);
+    const loadedAll =
+      this.loader?.complete === true &&
+      this.timelines.every((timeline) => this.loader?.isLoadedBetween(timeline.windowId, timeline.start, timeline.end));
+    const sessionTotal = this.session.active_ms;
+    if (loadedAll && activity.total > 0 && sessionTotal > 0) {
+      this.controls.setActivity((counted * sessionTotal) / activity.total, sessionTotal);
+    } else {
+      this.controls.setActivity(counted, activity.total);
     }
   }
 
@@ -403,26 +411,6 @@ export class SessionStage {
       }
     }
     return best;
-  }
-
-  private deviceBadge(): HTMLElement {
-    const session = this.session;
-    const type = capitalize(session.device_type || 'unknown device');
-    const screen =
-      session.screen_width > 0 && session.screen_height > 0 ? `${session.screen_width}×${session.screen_height}` : 'unknown';
-    const title = [
-      `Resolution ${screen}`,
-      `${session.browser} ${session.browser_version || '(version unknown)'}`,
-      [session.os, session.os_version].filter(Boolean).join(' '),
-    ].join('\n');
-    return h('span', {
-      class: 'player-device',
-      testid: 'player-device',
-      title,
-      attrs: { tabindex: '0', 'aria-label': `${type}, ${session.browser}, ${session.os}. ${title.replace(/\n/g, '. ')}` },
-      dataset: { resolution: screen, browserVersion: session.browser_version },
-      text: [type, session.browser, session.os].filter(Boolean).join(' · '),
-    });
   }
 
   /** The window holding `offset`, or the one that starts nearest. */
@@ -540,11 +528,9 @@ export class SessionStage {
       events: timeline.events,
       start: timeline.start,
       end: timeline.end,
-      viewport: viewportOf(timeline) ?? {
-        width: this.session.screen_width,
-        height: this.session.screen_height,
-      },
+      viewport: viewportOf(timeline) ?? sessionViewport(this.session),
       speed: this.preferences.speed,
+      reserve: () => this.reservedBelow(),
       onTime: (time) => {
         if (this.active === timeline) this.onPlayerTime(timeline, time);
       },
@@ -552,8 +538,21 @@ export class SessionStage {
         if (this.active === timeline) this.controls.setPlaying(playing);
       },
     });
-    if (playerTime > 0) this.replay.seek(playerTime);
+    const drawAt = this.drawAt;
+    this.drawAt = undefined;
+    if (playerTime > 0 || drawAt !== undefined) this.replay.seek(playerTime, drawAt);
     this.showTime(timeline, playerTime);
+    if (this.playWhenOpened) {
+      this.playWhenOpened = false;
+      this.replay.play();
+    }
+  }
+
+  /** Height of the seek bar and controls below the frame (they wrap on narrow screens). */
+  private reservedBelow(): number {
+    const bottom = this.element.querySelector<HTMLElement>('.player-bottom');
+    const measured = bottom?.offsetHeight ?? 0;
+    return measured > 0 ? measured : 84;
   }
 
   private renderMarks(): void {
@@ -602,6 +601,10 @@ export class SessionStage {
     const time = Math.min(Math.max(0, playerTime), duration);
     const seekId = ++this.seekCount;
     const loader = this.loader;
+    if (this.skipped) {
+      this.skipped = null;
+      this.controls.clearFlash('skip');
+    }
     if (!this.replay || !loader) {
       // The window's first chunks are still on their way: open it at the new moment instead.
       this.selectWindow(timeline, time);
@@ -646,11 +649,17 @@ export class SessionStage {
         const loaded = this.loader?.isLoadedBetween(timeline.windowId, timeline.start + playerTime, timeline.start + target);
         if (target - playerTime > SKIP_LEAD_MS && loaded) {
           this.replay.seek(target);
-          this.controls.flash(`Skipped ${formatDuration(target - playerTime)} idle`);
+          this.controls.flash(`Skipped ${formatDuration(target - playerTime)} idle`, 'skip');
+          this.skipped = { end: idle.end - timeline.sessionOffset };
           this.showTime(timeline, target);
           return;
         }
       }
+    }
+    // The message about a skip goes once playback has left the idle stretch well behind.
+    if (this.skipped && (playerTime > this.skipped.end + SKIP_MESSAGE_AFTER_MS)) {
+      this.skipped = null;
+      this.controls.clearFlash('skip');
     }
     this.showTime(timeline, playerTime);
   }
@@ -659,7 +668,7 @@ export class SessionStage {
     const url = urlAt(timeline, playerTime);
     if (this.addressLink.textContent !== url) {
       this.addressLink.textContent = url;
-      this.addressLink.href = url || '#';
+      this.addressLink.href = unrecordedUrl(url);
       this.addressBar.title = url;
     }
     this.addressBar.dataset.playerTime = String(Math.round(playerTime));
@@ -668,7 +677,7 @@ export class SessionStage {
     this.transcript?.setCurrent(timeline.windowId, offset);
     this.seekBar.setTime(playerTime);
     this.controls.setClock(playerTime, timeline.end - timeline.start);
-    if (this.activity) this.controls.setActivity(activeUntil(this.activity, offset), this.activity.total);
+    this.showActivity(offset);
     for (const listener of this.timeListeners) listener(offset);
   }
 
@@ -714,6 +723,12 @@ export class SessionStage {
     if (show) this.help.querySelector<HTMLElement>('[data-testid=shortcuts-close]')?.focus();
   }
 
+  /** `j`/`k`: plays from the next or the previous transcript entry. */
+  private stepTranscript(step: -1 | 1): void {
+    const next = this.transcript?.neighbour(step);
+    if (next) this.seekToEvent(next);
+  }
+
   private handleKey(event: KeyboardEvent): void {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (isTyping(event.target)) return;
@@ -754,6 +769,14 @@ export class SessionStage {
       case '?':
         this.toggleHelp();
         break;
+      case 'j':
+      case 'J':
+        this.stepTranscript(1);
+        break;
+      case 'k':
+      case 'K':
+        this.stepTranscript(-1);
+        break;
       case 'Escape':
         if (this.help.hidden) handled = false;
         else this.toggleHelp(false);
@@ -763,13 +786,4 @@ export class SessionStage {
     }
     if (handled) event.preventDefault();
   }
-}
-
-function describeRecordingProblem(recording: PromiseSettledResult<RecordingLoader>): string | null {
-  if (recording.status === 'rejected') {
-    const status = (recording.reason as { status?: unknown } | null)?.status;
-    if (status === 404) return 'No recording is stored for this session.';
-    return `Could not load the recording: ${errorMessage(recording.reason)}`;
-  }
-  return null;
 }

@@ -154,3 +154,19 @@ export function viewportOf(timeline: WindowTimeline): { width: number; height: n
   }
   return undefined;
 }
+
+/** The query parameter our recorder honours by not recording the tab it is in (contract 4). */
+export const NO_RECORD_PARAM = '__playback_no_record';
+
+/** The recorded URL with the marker that keeps our recorder from recording the tab it opens. */
+export function unrecordedUrl(url: string): string {
+  if (!url) return '#';
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return url;
+    parsed.searchParams.set(NO_RECORD_PARAM, '1');
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}

@@ -1,9 +1,11 @@
 /**
  * The transcript beside the player: page views and actions counted at the
- * top, then one tile per `/events` row with an icon, a title, a subtitle, the
- * time, and an "i" button that shows the details (properties, target, URL,
- * time). A tile seeks the player to its moment; the tile of the moment being
- * played is marked and kept in view.
+ * top, then one tile per `/events` row with an icon, a title (the server's
+ * human `title` when it sends one), a subtitle, the time, and an "i" button
+ * that shows the details (properties, selector, URL, time). A tile seeks the
+ * player to its moment; the tile of the moment being played is marked and
+ * kept in view inside the panel, which scrolls on its own. Scrolling the panel
+ * by hand stops that following; a "Follow" button brings it back.
  */
 import type { TranscriptEvent } from './api';
 import { h } from './dom';
@@ -14,11 +16,32 @@ import { kindLabel } from './kinds';
 /** Kinds that count as actions: what the person did, apart from moving between pages. */
 const ACTION_KINDS = new Set(['click', 'input', 'custom']);
 
-/** A one-line description, e.g. `Clicked button "Save"` or `Viewed /demo/page2.html`. */
+/** The server's human title of an event (contract: `TranscriptEvent.title`), when it sends one. */
+function serverTitle(event: TranscriptEvent): string {
+  const title = (event as { title?: unknown }).title;
+  return typeof title === 'string' ? title.trim() : '';
+}
+
+/** The page title a page view carries in `props.page_title`, or ''. */
+export function pageTitle(event: TranscriptEvent): string {
+  const title = event.props.page_title;
+  return typeof title === 'string' ? title.trim() : '';
+}
+
+/** A one-line description, e.g. `Clicked "Save"` or `Viewed "Checkout · Demo shop"`. */
 export function transcriptTitle(event: TranscriptEvent): string {
+  const fromServer = serverTitle(event);
+  if (fromServer !== '') return fromServer;
+  const kind: string = event.kind;
+  if (kind === 'identify') {
+    const userId = event.props.user_id;
+    return typeof userId === 'string' && userId !== '' ? `Identified as ${userId}` : 'Identified';
+  }
   switch (event.kind) {
-    case 'page_view':
-      return `Viewed ${urlPath(event.url) || event.url}`;
+    case 'page_view': {
+      const title = pageTitle(event);
+      return title ? `Viewed "${title}"` : `Viewed ${urlPath(event.url) || event.url}`;
+    }
     case 'click':
       return event.target ? `Clicked ${event.target}` : 'Clicked';
     case 'input':
@@ -36,6 +59,20 @@ export function transcriptTitle(event: TranscriptEvent): string {
   }
 }
 
+/**
+ * The title with line-break opportunities after the punctuation of selectors
+ * (`input[type=text]#name`), which have no spaces to wrap at; words wrap as
+ * words.
+ */
+function breakable(text: string): (string | HTMLElement)[] {
+  const parts: (string | HTMLElement)[] = [];
+  for (const piece of text.split(/(?<=[\]#.>/=_])(?=\S)/)) {
+    if (parts.length > 0) parts.push(document.createElement('wbr'));
+    parts.push(piece);
+  }
+  return parts;
+}
+
 function exceptionMessage(event: TranscriptEvent): string {
   const message = event.props.message;
   if (typeof message === 'string' && message !== '') return message;
@@ -51,6 +88,8 @@ function transcriptSubtitle(event: TranscriptEvent): string {
     }
   }
   if (event.kind === 'page_view') {
+    // With a page title in the title, the path says where; without, the host.
+    if (pageTitle(event) !== '' || serverTitle(event) !== '') return urlPath(event.url);
     try {
       return new URL(event.url).host;
     } catch {
@@ -99,6 +138,8 @@ export interface TranscriptView {
   element: HTMLElement;
   /** Marks the last tile at or before `sessionOffset` in `windowId`. */
   setCurrent: (windowId: string, sessionOffset: number) => void;
+  /** The event of the current tile's neighbour (`step` -1 or +1), for `j`/`k`. */
+  neighbour: (step: -1 | 1) => TranscriptEvent | null;
 }
 
 function details(event: TranscriptEvent, windowLabel: string | null): HTMLElement {
@@ -107,7 +148,9 @@ function details(event: TranscriptEvent, windowLabel: string | null): HTMLElemen
     ['Time', `${formatClock(event.offset_ms)} into the session · ${formatDateTimeSeconds(event.ts)} UTC`],
   ];
   if (event.name) rows.push(['Name', event.name]);
-  if (event.target) rows.push(['Target', event.target]);
+  if (event.target) rows.push(['Selector', event.target]);
+  const page = pageTitle(event);
+  if (page) rows.push(['Page title', page]);
   if (event.url) rows.push(['URL', event.url]);
   if (windowLabel) rows.push(['Tab', windowLabel]);
   const props = Object.keys(event.props).length > 0 ? JSON.stringify(event.props, null, 2) : '';
@@ -152,12 +195,17 @@ export function renderTranscript(options: TranscriptOptions): TranscriptView {
             testid: 'tile-main',
             title: `${kindLabel(event.kind)} · click to watch from here`,
             attrs: { type: 'button' },
-            on: { click: () => options.onSelect(event) },
+            on: {
+              click: () => {
+                follow(true);
+                options.onSelect(event);
+              },
+            },
           },
           [
             kindIcon(event.kind),
             h('span', { class: 'transcript-body' }, [
-              h('span', { class: 'transcript-title', text: title, testid: 'transcript-title' }),
+              h('span', { class: 'transcript-title', testid: 'transcript-title' }, breakable(title)),
               subtitle ? h('span', { class: 'transcript-detail', testid: 'transcript-subtitle', text: subtitle }) : null,
               windowLabel ? h('span', { class: 'transcript-window', text: windowLabel }) : null,
             ]),
@@ -182,6 +230,34 @@ export function renderTranscript(options: TranscriptOptions): TranscriptView {
     list.append(tile);
   });
 
+  const followButton = h('button', {
+    class: 'transcript-follow',
+    testid: 'transcript-follow',
+    text: 'Follow',
+    title: 'Keep the moment being played in view again',
+    attrs: { type: 'button' },
+  });
+  followButton.hidden = true;
+  /** Whether the list keeps the current tile in view; a scroll by hand turns it off. */
+  let following = true;
+  /** The scrollTop the list was last scrolled to by the transcript itself. */
+  let autoScrollTop: number | null = null;
+  const follow = (on: boolean): void => {
+    following = on;
+    followButton.hidden = on;
+    list.dataset.following = String(on);
+  };
+  follow(true);
+  list.addEventListener('scroll', () => {
+    if (autoScrollTop !== null && Math.abs(list.scrollTop - autoScrollTop) <= 2) return;
+    autoScrollTop = null;
+    if (following) follow(false);
+  });
+  followButton.addEventListener('click', () => {
+    follow(true);
+    if (current) scrollToTile(current, true);
+  });
+
   const counts = countTranscript(options.events);
   const element = h('section', { class: 'transcript', id: 'transcript', testid: 'transcript' }, [
     h('h2', { class: 'panel-title' }, [
@@ -195,7 +271,7 @@ export function renderTranscript(options: TranscriptOptions): TranscriptView {
       }),
     ]),
     options.events.length > 0
-      ? list
+      ? h('div', { class: 'transcript-scroll' }, [list, followButton])
       : h('p', { class: 'panel-empty', text: 'No events were classified in this session.' }),
   ]);
 
@@ -213,19 +289,32 @@ export function renderTranscript(options: TranscriptOptions): TranscriptView {
     next?.classList.add('is-current');
     next?.setAttribute('aria-current', 'true');
     current = next;
-    if (next) keepVisible(list, next);
+    if (next && following) scrollToTile(next, false);
   }
 
-  return { element, setCurrent };
-}
-
-/** Scrolls the list, and only the list, so that `tile` is in view. */
-function keepVisible(list: HTMLElement, tile: HTMLElement): void {
-  const listBox = list.getBoundingClientRect();
-  const tileBox = tile.getBoundingClientRect();
-  if (tileBox.top < listBox.top) {
-    list.scrollTop -= listBox.top - tileBox.top + 8;
-  } else if (tileBox.bottom > listBox.bottom) {
-    list.scrollTop += tileBox.bottom - listBox.bottom + 8;
+  /** Scrolls the list, and only the list, so that `tile` is in view (centred when `center`). */
+  function scrollToTile(tile: HTMLElement, center: boolean): void {
+    const listBox = list.getBoundingClientRect();
+    const tileBox = tile.getBoundingClientRect();
+    let delta = 0;
+    if (center) {
+      delta = tileBox.top + tileBox.height / 2 - (listBox.top + listBox.height / 2);
+    } else if (tileBox.top < listBox.top) {
+      delta = tileBox.top - listBox.top - 8;
+    } else if (tileBox.bottom > listBox.bottom) {
+      delta = tileBox.bottom - listBox.bottom + 8;
+    }
+    if (delta === 0) return;
+    list.scrollTop += delta;
+    autoScrollTop = list.scrollTop;
   }
+
+  function neighbour(step: -1 | 1): TranscriptEvent | null {
+    if (tiles.length === 0) return null;
+    const index = current ? tiles.findIndex((entry) => entry.tile === current) : -1;
+    const next = index < 0 ? (step > 0 ? 0 : -1) : index + step;
+    return next >= 0 && next < tiles.length ? tiles[next].event : null;
+  }
+
+  return { element, setCurrent, neighbour };
 }
