@@ -337,7 +337,7 @@ function liveBadge(): HTMLElement {
     class: 'live-badge',
     testid: 'live-badge',
     text: 'Live',
-    title: 'Still open: more events may arrive (a session ends after 30 minutes without any)',
+    title: 'Still open: more events may arrive',
   });
 }
 
