@@ -53,11 +53,17 @@ function filterParams(/** @type {string} */ url) {
  * @param {import('playwright-core').Page} page
  */
 async function layoutProblems(page) {
+  // A menu places its panel when it opens (its toggle event): let that run.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   return page.evaluate(() => {
     const problems = [];
     const width = window.innerWidth;
     if (document.documentElement.scrollWidth > width) {
       problems.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${width} px window`);
+    }
+    const list = document.querySelector('#session-list');
+    if (list && list.scrollWidth > list.clientWidth + 1) {
+      problems.push(`the list is ${list.scrollWidth} px wide in its ${list.clientWidth} px box`);
     }
     const controls = document.querySelectorAll('button, input:not([type=date]), select, summary, a, [data-testid=row-user]');
     for (const control of Array.from(controls)) {

@@ -64,13 +64,12 @@ export function dropdown(options: {
     },
     { signal: options.signal },
   );
-  // Left-aligned under its button, unless that would cross the window's right edge.
+  // Under its button, moved left as far as it must to stay inside the window.
   menu.addEventListener('toggle', () => {
     if (!menu.open) return;
-    options.panel.classList.remove('align-right');
-    if (options.panel.getBoundingClientRect().right > document.documentElement.clientWidth - 8) {
-      options.panel.classList.add('align-right');
-    }
+    options.panel.style.left = '';
+    const overflow = options.panel.getBoundingClientRect().right - (document.documentElement.clientWidth - 8);
+    if (overflow > 0) options.panel.style.left = `${-overflow}px`;
   });
   menu.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && menu.open) {
