@@ -104,6 +104,7 @@ test('the session list: onboarding, clear filters, dates, live sessions, the way
     assert.ok(!help.includes('`'), `no literal backticks: ${help}`);
     assert.equal(await page.locator('[data-testid=token-help] code').first().textContent(), 'playback up');
     assert.equal(await page.locator('[data-testid=forget-token]').isVisible(), false, 'no token stored: nothing to forget');
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'list-token.png') });
     await page.fill('[data-testid=token-input]', token);
     await page.click('[data-testid=token-submit]');
     await page.locator('#session-list[data-state=ready]').waitFor({ timeout: 15_000 });
@@ -123,6 +124,7 @@ test('the session list: onboarding, clear filters, dates, live sessions, the way
     assert.equal(await page.locator('[data-testid=demo-link]').getAttribute('href'), '/demo/');
     assert.match((await onboarding.textContent()) ?? '', /Sessions appear here a few seconds after a visit/);
     assert.equal(await page.locator('[data-testid=onboarding-status]').textContent(), '', 'no problem reported');
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'list-empty.png') });
   });
 
   const seed = await withServerLog(server, () => seedSessions(browser, server.url));
@@ -282,6 +284,17 @@ test('the session list: onboarding, clear filters, dates, live sessions, the way
     await page.reload();
     await page.locator('#session-list[data-state=ready]').waitFor({ timeout: 15_000 });
     assert.equal(await page.inputValue('#from'), utcMinute(fromMinute), 'the input shows the bound in the same format');
+
+    // The calendar helper fills in the day (the browser's picker gives only that).
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await page.locator('#to ~ .date-picker').fill(tomorrow);
+    await waitFor(async () => new URL(page.url()).searchParams.get('to') === String(Date.parse(`${tomorrow}T00:00:00Z`)), {
+      timeout: 5000,
+      interval: 100,
+      message: `to is ${tomorrow} 00:00 UTC`,
+    });
+    assert.equal(await page.inputValue('#to'), `${tomorrow} 00:00`);
+    await expectRows(ALL, 'every session ended before tomorrow');
   });
 
   await step(t, server, 'a session still open has a "live" badge', async () => {
@@ -313,9 +326,10 @@ test('the session list: onboarding, clear filters, dates, live sessions, the way
   for (const width of [390, 1024, 1440]) {
     await step(t, server, `the list at ${width} px: whole, nothing cut off, the key facts of each session shown`, async () => {
       await page.setViewportSize({ width, height: 900 });
-      await gotoList('browser=Chrome');
+      await gotoList('browser=Chrome&user_prop=plan%3Dpro&min_duration_ms=1000');
       await expectRows(['ada1', 'ada2'], 'Chrome sessions');
-      assert.deepEqual(await layoutProblems(page), [], `${width} px with a filter chip`);
+      assert.deepEqual(await layoutProblems(page), [], `${width} px with filter chips`);
+      if (width === 390) await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'list-390-filtered.png'), fullPage: true });
       await gotoList();
       await expectRows(ALL, 'every session');
       await page.screenshot({ path: path.join(ARTIFACTS_DIR, `list-${width}.png`), fullPage: true });
