@@ -342,9 +342,11 @@ test('the session list: onboarding, clear filters, dates, live sessions, the way
       }
       await page.click('[data-testid=add-filter]');
       assert.deepEqual(await layoutProblems(page), [], `${width} px with the filter menu open`);
+      await page.screenshot({ path: path.join(ARTIFACTS_DIR, `list-${width}-filter-menu.png`) });
       await page.click('[data-testid=add-filter]');
       await page.click('[data-testid=saved-filters-menu]');
       assert.deepEqual(await layoutProblems(page), [], `${width} px with the saved filters open`);
+      await page.screenshot({ path: path.join(ARTIFACTS_DIR, `list-${width}-saved-menu.png`) });
       await page.keyboard.press('Escape');
     });
   }
