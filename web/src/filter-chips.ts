@@ -176,8 +176,8 @@ export function buildChips(remove: (chip: Chip) => void): Chip[] {
 
   const flags: [string, string, 'hasErrors' | 'hasRageClicks' | 'hasDeadClicks'][] = [
     ['has-errors', 'JS errors', 'hasErrors'],
-    ['has-rage-clicks', 'Rage clicks', 'hasRageClicks'],
-    ['has-dead-clicks', 'Dead clicks', 'hasDeadClicks'],
+    ['has-rage-clicks', 'rage clicks', 'hasRageClicks'],
+    ['has-dead-clicks', 'dead clicks', 'hasDeadClicks'],
   ];
   for (const [id, label, field] of flags) {
     const input = h('input', { id: `filter-${id}`, testid: `filter-${id}`, attrs: { type: 'checkbox', name: id, 'aria-label': `Has ${label}` } });
