@@ -305,7 +305,7 @@ function sessionRow(session: SessionSummary, context: RouteContext): HTMLTableRo
       },
     },
     [
-      h('td', { dataset: { col: 'end', label: 'Ended' }, class: 'cell-end nowrap' }, [
+      h('td', { dataset: { col: 'end', label: 'Ended (UTC)' }, class: 'cell-end nowrap' }, [
         h('time', {
           testid: 'end-time',
           text: formatDateTime(session.end_time),
