@@ -64,12 +64,17 @@ export function dropdown(options: {
     },
     { signal: options.signal },
   );
-  // Under its button, moved left as far as it must to stay inside the window.
+  // Under its button; when that crosses the window's right edge, right-aligned with the
+  // button, or as far left as it must be.
   menu.addEventListener('toggle', () => {
     if (!menu.open) return;
     options.panel.style.left = '';
-    const overflow = options.panel.getBoundingClientRect().right - (document.documentElement.clientWidth - 8);
-    if (overflow > 0) options.panel.style.left = `${-overflow}px`;
+    const panel = options.panel.getBoundingClientRect();
+    const limit = document.documentElement.clientWidth - 8;
+    if (panel.right <= limit) return;
+    const underButton = summary.getBoundingClientRect().right - panel.width;
+    const left = underButton >= 8 ? underButton : limit - panel.width;
+    options.panel.style.left = `${left - menu.getBoundingClientRect().left}px`;
   });
   menu.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && menu.open) {
