@@ -40,9 +40,10 @@ function utcMinute(/** @type {number} */ ms) {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
-/** The `<input type="datetime-local">` value of `ms` in UTC, seconds precision. */
+/** The text of a date input for `ms`: 24-hour UTC, seconds precision. */
 function utcInput(/** @type {number} */ ms) {
-  return new Date(ms).toISOString().slice(0, 19);
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
 test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900_000 }, async (t) => {
@@ -118,11 +119,45 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
   const param = (name) => new URL(page.url()).searchParams.getAll(name);
 
   /**
-   * Fills a text or number filter and presses Enter.
+   * Shows the chip of the filter whose control `selector` is, adding it from
+   * the "+ Filter" menu when it is not shown yet (a flag is ticked by that).
+   * @param {string} selector
+   */
+  const ensureFilter = async (selector) => {
+    const control = page.locator(selector).first();
+    if (await control.isVisible()) return;
+    const key = await control.evaluate((element) => element.closest('[data-filter]')?.getAttribute('data-filter') ?? '');
+    assert.ok(key, `${selector} belongs to a filter chip`);
+    await page.click('[data-testid=add-filter]');
+    await page.click(`[data-testid=add-filter-option][data-filter="${key}"]`);
+    await control.waitFor({ state: 'visible', timeout: 5000 });
+  };
+
+  /** Ticks a flag filter (adding its chip). @param {string} selector */
+  const checkFilter = async (selector) => {
+    await ensureFilter(selector);
+    await page.check(selector);
+  };
+
+  /** Chooses an option of a select filter (adding its chip). @param {string} selector @param {string} value */
+  const selectFilter = async (selector, value) => {
+    await ensureFilter(selector);
+    await page.selectOption(selector, value);
+  };
+
+  /** Opens the saved filters menu unless it is open. */
+  const openSavedFilters = async () => {
+    if (!(await page.locator('[data-testid=saved-filters]').isVisible())) await page.click('[data-testid=saved-filters-menu]');
+    await page.locator('[data-testid=saved-filters]').waitFor({ state: 'visible', timeout: 5000 });
+  };
+
+  /**
+   * Fills a text or number filter (adding its chip) and presses Enter.
    * @param {string} selector
    * @param {string} value
    */
   const fillFilter = async (selector, value) => {
+    if (!selector.startsWith('#from') && !selector.startsWith('#to')) await ensureFilter(selector);
     await page.fill(selector, value);
     await page.press(selector, 'Enter');
   };
@@ -221,7 +256,7 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
     for (const name of ALL) {
       const summary = summaries[/** @type {'ada1'} */ (name)];
       const cells = row(name);
-      assert.equal(await cells.locator('[data-col=end]').textContent(), utcMinute(summary.end_time), `${name}: end date in UTC`);
+      assert.equal(await cells.locator('[data-col=end] [data-testid=end-time]').textContent(), utcMinute(summary.end_time), `${name}: end date in UTC`);
       assert.equal(await cells.locator('[data-col=page-views]').textContent(), String(summary.page_views), `${name}: pages`);
       assert.equal(await cells.locator('[data-col=score]').textContent(), String(Math.round(summary.score)), `${name}: score`);
       const device = (await cells.locator('[data-col=device]').textContent()) ?? '';
@@ -301,7 +336,7 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
     await gotoList();
     await fillFilter('#filter-url', 'page2');
     await expectRows(['ada1', 'grace'], 'url contains page2');
-    await page.selectOption('#filter-url-match', 'exact');
+    await selectFilter('#filter-url-match', 'exact');
     await fillFilter('#filter-url', `${seed.origin}/demo/page2`);
     await expectRows([], 'url is exactly .../demo/page2');
     assert.deepEqual(param('url_match'), ['exact']);
@@ -321,9 +356,9 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
     await fillFilter('#filter-os', summaries.anon.os);
     await expectRows(['anon'], `os=${summaries.anon.os}`);
     await gotoList();
-    await page.selectOption('#filter-device-type', 'mobile');
+    await selectFilter('#filter-device-type', 'mobile');
     await expectRows(['grace'], 'device_type=mobile');
-    await page.selectOption('#filter-device-type', 'desktop');
+    await selectFilter('#filter-device-type', 'desktop');
     await expectRows(['ada1', 'ada2', 'anon'], 'device_type=desktop');
   });
 
@@ -378,13 +413,13 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
 
   await step(t, server, 'filter: JS errors, rage clicks, dead clicks', async () => {
     await gotoList();
-    await page.check('#filter-has-errors');
+    await checkFilter('#filter-has-errors');
     await expectRows(['ada1'], 'has_errors');
     await page.uncheck('#filter-has-errors');
-    await page.check('#filter-has-rage-clicks');
+    await checkFilter('#filter-has-rage-clicks');
     await expectRows(['anon'], 'has_rage_clicks');
     await page.uncheck('#filter-has-rage-clicks');
-    await page.check('#filter-has-dead-clicks');
+    await checkFilter('#filter-has-dead-clicks');
     await expectRows(['grace'], 'has_dead_clicks');
     await page.click('#clear-filters');
     await expectRows(ALL, 'cleared');
@@ -394,7 +429,7 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
     await gotoList();
     await fillFilter('#filter-browser', 'Firefox');
     await expectRows(['anon'], 'browser=Firefox');
-    await page.selectOption('#filter-device-type', 'mobile');
+    await selectFilter('#filter-device-type', 'mobile');
     await expectRows([], 'Firefox on mobile');
     await page.goBack();
     await expectRows(['anon'], 'back: browser=Firefox');
@@ -421,14 +456,14 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
     const from = grace.start_time - 60_000;
     const expected = ends.filter(([, s]) => s.end_time >= from && s.end_time < to).map(([name]) => name);
     await gotoList();
-    await page.fill('#from', utcInput(from - (from % 1000)));
-    await page.fill('#to', utcInput(to));
+    await fillFilter('#from', utcInput(from - (from % 1000)));
+    await fillFilter('#to', utcInput(to));
     await waitFor(async () => param('to')[0] === String(to), { timeout: 5000, interval: 100, message: `to=${to} in the URL` });
     assert.equal(param('from')[0], String(from - (from % 1000)));
     await expectRows(expected, `end time in [${utcInput(from)}, ${utcInput(to)}) UTC`);
     assert.ok(!expected.includes('grace'), 'grace started inside the range but ended after it: not listed');
 
-    await page.fill('#to', utcInput(from - 60_000));
+    await fillFilter('#to', utcInput(from - 60_000));
     await page.locator('[data-testid=range-error]').waitFor({ timeout: 5000 });
 
     await page.click('[data-testid=range-preset][data-preset="24h"]');
@@ -443,9 +478,10 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
 
   await step(t, server, 'saved filters: save the current filters, choose one, delete one', async () => {
     await gotoList();
-    await page.check('#filter-has-errors');
+    await checkFilter('#filter-has-errors');
     await fillFilter('#filter-browser', 'Chrome');
     await expectRows(['ada1'], 'errors in Chrome');
+    await openSavedFilters();
     await page.click('[data-testid=save-filter]');
     await page.fill('#save-filter-name', 'Errors in Chrome');
     await page.click('[data-testid=save-filter-submit]');
@@ -462,12 +498,14 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
     await page.click('#clear-filters');
     await expectRows(ALL, 'cleared');
     await page.reload();
+    await openSavedFilters();
     await chip.locator('[data-testid=saved-filter-apply]').click();
     await expectRows(['ada1'], 'the saved filter applied');
     assert.deepEqual(param('has_errors'), ['true']);
     assert.deepEqual(param('browser'), ['Chrome']);
     assert.equal(await chip.locator('[data-testid=saved-filter-apply]').getAttribute('aria-pressed'), 'true');
 
+    await openSavedFilters();
     await chip.locator('[data-testid=saved-filter-delete]').click();
     await chip.locator('[data-testid=saved-filter-delete]').click();
     await chip.waitFor({ state: 'detached', timeout: 10_000 });
@@ -532,8 +570,9 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
     assert.equal(await page.locator('[data-testid=session-user]').textContent(), 'Anonymous');
     assert.equal(await page.locator('[data-testid=user-session-number]').count(), 0, 'no "N of M" for an anonymous visitor');
     await page.click('#home');
-    await page.waitForURL((url) => url.pathname === '/');
-    await expectRows(ALL, 'home: every session');
+    // The way back is the list as it was last shown: Ada's sessions.
+    await page.waitForURL((url) => url.pathname === '/' && url.searchParams.get('user') === ADA.id);
+    await expectRows(['ada1', 'ada2'], 'home: the list with its filters');
   });
 
   await step(t, server, 'the player: device, address bar, transcript counts and details, timeline marks', async () => {

@@ -79,6 +79,7 @@ fn state(warehouse: Arc<dyn Warehouse>, blobs: Arc<dyn BlobStore>) -> QueryState
         tokens: Arc::new(Tokens::new(vec![token]).unwrap()),
         share_signer: ShareSigner::new(&[7u8; 32]).unwrap(),
         share_lifetimes: ShareLifetimes { default_hours: 24, max_hours: 24 * 30 },
+        projects: Default::default(),
     }
 }
 

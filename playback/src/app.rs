@@ -13,7 +13,7 @@ use playback_blobs::{BlobStore, LocalDir};
 use playback_ingest_gateway::{GatewayState, Limits, ProjectRegistry, RateLimiter, RecorderSettings};
 use playback_log::embedded::SqliteLog;
 use playback_log::EventLog;
-use playback_query_api::{ApiToken, QueryState, RecencyConfig, Role, ShareLifetimes, ShareSigner, Tokens};
+use playback_query_api::{ApiToken, ProjectKeys, QueryState, RecencyConfig, Role, ShareLifetimes, ShareSigner, Tokens};
 use playback_scorer::Scorer;
 use playback_sessionizer::Sessionizer;
 use playback_warehouse::embedded::SqliteWarehouse;
@@ -184,6 +184,10 @@ fn query_state(config: &Config, adapters: &Adapters, access: Access) -> QuerySta
             default_hours: config.share.default_hours,
             max_hours: config.share.max_hours,
         },
+        projects: Arc::new(ProjectKeys::new(
+            config.projects.iter().map(|project| (project.id.as_str(), project.key.as_str())),
+            &config.query.ingest_url,
+        )),
     }
 }
 

@@ -159,6 +159,9 @@ pub struct GatewayConfig {
 pub struct QueryConfig {
     /// Address of `playback query-api` (`127.0.0.1:8082`).
     pub listen: String,
+    /// The public URL of the ingest gateway, shown in the UI's recorder snippet (empty: the UI's
+    /// own origin, which is right for `playback up`).
+    pub ingest_url: String,
 }
 
 impl Default for Config {
@@ -212,7 +215,7 @@ impl Default for GatewayConfig {
 
 impl Default for QueryConfig {
     fn default() -> Self {
-        QueryConfig { listen: "127.0.0.1:8082".into() }
+        QueryConfig { listen: "127.0.0.1:8082".into(), ingest_url: String::new() }
     }
 }
 

@@ -413,6 +413,10 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
         );
     }
     client.call(Method::GET, "/v1/openapi.json", None, None).await;
+    let (_, project) = client.call(Method::GET, "/v1/project", admin, None).await;
+    assert_eq!(project, json!({"project_id": "demo", "public_key": "pk_demo", "ingest_url": null}));
+    let (_, other_project) = client.call(Method::GET, "/v1/project", Some(OTHER_ADMIN), None).await;
+    assert_eq!(other_project["public_key"], "pk_other", "each token sees its own project's key");
 
     // Every operation of the document was called and answered with success at least once.
     let mut documented = BTreeSet::new();

@@ -284,6 +284,13 @@ export function deleteNote(id: string, noteId: string): Promise<void> {
   return request<void>(`${sessionPath(id)}/notes/${encodeURIComponent(noteId)}`, { method: 'DELETE' });
 }
 
+/** The token's project: the public key its recorders send, and where (`GET /v1/project`). */
+export type ProjectInfo = Schemas['ProjectInfo'];
+
+export function getProject(signal?: AbortSignal): Promise<ProjectInfo> {
+  return request<ProjectInfo>('/v1/project', { signal });
+}
+
 export async function listSavedFilters(signal?: AbortSignal): Promise<SavedFilter[]> {
   const body = await request<{ filters: SavedFilter[] }>('/v1/saved-filters', { signal });
   return body.filters;

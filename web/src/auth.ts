@@ -98,8 +98,9 @@ export function renderTokenForm(options: { rejected: boolean; onToken: () => voi
           ? 'The server did not accept the token this browser had. Paste a valid one.'
           : 'This Playback server needs an API token to show sessions.',
       }),
-      h('p', { class: 'muted' }, [
-        '`playback up` prints one for each project (',
+      h('p', { class: 'muted', testid: 'token-help' }, [
+        h('code', { text: 'playback up' }),
+        ' prints one for each project (',
         h('code', { text: 'admin token (project …)' }),
         ') with a UI link that carries it. The token is kept in this browser only.',
       ]),

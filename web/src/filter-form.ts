@@ -1,11 +1,17 @@
 /**
- * The list's controls: sort, the end-time range (UTC) with presets, and one
- * control per filter parameter of `GET /v1/sessions`. A change applies at
+ * The list's filter bar: sort, the end-time range (UTC, typed as
+ * `YYYY-MM-DD HH:MM`, with presets), and one removable chip per active filter
+ * of `GET /v1/sessions`, added from the "+ Filter" menu. A change applies at
  * once (text fields on Enter or when they lose focus).
+ *
+ * The bar is a view of the list's filters, never a second copy of them: after
+ * every change the list writes the filters back with `set`, so what the
+ * controls show is what the URL holds ("Clear filters" resets every control).
  */
 import { h } from './dom';
-import { DEVICE_TYPES, emptyFilters, type ListFilters } from './filters';
-import { parseUtcDateTime, utcDateTimeValue } from './format';
+import { buildChips, type Chip } from './filter-chips';
+import { emptyFilters, type ListFilters } from './filters';
+import { DATE_TIME_PATTERN, parseUtcDateTime, utcDateTimeValue } from './format';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -18,103 +24,134 @@ const PRESETS: { id: string; label: string; title: string; ms: number | null }[]
 ];
 
 /** Browser and OS names as the gateway's user-agent parser writes them. */
-const BROWSERS = ['Chrome', 'Firefox', 'Safari', 'Edge', 'Opera', 'Samsung Internet'];
-const OPERATING_SYSTEMS = ['Windows 10', 'Mac OSX', 'Linux', 'iPhone', 'iPad', 'Android', 'ChromeOS'];
+const BROWSERS = ['Chrome', 'Edge', 'Firefox', 'Safari', 'Opera', 'Samsung Internet', 'Android WebView'];
+const OPERATING_SYSTEMS = ['Windows', 'macOS', 'Linux', 'iOS', 'Android', 'ChromeOS'];
 
 export interface FilterForm {
   element: HTMLElement;
-  /** Shown under the range: what it means, or that nothing matched. */
+  /** Shown under the bar: what the range means. */
   rangeHint: HTMLElement;
-}
-
-function textInput(id: string, label: string, value: string, placeholder: string, extra: Record<string, string> = {}): HTMLInputElement {
-  const input = h('input', {
-    id,
-    testid: id,
-    attrs: { type: 'text', name: id, placeholder, 'aria-label': label, autocomplete: 'off', spellcheck: 'false', ...extra },
-  });
-  input.value = value;
-  return input;
-}
-
-function numberInput(id: string, label: string, value: number | undefined, step = '1'): HTMLInputElement {
-  const input = h('input', {
-    id,
-    testid: id,
-    class: 'input-number',
-    attrs: { type: 'number', name: id, min: '0', step, inputmode: 'decimal', 'aria-label': label },
-  });
-  input.value = value === undefined ? '' : String(value);
-  return input;
-}
-
-function checkbox(id: string, label: string, checked: boolean): HTMLLabelElement {
-  const input = h('input', { id, testid: id, attrs: { type: 'checkbox', name: id } });
-  input.checked = checked;
-  return h('label', { class: 'check' }, [input, h('span', { text: label })]);
-}
-
-function field(label: string, controls: (Node | string)[], options: { class?: string; title?: string } = {}): HTMLElement {
-  return h('div', { class: `field ${options.class ?? ''}`.trim(), title: options.title }, [
-    h('span', { class: 'field-label', text: label }),
-    h('div', { class: 'field-controls' }, controls),
-  ]);
+  /**
+   * Shows `filters` in every control. `reset` also closes the chips of the
+   * filters that are not set (otherwise a chip just added stays open, empty).
+   */
+  set: (filters: ListFilters, reset?: boolean) => void;
 }
 
 function datalist(id: string, values: string[]): HTMLDataListElement {
   return h('datalist', { id }, values.map((value) => h('option', { attrs: { value } })));
 }
 
-/** Seconds in a number input → ms, or undefined when empty or invalid. */
-function secondsToMs(input: HTMLInputElement): number | undefined {
-  const text = input.value.trim();
-  if (text === '') return undefined;
-  const seconds = Number(text);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+/**
+ * A menu button with a panel (`<details>`), closed by a click outside it, by
+ * Escape, or by `close()`.
+ */
+export function dropdown(options: {
+  summary: (Node | string)[];
+  testid: string;
+  panel: HTMLElement;
+  signal: AbortSignal;
+  class?: string;
+  title?: string;
+}): HTMLDetailsElement {
+  const summary = h('summary', { class: 'button dropdown-button', testid: options.testid, title: options.title }, options.summary);
+  const menu = h('details', { class: `dropdown ${options.class ?? ''}`.trim() }, [summary, options.panel]);
+  options.panel.classList.add('dropdown-panel');
+  document.addEventListener(
+    'click',
+    (event) => {
+      if (menu.open && !menu.contains(event.target as Node)) menu.open = false;
+    },
+    { signal: options.signal },
+  );
+  // Under its button; when that crosses the window's right edge, right-aligned with the
+  // button, or as far left as it must be.
+  menu.addEventListener('toggle', () => {
+    if (!menu.open) return;
+    options.panel.style.left = '';
+    const panel = options.panel.getBoundingClientRect();
+    const limit = document.documentElement.clientWidth - 8;
+    if (panel.right <= limit) return;
+    const underButton = summary.getBoundingClientRect().right - panel.width;
+    const left = underButton >= 8 ? underButton : limit - panel.width;
+    options.panel.style.left = `${left - menu.getBoundingClientRect().left}px`;
+  });
+  menu.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && menu.open) {
+      menu.open = false;
+      summary.focus();
+    }
+  });
+  return menu;
 }
 
-function msToSeconds(ms: number | undefined): number | undefined {
-  return ms === undefined ? undefined : ms / 1000;
+/** A date text input of the range, with a calendar button that fills in the day. */
+function dateInput(id: string, testid: string, label: string, onPick: () => void): { input: HTMLInputElement; element: HTMLElement } {
+  const input = h('input', {
+    id,
+    testid,
+    class: 'date-input',
+    attrs: {
+      type: 'text',
+      name: id,
+      placeholder: 'YYYY-MM-DD HH:MM',
+      pattern: DATE_TIME_PATTERN,
+      inputmode: 'numeric',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      'aria-label': label,
+      'aria-describedby': 'date-error',
+    },
+  });
+  // The browser's date picker only supplies the day; what is shown is our text.
+  const picker = h('input', { class: 'date-picker', attrs: { type: 'date', tabindex: '-1', 'aria-hidden': 'true' } });
+  picker.addEventListener('change', (event) => {
+    event.stopPropagation();
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(picker.value)) return;
+    const time = /\d{2}:\d{2}(:\d{2})?$/.exec(input.value.trim())?.[0] ?? '00:00';
+    input.value = `${picker.value} ${time}`;
+    onPick();
+  });
+  const button = h('button', {
+    class: 'date-calendar',
+    testid: `${testid}-calendar`,
+    title: 'Pick a day',
+    attrs: { type: 'button', 'aria-label': `${label}: pick a day` },
+    on: {
+      click: () => {
+        const day = /^\d{4}-\d{2}-\d{2}/.exec(input.value.trim())?.[0];
+        picker.value = day ?? new Date().toISOString().slice(0, 10);
+        try {
+          picker.showPicker();
+        } catch {
+          picker.focus();
+        }
+      },
+    },
+  });
+  return { input, element: h('span', { class: 'date-field' }, [input, button, picker]) };
 }
 
-function integerOf(input: HTMLInputElement): number | undefined {
-  const text = input.value.trim();
-  if (text === '') return undefined;
-  const value = Number(text);
-  return Number.isInteger(value) && value >= 0 ? value : undefined;
-}
+export function renderFilterForm(
+  initial: ListFilters,
+  onChange: (filters: ListFilters) => void,
+  options: { signal: AbortSignal; saved?: HTMLElement },
+): FilterForm {
+  let current = initial;
 
-function decimalOf(input: HTMLInputElement): number | undefined {
-  const text = input.value.trim();
-  if (text === '') return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
-}
-
-export function renderFilterForm(initial: ListFilters, onChange: (filters: ListFilters) => void): FilterForm {
   const sort = h('select', { id: 'sort', testid: 'sort', attrs: { name: 'sort', 'aria-label': 'Sort' } }, [
     h('option', { text: 'Most recent', attrs: { value: 'recent' } }),
     h('option', { text: 'Highest score', attrs: { value: 'score' } }),
   ]);
-  sort.value = initial.sort;
 
-  const from = h('input', {
-    id: 'from',
-    testid: 'date-from',
-    attrs: { type: 'datetime-local', name: 'from', step: '1', 'aria-label': 'Session end from (UTC)' },
-  });
-  from.value = initial.from === undefined ? '' : utcDateTimeValue(initial.from);
-  const to = h('input', {
-    id: 'to',
-    testid: 'date-to',
-    attrs: { type: 'datetime-local', name: 'to', step: '1', 'aria-label': 'Session end before (UTC)' },
-  });
-  to.value = initial.to === undefined ? '' : utcDateTimeValue(initial.to);
+  const dateError = h('p', { id: 'date-error', class: 'field-error', testid: 'date-error', attrs: { role: 'alert' } });
+  const from = dateInput('from', 'date-from', 'Ended from (UTC)', () => apply());
+  const to = dateInput('to', 'date-to', 'Ended before (UTC)', () => apply());
 
   const presetButtons = PRESETS.map((preset) =>
     h('button', {
       id: preset.ms === null ? 'clear-dates' : undefined,
-      class: 'button button-small preset',
+      class: 'segment',
       testid: 'range-preset',
       text: preset.label,
       title: preset.title,
@@ -122,8 +159,8 @@ export function renderFilterForm(initial: ListFilters, onChange: (filters: ListF
       attrs: { type: 'button' },
       on: {
         click: () => {
-          from.value = preset.ms === null ? '' : utcDateTimeValue(Math.floor((Date.now() - preset.ms) / 1000) * 1000);
-          to.value = '';
+          from.input.value = preset.ms === null ? '' : utcDateTimeValue(Math.floor((Date.now() - preset.ms) / 60_000) * 60_000);
+          to.input.value = '';
           apply();
         },
       },
@@ -132,103 +169,151 @@ export function renderFilterForm(initial: ListFilters, onChange: (filters: ListF
 
   const rangeHint = h('p', { class: 'field-hint', testid: 'range-hint' });
 
-  const event = textInput('filter-event', 'Event name', initial.event, 'event name');
-  const eventProp = textInput('filter-event-prop', 'Event property', initial.eventProp, 'key=value');
-  const user = textInput('filter-user', 'User id or email', initial.user, 'id or email');
-  const userProps = h('div', { class: 'user-props', testid: 'user-props' });
-  const addUserProp = (value: string): HTMLInputElement => {
-    const first = userProps.children.length === 0;
-    const input = textInput(first ? 'filter-user-prop' : '', 'User property', value, 'key=value');
-    input.classList.add('filter-user-prop');
-    if (!first) input.removeAttribute('id');
-    if (!first) delete input.dataset.testid;
-    userProps.append(input);
-    return input;
-  };
-  for (const pair of initial.userProps) addUserProp(pair);
-  if (initial.userProps.length === 0) addUserProp('');
-  const morePropsButton = h('button', {
-    class: 'button button-small button-quiet',
-    testid: 'add-user-prop',
-    text: '+',
-    title: 'Another user property (all must hold)',
-    attrs: { type: 'button', 'aria-label': 'Add a user property' },
-    on: { click: () => addUserProp('').focus() },
+  const chips = buildChips((chip) => {
+    chip.write(emptyFilters());
+    chip.open = false;
+    chip.element.hidden = true;
+    syncMenu();
+    onChange(read());
   });
 
-  const urlMatch = h('select', { id: 'filter-url-match', testid: 'filter-url-match', attrs: { name: 'url_match', 'aria-label': 'URL match' } }, [
-    h('option', { text: 'contains', attrs: { value: 'contains' } }),
-    h('option', { text: 'is exactly', attrs: { value: 'exact' } }),
-  ]);
-  urlMatch.value = initial.urlMatch;
-  const url = textInput('filter-url', 'Visited URL', initial.url, '/checkout');
-  const browser = textInput('filter-browser', 'Browser', initial.browser, 'any', { list: 'known-browsers' });
-  const os = textInput('filter-os', 'OS', initial.os, 'any', { list: 'known-os' });
-  const deviceType = h('select', { id: 'filter-device-type', testid: 'filter-device-type', attrs: { name: 'device_type', 'aria-label': 'Device type' } }, [
-    h('option', { text: 'any', attrs: { value: '' } }),
-    ...DEVICE_TYPES.map((type) => h('option', { text: type, attrs: { value: type } })),
-  ]);
-  deviceType.value = initial.deviceType;
+  /** The bound a date input names, `previous` while its text is not a date, and whether it is one. */
+  function readBound(input: HTMLInputElement, previous: number | undefined): { value: number | undefined; valid: boolean } {
+    const text = input.value.trim();
+    if (text === '') return { value: undefined, valid: true };
+    const parsed = parseUtcDateTime(text);
+    return parsed === undefined ? { value: previous, valid: false } : { value: parsed, valid: true };
+  }
 
-  const minDuration = numberInput('filter-min-duration', 'Minimum duration (seconds)', msToSeconds(initial.minDurationMs), 'any');
-  const maxDuration = numberInput('filter-max-duration', 'Maximum duration (seconds)', msToSeconds(initial.maxDurationMs), 'any');
-  const minActive = numberInput('filter-min-active', 'Minimum active time (seconds)', msToSeconds(initial.minActiveMs), 'any');
-  const maxActive = numberInput('filter-max-active', 'Maximum active time (seconds)', msToSeconds(initial.maxActiveMs), 'any');
-  const minScore = numberInput('filter-min-score', 'Minimum score', initial.minScore, 'any');
-  const minPages = numberInput('filter-min-pages', 'Minimum pages viewed', initial.minPages);
-  const maxPages = numberInput('filter-max-pages', 'Maximum pages viewed', initial.maxPages);
-
-  const hasErrors = checkbox('filter-has-errors', 'JS errors', initial.hasErrors);
-  const hasRage = checkbox('filter-has-rage-clicks', 'Rage clicks', initial.hasRageClicks);
-  const hasDead = checkbox('filter-has-dead-clicks', 'Dead clicks', initial.hasDeadClicks);
+  function checkDates(): boolean {
+    const problems: string[] = [];
+    for (const [input, name] of [
+      [from.input, 'start'],
+      [to.input, 'end'],
+    ] as const) {
+      const text = input.value.trim();
+      const valid = text === '' || parseUtcDateTime(text) !== undefined;
+      input.setAttribute('aria-invalid', String(!valid));
+      if (!valid) problems.push(`The ${name} “${text}” is not a date.`);
+    }
+    dateError.textContent =
+      problems.length > 0 ? `${problems.join(' ')} Write YYYY-MM-DD HH:MM, 24-hour UTC, e.g. 2026-12-03 17:05.` : '';
+    dateError.hidden = problems.length === 0;
+    return problems.length === 0;
+  }
 
   function read(): ListFilters {
     const filters = emptyFilters();
     filters.sort = sort.value === 'score' ? 'score' : 'recent';
-    filters.from = parseUtcDateTime(from.value);
-    filters.to = parseUtcDateTime(to.value);
-    filters.event = event.value.trim();
-    filters.eventProp = filters.event && eventProp.value.includes('=') ? eventProp.value.trim() : '';
-    filters.userProps = Array.from(userProps.querySelectorAll('input'))
-      .map((input) => input.value.trim())
-      .filter((pair) => /^[^=]+=/.test(pair));
-    filters.user = user.value.trim();
-    filters.url = url.value.trim();
-    filters.urlMatch = urlMatch.value === 'exact' ? 'exact' : 'contains';
-    filters.browser = browser.value.trim();
-    filters.os = os.value.trim();
-    filters.deviceType = deviceType.value;
-    filters.minDurationMs = secondsToMs(minDuration);
-    filters.maxDurationMs = secondsToMs(maxDuration);
-    filters.minActiveMs = secondsToMs(minActive);
-    filters.maxActiveMs = secondsToMs(maxActive);
-    filters.minScore = decimalOf(minScore);
-    filters.minPages = integerOf(minPages);
-    filters.maxPages = integerOf(maxPages);
-    filters.hasErrors = (hasErrors.querySelector('input') as HTMLInputElement).checked;
-    filters.hasRageClicks = (hasRage.querySelector('input') as HTMLInputElement).checked;
-    filters.hasDeadClicks = (hasDead.querySelector('input') as HTMLInputElement).checked;
+    filters.from = readBound(from.input, current.from).value;
+    filters.to = readBound(to.input, current.to).value;
+    for (const chip of chips) chip.read(filters);
     return filters;
   }
 
   function apply(): void {
+    checkDates();
     onChange(read());
+  }
+
+  const menuPanel = h('div', { class: 'filter-menu', testid: 'add-filter-menu', attrs: { role: 'menu' } });
+  const addMenu = dropdown({
+    summary: [h('span', { class: 'plus', text: '+', attrs: { 'aria-hidden': 'true' } }), ' Filter'],
+    testid: 'add-filter',
+    panel: menuPanel,
+    signal: options.signal,
+    class: 'add-filter',
+    title: 'Add a filter',
+  });
+  const groups = new Map<string, Chip[]>();
+  for (const chip of chips) groups.set(chip.group, [...(groups.get(chip.group) ?? []), chip]);
+  for (const [group, members] of groups) {
+    menuPanel.append(h('div', { class: 'menu-group-label', text: group }));
+    for (const chip of members) {
+      menuPanel.append(
+        h('button', {
+          class: 'menu-item',
+          testid: 'add-filter-option',
+          text: chip.label,
+          dataset: { filter: chip.key },
+          attrs: { type: 'button', role: 'menuitem' },
+          on: {
+            click: () => {
+              addMenu.open = false;
+              chip.open = true;
+              chip.element.hidden = false;
+              syncMenu();
+              if (chip.flag) {
+                // Writes this chip's flag only: every flag is true in what it is given.
+                chip.write({ ...emptyFilters(), hasErrors: true, hasRageClicks: true, hasDeadClicks: true });
+                onChange(read());
+              } else {
+                chip.focus();
+              }
+            },
+          },
+        }),
+      );
+    }
   }
 
   const clear = h('button', {
     id: 'clear-filters',
     testid: 'clear-filters',
-    class: 'button button-quiet',
+    class: 'button button-quiet button-small',
     text: 'Clear filters',
     title: 'Remove every filter; keep the sort and the date range',
     attrs: { type: 'button' },
     on: {
       click: () => {
         const kept = read();
-        onChange({ ...emptyFilters(), sort: kept.sort, from: kept.from, to: kept.to });
+        const cleared = { ...emptyFilters(), sort: kept.sort, from: kept.from, to: kept.to };
+        set(cleared, true);
+        onChange(cleared);
       },
     },
   });
+
+  function syncMenu(): void {
+    for (const item of Array.from(menuPanel.querySelectorAll<HTMLElement>('[data-testid=add-filter-option]'))) {
+      const chip = chips.find((candidate) => candidate.key === item.dataset.filter);
+      item.hidden = chip !== undefined && !chip.element.hidden;
+    }
+    clear.hidden = chips.every((chip) => chip.element.hidden);
+  }
+
+  function syncPresets(filters: ListFilters): void {
+    for (const button of presetButtons) {
+      const preset = PRESETS.find((candidate) => candidate.id === button.dataset.preset);
+      const pressed =
+        preset !== undefined &&
+        filters.to === undefined &&
+        (preset.ms === null ? filters.from === undefined : filters.from !== undefined && Math.abs(Date.now() - preset.ms - filters.from) < 5 * 60_000);
+      button.setAttribute('aria-pressed', String(pressed));
+    }
+  }
+
+  function set(filters: ListFilters, reset = false): void {
+    current = filters;
+    sort.value = filters.sort;
+    const fromValid = readBound(from.input, undefined);
+    const toValid = readBound(to.input, undefined);
+    // A bound being typed (not a date yet) stays as typed, with its error.
+    if (fromValid.valid) from.input.value = filters.from === undefined ? '' : utcDateTimeValue(filters.from);
+    if (toValid.valid) to.input.value = filters.to === undefined ? '' : utcDateTimeValue(filters.to);
+    if (reset) {
+      from.input.value = filters.from === undefined ? '' : utcDateTimeValue(filters.from);
+      to.input.value = filters.to === undefined ? '' : utcDateTimeValue(filters.to);
+    }
+    checkDates();
+    for (const chip of chips) {
+      chip.write(filters);
+      chip.open = chip.active(filters) || (!reset && chip.open);
+      chip.element.hidden = !chip.open;
+    }
+    syncMenu();
+    syncPresets(filters);
+  }
 
   const form = h(
     'form',
@@ -241,51 +326,44 @@ export function renderFilterForm(initial: ListFilters, onChange: (filters: ListF
           submitEvent.preventDefault();
           apply();
         },
-        change: apply,
+        change: (changeEvent) => {
+          if ((changeEvent.target as Element).closest('.date-picker')) return;
+          apply();
+        },
       },
     },
     [
       h('div', { class: 'filters-bar' }, [
-        h('label', { class: 'field' }, [h('span', { class: 'field-label', text: 'Sort' }), sort]),
-        h('fieldset', { class: 'field date-range', testid: 'date-range' }, [
-          h('legend', { class: 'field-label', text: 'Session end (UTC)' }),
+        h('label', { class: 'bar-field' }, [h('span', { class: 'bar-label', text: 'Sort' }), sort]),
+        h('fieldset', { class: 'bar-field date-range', testid: 'date-range' }, [
+          h('legend', { class: 'bar-label', text: 'Ended (UTC)' }),
           h('div', { class: 'date-range-inputs' }, [
-            from,
+            from.element,
             h('span', { class: 'date-range-sep', text: '→', attrs: { 'aria-hidden': 'true' } }),
-            to,
-            h('span', { class: 'preset-group', attrs: { role: 'group', 'aria-label': 'Last' } }, [
-              h('span', { class: 'preset-label', text: 'Last' }),
-              ...presetButtons,
-            ]),
+            to.element,
           ]),
+          h('span', { class: 'segmented', attrs: { role: 'group', 'aria-label': 'Last' } }, presetButtons),
         ]),
+      ]),
+      dateError,
+      h('div', { class: 'filter-chips', testid: 'filter-chips' }, [
+        h('fieldset', { class: 'chip-list', testid: 'filter-grid' }, [
+          h('legend', { class: 'visually-hidden', text: 'Filters' }),
+          ...chips.map((chip) => chip.element),
+        ]),
+        addMenu,
+        clear,
+        h('span', { class: 'bar-spacer' }),
+        options.saved ?? null,
       ]),
       rangeHint,
-      h('fieldset', { class: 'filter-grid', testid: 'filter-grid' }, [
-        h('legend', { class: 'visually-hidden', text: 'Filters' }),
-        field('Event', [event, h('span', { class: 'field-join', text: 'with' }), eventProp], {
-          title: 'A custom or tracked event with this name occurred; optionally with a property key=value',
-        }),
-        field('User', [user], { title: 'The user id, or the email trait, equals this' }),
-        field('User property', [userProps, morePropsButton], { title: 'key=value on the user traits; all must hold' }),
-        field('Visited URL', [urlMatch, url], { class: 'field-wide' }),
-        field('Browser', [browser]),
-        field('OS', [os]),
-        field('Device', [deviceType]),
-        field('Duration (s)', [minDuration, h('span', { class: 'field-join', text: '–' }), maxDuration], { class: 'field-range' }),
-        field('Active time (s)', [minActive, h('span', { class: 'field-join', text: '–' }), maxActive], { class: 'field-range' }),
-        field('Pages viewed', [minPages, h('span', { class: 'field-join', text: '–' }), maxPages], { class: 'field-range' }),
-        field('Min score', [minScore]),
-        field('Has', [hasErrors, hasRage, hasDead], { class: 'field-checks' }),
-        h('div', { class: 'filter-actions' }, [
-          h('button', { id: 'apply-filters', testid: 'apply-filters', class: 'button button-primary', text: 'Apply', attrs: { type: 'submit' } }),
-          clear,
-        ]),
-      ]),
       datalist('known-browsers', BROWSERS),
       datalist('known-os', OPERATING_SYSTEMS),
+      h('button', { id: 'apply-filters', testid: 'apply-filters', class: 'visually-hidden', text: 'Apply', attrs: { type: 'submit', tabindex: '-1' } }),
     ],
   );
 
-  return { element: form, rangeHint };
+  set(initial, true);
+  return { element: form, rangeHint, set };
 }
+

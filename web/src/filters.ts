@@ -155,13 +155,18 @@ export function filtersToQuery(filters: ListFilters, options: { range?: boolean 
   return query;
 }
 
-/** How many filters narrow the list, the sort and the date range aside. */
+/**
+ * How many filters narrow the list, the sort and the date range aside: one
+ * per chip of the filter bar (a min–max range, or several user properties,
+ * count once).
+ */
 export function countFilters(filters: ListFilters): number {
   const query = filtersToQuery(filters, { range: false });
   query.delete('sort');
   query.delete('event_prop');
   query.delete('url_match');
-  return Array.from(query.keys()).length;
+  const names = new Set(Array.from(query.keys()).map((name) => name.replace(/^(min|max)_/, '')));
+  return names.size;
 }
 
 /** A problem a person can fix before the API answers 400, or null. */

@@ -1,4 +1,11 @@
-/** Display formatting. All dates are shown in UTC, as the API stores them. */
+/**
+ * Display formatting, one formatter per kind of value, used by every view.
+ *
+ * Dates are UTC, as the API stores them, in one 24-hour format:
+ * `2026-12-03 17:05`, with seconds where precision matters. Durations round
+ * DOWN to the whole second (1,500 ms is `1s`, and `00:01` on a clock), so two
+ * views of one duration always agree.
+ */
 
 const DAY_MS = 86_400_000;
 
@@ -17,9 +24,9 @@ export function formatDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** A human duration: `42s`, `3m 05s`, `1h 02m`. */
+/** A human duration, rounded down to the second: `42s`, `3m 05s`, `1h 02m`. */
 export function formatDuration(ms: number): string {
-  const totalSeconds = Math.max(0, Math.round(ms / 1000));
+  const totalSeconds = Math.max(0, Math.floor(ms / 1000));
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = totalSeconds % 60;
@@ -106,17 +113,29 @@ export function utcDayValue(ms: number): string {
   return formatDate(ms);
 }
 
-/** The `<input type="datetime-local">` value (seconds precision) of `ms`, read as UTC. */
+/**
+ * The text of a date input for `ms`, UTC: `2025-11-28 23:59`, with seconds
+ * only when `ms` has some (`2025-11-28 23:59:30`).
+ */
 export function utcDateTimeValue(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19);
+  return ms % 60_000 === 0 ? formatDateTime(ms) : formatDateTimeSeconds(ms);
 }
 
-/** Milliseconds of an `<input type="datetime-local">` value read as UTC, or undefined. */
+/** What a date input accepts: `YYYY-MM-DD HH:MM`, optionally `:SS` (a `T` for the space too). */
+export const DATE_TIME_PATTERN = '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2})?';
+
+/**
+ * Milliseconds of a `YYYY-MM-DD HH:MM[:SS[.mmm]]` text read as UTC, or
+ * undefined when it is not one, or names no real moment (`2025-02-30`, `24:00`).
+ */
 export function parseUtcDateTime(value: string): number | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d{1,3})?)?$/.exec(value.trim());
+  const match = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/.exec(value.trim());
   if (!match) return undefined;
-  const ms = Date.parse(`${match[1]}T${match[2]}${match[3] ?? ':00'}Z`);
-  return Number.isNaN(ms) ? undefined : ms;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? '0'));
+  const fraction = Number((match[7] ?? '').padEnd(3, '0'));
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, fraction);
+  return new Date(ms).getUTCDate() === day ? ms : undefined;
 }
 
 /** `2025-11-28 03:20:15` (UTC). */

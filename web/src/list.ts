@@ -1,10 +1,15 @@
 /**
- * The session list: saved filters, the end-time range (UTC), the filters of
- * `GET /v1/sessions`, sort, and keyset paging through `next_cursor`.
+ * The session list: the filter bar (src/filter-form.ts) with saved filters,
+ * sort, and keyset paging through `next_cursor`. A table on wide windows;
+ * below 760 px each row is a card with the same facts.
  *
  * The filters live in the query string, in the API's own parameters
  * (src/filters.ts): a filtered list is a link, and each change is a history
- * entry, so back and forward step through them.
+ * entry, so back and forward step through them. The last list address of the
+ * tab is kept for the session page's way back.
+ *
+ * With no session in the last 7 days and no filter, the empty list shows how
+ * to start recording (src/onboarding.ts).
  */
 import { getSession, listSessions, type SessionDetail, type SessionSummary } from './api';
 import { errorMessage, scoreBadge } from './components';
@@ -15,6 +20,7 @@ import {
   capitalize,
   deviceLabel,
   formatDateTime,
+  formatDateTimeSeconds,
   formatDuration,
   formatScore,
   plural,
@@ -23,7 +29,8 @@ import {
 } from './format';
 import { KIND_ORDER, renderLegend } from './kinds';
 import { attachHoverCard, cached } from './popover';
-import { sessionHref, type RouteContext } from './router';
+import { renderOnboarding } from './onboarding';
+import { rememberListHref, sessionHref, type RouteContext } from './router';
 import { renderRowTimeline } from './row-timeline';
 import { renderSavedFilters } from './saved-filters';
 import { breakdownTable } from './session-header';
@@ -47,12 +54,13 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
     window.history.replaceState(window.history.state, '', canonical + window.location.hash);
   }
 
-  const form = renderFilterForm(filters, (next) => applyFilters(next));
+  rememberListHref(canonical);
   const saved = renderSavedFilters({
     current: () => filters,
     apply: (next) => context.navigate(listHref(next)),
     signal: context.signal,
   });
+  const form = renderFilterForm(filters, (next) => applyFilters(next), { signal: context.signal, saved: saved.element });
 
   const count = h('span', { class: 'page-meta', testid: 'session-count' });
   const filterCount = h('span', { class: 'filter-count', testid: 'filter-count' });
@@ -70,7 +78,6 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
   root.append(
     h('section', { class: 'page page-list', testid: 'list-page' }, [
       h('div', { class: 'page-head' }, [h('h1', { text: 'Sessions' }), count, filterCount]),
-      saved,
       form.element,
       h('div', { class: 'list-legend' }, [h('span', { class: 'field-label', text: 'Timeline' }), renderLegend(KIND_ORDER.filter((kind) => kind !== 'note'))]),
       listContainer,
@@ -87,8 +94,8 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
     const range =
       filters.from === undefined && filters.to === undefined
         ? 'Showing sessions by end time (UTC) in the last 7 days.'
-        : `Showing sessions by end time (UTC)${filters.from !== undefined ? ` from ${formatDateTime(filters.from)}` : ''}${
-            filters.to !== undefined ? ` until ${formatDateTime(filters.to)}` : ' until now'
+        : `Showing sessions by end time (UTC)${filters.from !== undefined ? ` from ${formatDateTimeSeconds(filters.from)}` : ''}${
+            filters.to !== undefined ? ` until ${formatDateTimeSeconds(filters.to)}` : ' until now'
           }.`;
     form.rangeHint.textContent = `${range} A session that ends outside the range is not shown, even if it started inside it.`;
     const active = countFilters(filters);
@@ -176,11 +183,7 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
 
   function renderTable(): void {
     if (sessions.length === 0) {
-      const message =
-        countFilters(filters) > 0
-          ? 'No session in this time range matches these filters.'
-          : 'No sessions ended in this time range.';
-      listContainer.replaceChildren(notice('empty', message, 'empty-state'));
+      listContainer.replaceChildren(emptyState());
       return;
     }
     tableBody = h('tbody', {}, sessions.map((session) => sessionRow(session, context)));
@@ -188,7 +191,7 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
       h('table', { class: 'session-table' }, [
         h('thead', {}, [
           h('tr', {}, [
-            h('th', { text: 'Ended (UTC)' }),
+            h('th', { text: 'Ended (UTC)', title: 'When the last event arrived; "Live" sessions may still grow' }),
             h('th', { text: 'User' }),
             h('th', { class: 'num', text: 'Score' }),
             h('th', { class: 'num', text: 'Duration' }),
@@ -204,12 +207,42 @@ export function renderSessionList(root: HTMLElement, context: RouteContext): voi
     );
   }
 
+  /** The empty list: how to start recording, or that nothing matches (with a way out). */
+  function emptyState(): HTMLElement {
+    const filtered = countFilters(filters) > 0;
+    const ranged = filters.from !== undefined || filters.to !== undefined;
+    if (!filtered && !ranged) return renderOnboarding(context.signal);
+    const message = filtered ? 'No session in this time range matches these filters.' : 'No sessions ended in this time range.';
+    const way = filtered
+      ? h('button', {
+          class: 'button button-small',
+          testid: 'empty-clear-filters',
+          text: 'Clear filters',
+          attrs: { type: 'button' },
+          on: { click: () => form.element.querySelector<HTMLButtonElement>('#clear-filters')?.click() },
+        })
+      : h('button', {
+          class: 'button button-small',
+          testid: 'empty-last-7-days',
+          text: 'Show the last 7 days',
+          attrs: { type: 'button' },
+          on: { click: () => form.element.querySelector<HTMLButtonElement>('#clear-dates')?.click() },
+        });
+    return h('div', { class: 'notice notice-empty', testid: 'empty-state', attrs: { role: 'status' } }, [
+      h('p', { class: 'empty-title', text: message }),
+      way,
+    ]);
+  }
+
   function applyFilters(next: ListFilters): void {
     const href = listHref(next);
     filters = next;
+    form.set(next);
+    saved.refresh();
     describe();
     if (href === window.location.pathname + window.location.search) return;
     window.history.pushState(null, '', href);
+    rememberListHref(href);
     void load(false);
   }
 
@@ -272,12 +305,20 @@ function sessionRow(session: SessionSummary, context: RouteContext): HTMLTableRo
       },
     },
     [
-      cell('end', formatDateTime(session.end_time), { class: 'nowrap', title: new Date(session.end_time).toISOString() }),
+      h('td', { dataset: { col: 'end', label: 'Ended (UTC)' }, class: 'cell-end nowrap' }, [
+        h('time', {
+          testid: 'end-time',
+          text: formatDateTime(session.end_time),
+          title: `Ended ${formatDateTimeSeconds(session.end_time)} UTC`,
+          attrs: { datetime: new Date(session.end_time).toISOString() },
+        }),
+        session.closed ? null : liveBadge(),
+      ]),
       h('td', { dataset: { col: 'user' }, class: 'cell-user' }, [userLink]),
-      h('td', { dataset: { col: 'score' }, class: 'num' }, [score]),
-      cell('duration', formatDuration(session.duration_ms), { class: 'num' }),
-      cell('active', formatDuration(session.active_ms), { class: 'num' }),
-      cell('page-views', String(session.page_views), { class: 'num' }),
+      h('td', { dataset: { col: 'score' }, class: 'num cell-score' }, [score]),
+      cell('duration', formatDuration(session.duration_ms), { class: 'num', label: 'Duration' }),
+      cell('active', formatDuration(session.active_ms), { class: 'num', label: 'Active' }),
+      cell('page-views', String(session.page_views), { class: 'num', label: 'Pages' }),
       h('td', { dataset: { col: 'timeline' }, class: 'cell-timeline' }, [
         renderRowTimeline(session, (target) => context.navigate(target)),
       ]),
@@ -290,6 +331,18 @@ function sessionRow(session: SessionSummary, context: RouteContext): HTMLTableRo
   );
 }
 
-function cell(col: string, text: string, options: { class?: string; title?: string } = {}): HTMLTableCellElement {
-  return h('td', { dataset: { col }, text, class: options.class, title: options.title });
+/** A session still open (`closed: false`): more events may arrive. */
+function liveBadge(): HTMLElement {
+  return h('span', {
+    class: 'live-badge',
+    testid: 'live-badge',
+    text: 'Live',
+    title: 'Still open: more events may arrive',
+  });
+}
+
+function cell(col: string, text: string, options: { class?: string; title?: string; label?: string } = {}): HTMLTableCellElement {
+  const dataset: Record<string, string> = { col };
+  if (options.label) dataset.label = options.label;
+  return h('td', { dataset, text, class: options.class, title: options.title });
 }

@@ -3,12 +3,12 @@ import 'rrweb-player/dist/style.css';
 import './app.css';
 
 import { onUnauthorized } from './api';
-import { adoptTokenFromHash, clearToken, renderTokenForm } from './auth';
+import { adoptTokenFromHash, clearToken, getToken, renderTokenForm } from './auth';
 import { h, notice } from './dom';
 import { renderSessionList } from './list';
 import { renderSessionPage } from './player';
 import { closeHoverCard } from './popover';
-import { matchRoute, Router, type Route, type View } from './router';
+import { listReturnHref, matchRoute, Router, type Route, type View } from './router';
 import { renderSharedPage } from './shared';
 
 function resolve(route: Route): View {
@@ -30,7 +30,7 @@ function renderNotFound(root: HTMLElement): void {
   root.append(
     h('section', { class: 'page error-page', testid: 'page-not-found' }, [
       notice('error', 'Page not found', 'not-found'),
-      h('p', {}, [h('a', { id: 'home', testid: 'home', text: '← All sessions', attrs: { href: '/' } })]),
+      h('p', {}, [h('a', { id: 'home', testid: 'home', text: '← All sessions', attrs: { href: listReturnHref() } })]),
     ]),
   );
 }
@@ -43,6 +43,12 @@ function brand(linked: boolean): HTMLElement {
   return linked
     ? h('a', { class: 'brand', attrs: { href: '/', 'aria-label': 'Playback home' } }, children)
     : h('span', { class: 'brand' }, children);
+}
+
+/** "Forget token" is offered only while this browser holds a token. */
+function syncForgetButton(): void {
+  const button = document.querySelector<HTMLButtonElement>('[data-testid=forget-token]');
+  if (button) button.hidden = getToken() === null;
 }
 
 /**
@@ -67,6 +73,7 @@ function mountShell(shared: boolean, onForget: () => void): HTMLElement {
         }),
       ]);
   document.body.replaceChildren(bar, main);
+  syncForgetButton();
   return main;
 }
 
@@ -78,6 +85,7 @@ let askingForToken = false;
 const root = mountShell(shared, () => {
   clearToken();
   askingForToken = false;
+  syncForgetButton();
   router?.refresh();
 });
 router = new Router(root, resolve);
@@ -85,6 +93,7 @@ router = new Router(root, resolve);
 onUnauthorized((rejected) => {
   if (askingForToken || matchRoute(window.location.pathname).name === 'shared') return;
   askingForToken = true;
+  syncForgetButton();
   closeHoverCard();
   router?.interrupt((viewRoot) => {
     document.title = 'API token · Playback';
@@ -93,6 +102,7 @@ onUnauthorized((rejected) => {
         rejected,
         onToken: () => {
           askingForToken = false;
+          syncForgetButton();
           router?.refresh();
         },
       }),

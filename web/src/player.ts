@@ -12,7 +12,7 @@ import { openRecording } from './recording';
 import { h, notice } from './dom';
 import { userLabel } from './format';
 import { renderNotes } from './notes';
-import type { RouteContext } from './router';
+import { listReturnHref, type RouteContext } from './router';
 import { renderShareButton } from './share';
 import { renderSessionHeader } from './session-header';
 import { renderSimilar } from './similar';
@@ -31,7 +31,7 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
   root.append(
     h('section', { class: 'page page-session', testid: 'session-page', dataset: { sessionId } }, [
       h('nav', { class: 'breadcrumb', attrs: { 'aria-label': 'Breadcrumb' } }, [
-        h('a', { id: 'home', testid: 'home', class: 'back-link', text: '← All sessions', attrs: { href: '/' } }),
+        h('a', { id: 'home', testid: 'home', class: 'back-link', text: '← All sessions', attrs: { href: listReturnHref() } }),
       ]),
       content,
     ]),

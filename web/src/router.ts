@@ -44,6 +44,27 @@ export function matchRoute(pathname: string): Route {
   return { name: 'not-found' };
 }
 
+const LIST_HREF_KEY = 'playback.list-href';
+
+/** Keeps the list's address (with its filters) for the session page's way back. */
+export function rememberListHref(href: string): void {
+  try {
+    window.sessionStorage.setItem(LIST_HREF_KEY, href);
+  } catch {
+    // Storage disabled: the way back is the unfiltered list.
+  }
+}
+
+/** The list as it was last shown in this tab, with its filters; `/` before that. */
+export function listReturnHref(): string {
+  try {
+    const href = window.sessionStorage.getItem(LIST_HREF_KEY);
+    return href !== null && href.startsWith('/') && !href.startsWith('//') ? href : '/';
+  } catch {
+    return '/';
+  }
+}
+
 export function sessionHref(sessionId: string): string {
   return `/sessions/${encodeURIComponent(sessionId)}`;
 }

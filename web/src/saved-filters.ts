@@ -1,11 +1,13 @@
 /**
- * The saved filters bar above the list (`/v1/saved-filters`): choose one to
- * apply its query, delete one (click twice), or save the current filters
- * under a name, with or without the date range.
+ * The saved filters menu of the filter bar (`/v1/saved-filters`): choose one
+ * to apply its query, delete one (click twice), or save the current filters
+ * under a name, with or without the date range. The button names the saved
+ * filter that the list shows, if any.
  */
 import { deleteSavedFilter, listSavedFilters, saveFilter, type SavedFilter } from './api';
 import { errorMessage } from './components';
 import { h } from './dom';
+import { dropdown } from './filter-form';
 import { filtersToQuery, parseFilters, type ListFilters } from './filters';
 import { formatDateTime } from './format';
 
@@ -36,7 +38,7 @@ function hasRange(query: string): boolean {
   return /(^|&)(from|to)=/.test(query);
 }
 
-export function renderSavedFilters(options: SavedFiltersOptions): HTMLElement {
+export function renderSavedFilters(options: SavedFiltersOptions): { element: HTMLElement; refresh: () => void } {
   const list = h('ul', { class: 'saved-filter-list', testid: 'saved-filter-list' });
   const status = h('span', { class: 'saved-filters-status', testid: 'saved-filters-status', attrs: { role: 'status' } });
 
@@ -77,8 +79,8 @@ export function renderSavedFilters(options: SavedFiltersOptions): HTMLElement {
   const saveButton = h('button', {
     id: 'save-filter',
     testid: 'save-filter',
-    class: 'button button-small',
-    text: 'Save current filters',
+    class: 'button button-small save-filter-button',
+    text: '+ Save current filters…',
     attrs: { type: 'button' },
     on: { click: () => toggleForm(saveForm.hidden) },
   });
@@ -93,9 +95,15 @@ export function renderSavedFilters(options: SavedFiltersOptions): HTMLElement {
   }
 
   let filters: SavedFilter[] = [];
+  const buttonLabel = h('span', { class: 'saved-menu-label', testid: 'saved-filters-label', text: 'Saved filters' });
+  const countBadge = h('span', { class: 'menu-count', testid: 'saved-filters-count' });
 
   function render(): void {
     const current = options.current();
+    const activeFilter = filters.find((filter) => sameQuery(filter.query, savedQuery(current, hasRange(filter.query))));
+    buttonLabel.textContent = activeFilter ? activeFilter.name : 'Saved filters';
+    countBadge.textContent = filters.length > 0 ? String(filters.length) : '';
+    countBadge.hidden = filters.length === 0;
     list.replaceChildren(
       ...filters.map((filter) => {
         const active = sameQuery(filter.query, savedQuery(current, hasRange(filter.query)));
@@ -132,7 +140,7 @@ export function renderSavedFilters(options: SavedFiltersOptions): HTMLElement {
       }),
     );
     if (filters.length === 0) {
-      list.append(h('li', { class: 'saved-filter-empty', text: 'None yet' }));
+      list.append(h('li', { class: 'saved-filter-empty', text: 'No saved filters yet. Set some filters, then save them here.' }));
     }
   }
 
@@ -185,11 +193,19 @@ export function renderSavedFilters(options: SavedFiltersOptions): HTMLElement {
 
   void load();
   render();
-  return h('section', { class: 'saved-filters', testid: 'saved-filters', attrs: { 'aria-label': 'Saved filters' } }, [
-    h('span', { class: 'field-label', text: 'Saved filters' }),
+  const panel = h('section', { class: 'saved-filters', testid: 'saved-filters', attrs: { 'aria-label': 'Saved filters' } }, [
+    h('div', { class: 'menu-group-label', text: 'Saved filters' }),
     list,
-    saveButton,
-    saveForm,
+    h('div', { class: 'saved-filters-actions' }, [saveButton, saveForm]),
     status,
   ]);
+  const menu = dropdown({
+    summary: [h('span', { class: 'star', text: '★', attrs: { 'aria-hidden': 'true' } }), buttonLabel, countBadge, h('span', { class: 'caret', attrs: { 'aria-hidden': 'true' } })],
+    testid: 'saved-filters-menu',
+    panel,
+    signal: options.signal,
+    class: 'saved-menu',
+    title: 'Saved filters: apply, save or delete',
+  });
+  return { element: menu, refresh: render };
 }

@@ -35,12 +35,16 @@ test('UTC day bounds of a date input', () => {
   assert.equal(utcDayStart('28/11/2025'), undefined);
 });
 
-test('a datetime-local value is read and written as UTC', () => {
-  assert.equal(utcDateTimeValue(LATE), '2025-11-28T23:59:30');
-  assert.equal(parseUtcDateTime('2025-11-28T23:59:30'), LATE);
-  assert.equal(parseUtcDateTime('2025-11-28T23:59'), LATE - 30_000, 'seconds are optional');
-  assert.equal(parseUtcDateTime(' 2025-11-28T23:59:30.250 '), LATE + 250);
-  assert.equal(parseUtcDateTime('2025-11-28 23:59'), undefined);
+test("a date input's 24-hour text is read and written as UTC", () => {
+  assert.equal(utcDateTimeValue(LATE), '2025-11-28 23:59:30');
+  assert.equal(utcDateTimeValue(LATE - 30_000), '2025-11-28 23:59', 'no seconds when there are none');
+  assert.equal(parseUtcDateTime('2025-11-28 23:59:30'), LATE);
+  assert.equal(parseUtcDateTime('2025-11-28 23:59'), LATE - 30_000, 'seconds are optional');
+  assert.equal(parseUtcDateTime('2025-11-28T23:59'), LATE - 30_000, 'an ISO T is accepted');
+  assert.equal(parseUtcDateTime(' 2025-11-28 23:59:30.250 '), LATE + 250);
+  assert.equal(parseUtcDateTime('2025-02-30 10:00'), undefined, 'no 30 February');
+  assert.equal(parseUtcDateTime('2025-11-28 24:00'), undefined);
+  assert.equal(parseUtcDateTime('11/28/2025 11:59 PM'), undefined, 'no 12-hour locale format');
   assert.equal(parseUtcDateTime(''), undefined);
   assert.equal(parseUtcDateTime(utcDateTimeValue(LATE)), LATE, 'round trip');
 });
@@ -49,7 +53,8 @@ test('durations and clocks', () => {
   assert.equal(formatDuration(0), '0s');
   assert.equal(formatDuration(-5_000), '0s', 'never negative');
   assert.equal(formatDuration(42_400), '42s');
-  assert.equal(formatDuration(59_500), '1m 00s', 'rounded to the second');
+  assert.equal(formatDuration(1_500), '1s', 'rounded down, as the player clock');
+  assert.equal(formatDuration(59_500), '59s', 'rounded down to the second');
   assert.equal(formatDuration(185_000), '3m 05s');
   assert.equal(formatDuration(3_725_000), '1h 02m');
   assert.equal(formatClock(0), '00:00');

@@ -15,6 +15,7 @@ mod error;
 mod list_query;
 pub mod metrics;
 pub mod openapi;
+mod project;
 pub mod recording;
 mod sessions;
 pub mod share_token;
@@ -38,6 +39,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 pub use auth::{ApiToken, Role, Tokens};
 pub use error::QueryError;
+pub use project::ProjectKeys;
 pub use share_token::ShareSigner;
 pub use shares::ShareLifetimes;
 
@@ -65,12 +67,15 @@ pub struct QueryState {
     pub tokens: Arc<Tokens>,
     pub share_signer: ShareSigner,
     pub share_lifetimes: ShareLifetimes,
+    /// Each project's public recorder key, for `GET /v1/project`.
+    pub projects: Arc<ProjectKeys>,
 }
 
 /// The REST routes under `/v1`.
 pub fn router(state: QueryState) -> Router {
     Router::new()
         .route("/v1/openapi.json", get(openapi::serve))
+        .route("/v1/project", get(project::get))
         .route("/v1/sessions", get(sessions::list))
         .route("/v1/sessions/{id}", get(sessions::get))
         .route("/v1/sessions/{id}/events", get(sessions::events))

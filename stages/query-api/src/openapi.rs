@@ -94,6 +94,7 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         wire::SimilarSession,
         wire::SimilarSessions,
         wire::Mark,
+        wire::ProjectInfo,
         wire::TranscriptEvent,
         wire::Transcript,
         Factor,
@@ -190,6 +191,7 @@ pub fn document() -> Value {
             "schemas": schemas(),
         },
         "paths": {
+            "/v1/project": { "get": operation("getProject", "The token's project: its public recorder key and ingest URL", vec![], ("200", ok("the project", schema_ref("ProjectInfo")))) },
             "/v1/sessions": { "get": operation("listSessions", "Sessions by end time, filtered", list_parameters(), ("200", ok("a page", schema_ref("SessionPage")))) },
             "/v1/sessions/{id}": { "get": operation("getSession", "A session with its score breakdown and user", vec![id()], ("200", ok("the session", schema_ref("SessionDetail")))) },
             "/v1/sessions/{id}/events": { "get": operation("getTranscript", "The transcript", vec![id()], ("200", ok("the transcript", schema_ref("Transcript")))) },

@@ -274,3 +274,14 @@ mod tests {
         assert!(hidden.get("user_id").is_none() && hidden.get("user_traits").is_none(), "{hidden}");
     }
 }
+
+/// The caller's project as its recorders know it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ProjectInfo {
+    pub project_id: String,
+    /// The key a recorder sends (`data-key`); `null` when no project of the config has this id.
+    pub public_key: Option<String>,
+    /// Where recorders send batches and load `/recorder.js` (`query.ingest_url`); `null` when
+    /// not configured, which means the UI's own origin (as with `playback up`).
+    pub ingest_url: Option<String>,
+}

@@ -65,6 +65,7 @@ impl World {
             tokens: Arc::new(Tokens::new(vec![token("ada", ADMIN, "demo"), token("otto", OTHER, "other")]).unwrap()),
             share_signer: ShareSigner::new(&[7u8; 32]).unwrap(),
             share_lifetimes: ShareLifetimes::default(),
+            projects: Default::default(),
         };
         World { router: router(state), warehouse, blobs, _dir: dir }
     }

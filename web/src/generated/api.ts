@@ -17,6 +17,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/project": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The token's project: its public recorder key and ingest URL */
+        get: operations["getProject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/saved-filters": {
         parameters: {
             query?: never;
@@ -409,6 +426,17 @@ export interface components {
         Notes: {
             notes: components["schemas"]["Note"][];
         };
+        /** @description The caller's project as its recorders know it. */
+        ProjectInfo: {
+            /**
+             * @description Where recorders send batches and load `/recorder.js` (`query.ingest_url`); `null` when
+             *     not configured, which means the UI's own origin (as with `playback up`).
+             */
+            ingest_url?: string | null;
+            project_id: string;
+            /** @description The key a recorder sends (`data-key`); `null` when no project of the config has this id. */
+            public_key?: string | null;
+        };
         Recording: {
             session_id: string;
             windows: {
@@ -651,6 +679,53 @@ export interface operations {
             };
             /** @description the link expired or was revoked */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the project */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectInfo"];
+                };
+            };
+            /** @description a parameter or the body is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no token, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in the token's project */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
