@@ -12,6 +12,7 @@ const PATHS: Record<TranscriptKind, string> = {
   custom: '<path d="M8 1.8l1.9 3.9 4.3.6-3.1 3 .7 4.3L8 11.6l-3.8 2 .7-4.3-3.1-3 4.3-.6z"/>',
   rage_click: '<path d="M9 1.5L3.5 9H8l-1 5.5L12.5 7H8z"/>',
   dead_click: '<circle cx="8" cy="8" r="6"/><path d="M3.8 3.8l8.4 8.4"/>',
+  identify: '<circle cx="8" cy="5.5" r="3"/><path d="M2.5 14.5c.6-3 2.8-4.5 5.5-4.5s4.9 1.5 5.5 4.5"/>',
 };
 
 export function kindIcon(kind: TranscriptKind): HTMLElement {

@@ -17,6 +17,7 @@ export const KIND_LABELS: Record<MarkKind, string> = {
   custom: 'Custom event',
   rage_click: 'Rage click',
   dead_click: 'Dead click',
+  identify: 'Identified',
   note: 'Note',
 };
 

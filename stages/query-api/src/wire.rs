@@ -196,12 +196,16 @@ pub struct TranscriptEvent {
     pub offset_ms: i64,
     pub window_id: String,
     pub kind: EventKind,
+    /// What happened, in words: `Clicked "Password" field`, `Changed "Plan"`,
+    /// `Viewed "Checkout · Demo shop"`, `Identified as ada@example.com` (docs/transcript.md).
+    pub title: String,
     pub url: String,
     /// The custom event's name, or the exception's message.
     pub name: String,
     /// A description of the element, such as `button "Save"`.
     pub target: String,
-    /// Custom event properties or exception details.
+    /// Custom event properties or exception details; for clicks and inputs the element's
+    /// `label` and `element` kind, for page views the `page_title`, for identify the `user_id`.
     pub props: Value,
 }
 
