@@ -132,6 +132,7 @@ export class Api {
  * @property {number} offset_ms
  * @property {string} window_id
  * @property {string} kind
+ * @property {string} title what happened, in words (docs/transcript.md)
  * @property {string} url
  * @property {string} name
  * @property {string} target

@@ -26,6 +26,10 @@ pub fn raw_batch(parsed: ParsedBatch) -> RawBatch {
         device.screen_width = width;
         device.screen_height = height;
     }
+    if let Some((width, height)) = parsed.viewport {
+        device.viewport_width = width;
+        device.viewport_height = height;
+    }
     let user = parsed.user_traits_json.map(|traits_json| User { id: parsed.user_id, traits_json });
     RawBatch {
         project_id: PROJECT_ID.to_string(),

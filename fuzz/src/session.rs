@@ -52,7 +52,12 @@ fn check_rows(rows: &[EventRow], batch: &RawBatch, applied_seqs: &[(String, i64)
             assert!((row.event_index as usize) < events, "event index {} of {events} events", row.event_index);
         }
         if row.kind == EventKind::Input {
-            assert!(row.name.is_empty() && row.props_json == "{}", "an input row carries a value: {row:?}");
+            // The props name the field (its label and kind), never its value.
+            let props: serde_json::Value = from_str_deep(&row.props_json).expect("props_json is JSON");
+            let mut keys: Vec<&str> =
+                props.as_object().map(|props| props.keys().map(String::as_str).collect()).unwrap_or_default();
+            keys.sort_unstable();
+            assert!(row.name.is_empty() && keys == ["element", "label"], "an input row carries a value: {row:?}");
         }
         if row.kind == EventKind::PageView {
             assert!(!row.url.is_empty(), "a page view without a url");
@@ -172,12 +177,8 @@ pub fn exercise(batch: &RawBatch) {
     check_state(&session.state, &counts);
     assert_eq!(session.update().version, 3);
 
-    let closing = session.close(NOW_MS + 4);
-    for row in &closing {
-        assert_eq!(row.kind, EventKind::DeadClick, "closing produced {row:?}");
-    }
-    check_rows(&closing, batch, &applied);
-    counts.add(&closing);
+    // Closing writes nothing: a click still waiting had no event of its tab past its window.
+    session.close(NOW_MS + 4);
     check_state(&session.state, &counts);
     assert!(session.update().closed);
     assert!(session.state.windows.iter().all(|window| window.pending_clicks.is_empty()), "clicks still pending");

@@ -149,20 +149,31 @@ const fn platform(
     Platform { device_type, os, os_version, browser, browser_version, screen }
 }
 
+impl Platform {
+    /// The page's viewport on this screen: the screen less the browser's own bars (and a
+    /// scroll bar on a desktop).
+    fn viewport(&self) -> (i32, i32) {
+        match self.device_type {
+            "desktop" => (self.screen.0 - 15, self.screen.1 - 140),
+            _ => (self.screen.0, self.screen.1 - 180),
+        }
+    }
+}
+
 /// Roughly the shares of web traffic: Chrome about 62 %, Safari 27 %, mobile half of it.
 const PLATFORMS: [(Platform, f64); 12] = [
-    (platform("desktop", "Windows 10", "NT 10.0", "Chrome", "126.0.0.0", (1920, 1080)), 0.30),
-    (platform("desktop", "Windows 10", "NT 10.0", "Edge", "126.0.0.0", (1920, 1080)), 0.07),
-    (platform("desktop", "Windows 10", "NT 10.0", "Firefox", "128.0", (1536, 864)), 0.03),
-    (platform("desktop", "Mac OSX", "10.15.7", "Chrome", "126.0.0.0", (1440, 900)), 0.07),
-    (platform("desktop", "Mac OSX", "10.15.7", "Safari", "17.4", (1440, 900)), 0.05),
-    (platform("desktop", "Linux", "UNKNOWN", "Chrome", "126.0.0.0", (1920, 1080)), 0.02),
-    (platform("desktop", "Linux", "UNKNOWN", "Firefox", "128.0", (1920, 1080)), 0.01),
-    (platform("desktop", "ChromeOS", "UNKNOWN", "Chrome", "126.0.0.0", (1366, 768)), 0.01),
-    (platform("mobile", "iPhone", "17.4", "Safari", "17.4", (390, 844)), 0.18),
-    (platform("mobile", "Android", "14", "Chrome", "126.0.0.0", (412, 915)), 0.20),
-    (platform("tablet", "iPad", "17.4", "Safari", "17.4", (820, 1180)), 0.04),
-    (platform("tablet", "Android", "14", "Chrome", "126.0.0.0", (800, 1280)), 0.02),
+    (platform("desktop", "Windows", "10", "Chrome", "126", (1920, 1080)), 0.30),
+    (platform("desktop", "Windows", "10", "Edge", "126", (1920, 1080)), 0.07),
+    (platform("desktop", "Windows", "10", "Firefox", "128", (1536, 864)), 0.03),
+    (platform("desktop", "macOS", "10.15", "Chrome", "126", (1440, 900)), 0.07),
+    (platform("desktop", "macOS", "10.15", "Safari", "17.4", (1440, 900)), 0.05),
+    (platform("desktop", "Linux", "", "Chrome", "126", (1920, 1080)), 0.02),
+    (platform("desktop", "Linux", "", "Firefox", "128", (1920, 1080)), 0.01),
+    (platform("desktop", "ChromeOS", "", "Chrome", "126", (1366, 768)), 0.01),
+    (platform("mobile", "iOS", "17.4", "Safari", "17.4", (390, 844)), 0.18),
+    (platform("mobile", "Android", "14", "Chrome", "126", (412, 915)), 0.20),
+    (platform("tablet", "iOS", "17.4", "Safari", "17.4", (820, 1180)), 0.04),
+    (platform("tablet", "Android", "14", "Chrome", "126", (800, 1280)), 0.02),
 ];
 
 const PRODUCTS: [&str; 12] = [
@@ -468,6 +479,8 @@ fn draw(options: &SeedOptions, config: &ScoreConfig, index: u64) -> Drawn {
             device_type: platform.device_type.into(),
             screen_width: platform.screen.0,
             screen_height: platform.screen.1,
+            viewport_width: platform.viewport().0,
+            viewport_height: platform.viewport().1,
         },
         windows: 1,
         events: 0,

@@ -18,8 +18,11 @@ async fn batches_become_a_scored_session_with_transcript_and_recording() {
     let (first, second, other_tab) = session_events(t0);
     let user = json!({"id": "ada@example.com", "traits": {"plan": "pro"}});
 
+    // Our recorder sends the device's screen with each batch; the viewport is in the Meta event.
+    let mut first_body: Value = serde_json::from_slice(&batch(&session, "w1", 0, &first, None)).unwrap();
+    first_body["screen"] = json!({"width": 1280, "height": 800});
     assert_eq!(
-        harness.post("pk_demo", batch(&session, "w1", 0, &first, None)).await,
+        harness.post("pk_demo", serde_json::to_vec(&first_body).unwrap()).await,
         (StatusCode::OK, json!({"accepted": 7}))
     );
     let gzipped = gzip(&batch(&session, "w1", 1, &second, Some(user)));
@@ -40,7 +43,8 @@ async fn batches_become_a_scored_session_with_transcript_and_recording() {
         (detail["browser"].as_str(), detail["os"].as_str(), detail["device_type"].as_str()),
         (Some("Chrome"), Some("Linux"), Some("desktop"))
     );
-    assert_eq!((detail["screen_width"].as_i64(), detail["screen_height"].as_i64()), (Some(1280), Some(720)));
+    assert_eq!((detail["screen_width"].as_i64(), detail["screen_height"].as_i64()), (Some(1280), Some(800)));
+    assert_eq!((detail["viewport_width"].as_i64(), detail["viewport_height"].as_i64()), (Some(1280), Some(720)));
     assert_eq!(detail["entry_url"], "https://shop.test/");
     assert_eq!(detail["exit_url"], "https://shop.test/done");
     assert!(detail["score"].as_f64().unwrap() > 0.0);

@@ -12,10 +12,27 @@ export interface Batch {
   window_id: string;
   seq: number;
   user?: UserIdentity;
+  /** The device's screen (`screen.width/height`); the viewport is in rrweb's Meta event. */
+  screen?: ScreenSize;
   /** Each event as JSON text, in emission order. */
   events: string[];
   /** UTF-8 size of the events array as JSON. */
   bytes: number;
+}
+
+export interface ScreenSize {
+  width: number;
+  height: number;
+}
+
+/** The screen of `source` in CSS pixels, or undefined when it has no usable size. */
+export function screenSize(source: { width?: unknown; height?: unknown } | undefined): ScreenSize | undefined {
+  const width = source?.width;
+  const height = source?.height;
+  if (typeof width !== 'number' || typeof height !== 'number' || !(width > 0) || !(height > 0)) {
+    return undefined;
+  }
+  return { width: Math.round(width), height: Math.round(height) };
 }
 
 /** UTF-8 byte length of a string, without allocating the encoded bytes. */
@@ -119,6 +136,9 @@ export function encodeBatch(batch: Batch, sentAt: number): string {
     ',"sent_at":' + String(Math.round(sentAt));
   if (batch.user) {
     body += ',"user":' + JSON.stringify(batch.user);
+  }
+  if (batch.screen) {
+    body += ',"screen":' + JSON.stringify({ width: batch.screen.width, height: batch.screen.height });
   }
   return body + ',"events":[' + batch.events.join(',') + ']}';
 }

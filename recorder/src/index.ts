@@ -6,7 +6,9 @@
  *
  * The endpoint is the origin of the script's `src`, or `data-endpoint`.
  */
+import { tabOptedOut } from './no-record';
 import { Recorder, toJsonObject } from './recorder';
+import { browserStore } from './storage';
 
 export interface InitOptions {
   /** Project key, e.g. `pk_demo`. */
@@ -73,8 +75,16 @@ function install(): void {
   const defaultEndpoint = scriptOrigin(script) ?? location.origin;
   let recorder: Recorder | null = null;
   let early: QueuedCall[] = [];
+  const optedOut = tabOptedOut({
+    href: location.href,
+    tabStore: browserStore('sessionStorage'),
+    replaceUrl: (url) => history.replaceState(history.state, '', url),
+  });
 
   const call = (method: 'identify' | 'track', args: unknown[]): void => {
+    if (optedOut) {
+      return;
+    }
     if (recorder === null || recorder.stopped) {
       if (early.length < MAX_EARLY_CALLS) {
         early.push([method, args]);
@@ -111,6 +121,11 @@ function install(): void {
       }
       if (!options || typeof options.key !== 'string' || options.key === '') {
         warn('init() needs a project key');
+        return;
+      }
+      if (optedOut) {
+        // `__playback_no_record=1`: this tab is an analyst's look at the site.
+        early = [];
         return;
       }
       const endpoint = (options.endpoint || defaultEndpoint).replace(/\/+$/, '');

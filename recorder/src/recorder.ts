@@ -7,9 +7,9 @@
  * disabled, the key is refused, or `stop()` was called.
  */
 import { record, type recordOptions } from 'rrweb';
-import { EventType, type eventWithTime } from '@rrweb/types';
+import { EventType, IncrementalSource, type eventWithTime } from '@rrweb/types';
 import { sleep } from './backoff';
-import { EventBuffer, MAX_EVENTS_PER_BATCH, type EventGroup } from './batch';
+import { EventBuffer, MAX_EVENTS_PER_BATCH, screenSize, type EventGroup } from './batch';
 import {
   errorEventPayload,
   EXCEPTION_TAG,
@@ -20,6 +20,7 @@ import {
   rejectionPayload,
 } from './capture';
 import { loadConfig, type ProjectConfig } from './config';
+import { SelectChanges } from './select-changes';
 import { isSampledIn, SessionManager, type SessionState, type UserIdentity } from './session';
 import { browserStore, type KeyValueStore } from './storage';
 import { compressionStreamGzip, Transport } from './transport';
@@ -118,6 +119,7 @@ export class Recorder {
   private lastPageviewHref: string | null = null;
   private pageviewScheduled = false;
   private flushTimer: ReturnType<typeof setInterval> | null = null;
+  private selectChanges = new SelectChanges();
   private readonly cleanups: Array<() => void> = [];
 
   constructor(private readonly options: RecorderOptions) {
@@ -240,6 +242,8 @@ export class Recorder {
       }
     });
     this.listen(window, 'pagehide', () => this.flushOnUnload());
+    // A select fires `input` before `change`: rrweb has sent what it sends for the change by then.
+    this.listen(document, 'change', (event) => this.onChange(event));
     this.cleanups.push(onLocationChange(window, () => this.schedulePageview()));
     this.flushTimer = setInterval(() => this.cutBuffer(), config.flush_interval_ms);
 
@@ -297,6 +301,7 @@ export class Recorder {
       return;
     }
     this.stopRrweb = stop;
+    this.selectChanges = new SelectChanges();
   }
 
   private stopRecording(): void {
@@ -347,6 +352,9 @@ export class Recorder {
       // The visitor has been away: nothing is kept until the next activity starts a new session.
       return;
     }
+    if (event.type === EventType.IncrementalSnapshot && event.data.source === IncrementalSource.Input) {
+      this.selectChanges.noteRecorded(event.data.id);
+    }
     let json: string;
     try {
       json = JSON.stringify(event);
@@ -359,6 +367,19 @@ export class Recorder {
     if (event.type === EventType.FullSnapshot && !this.rrwebReady) {
       // rrweb accepts custom events only once record() has finished starting.
       queueMicrotask(() => this.onRecordingReady());
+    }
+  }
+
+  /** A select changed again to another value that rrweb left out (see select-changes.ts). */
+  private onChange(event: Event): void {
+    const target = event.target;
+    if (!this.recording || !(target instanceof HTMLSelectElement)) {
+      return;
+    }
+    const id = record.mirror.getId(target);
+    if (this.selectChanges.changed(target, target.value, id)) {
+      const input = { source: IncrementalSource.Input, id, text: INPUT_MASK, isChecked: false };
+      this.onEmit({ type: EventType.IncrementalSnapshot, data: input, timestamp: Date.now() } as eventWithTime);
     }
   }
 
@@ -479,11 +500,13 @@ export class Recorder {
       return;
     }
     const user = this.sessions?.current?.user;
+    const screen = screenSize(typeof window.screen === 'object' ? window.screen : undefined);
     transport.enqueue({
       session_id: this.windows.sessionId,
       window_id: this.windows.windowId,
       seq: this.windows.nextSeq(),
       ...(user ? { user } : {}),
+      ...(screen ? { screen } : {}),
       events: group.events,
       bytes: group.bytes,
     });

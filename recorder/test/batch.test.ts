@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeBatch, EventBuffer, jsonArrayBytes, utf8Length } from '../src/batch';
+import { encodeBatch, EventBuffer, jsonArrayBytes, screenSize, utf8Length } from '../src/batch';
 
 function event(size: number, fill = 'a'): string {
   const overhead = JSON.stringify({ type: 3, d: '' }).length;
@@ -85,6 +85,7 @@ test('encodeBatch produces the documented body with events verbatim', () => {
       window_id: 'w-1',
       seq: 3,
       user: { id: 'ada@example.com', traits: { plan: 'pro' } },
+      screen: { width: 390, height: 844 },
       events,
       bytes: jsonArrayBytes(events),
     },
@@ -96,8 +97,19 @@ test('encodeBatch produces the documented body with events verbatim', () => {
     seq: 3,
     sent_at: 1764300000000,
     user: { id: 'ada@example.com', traits: { plan: 'pro' } },
+    screen: { width: 390, height: 844 },
     events: [{ type: 4, data: { href: 'https://shop.example/' }, timestamp: 1 }],
   });
   const anonymous = JSON.parse(encodeBatch({ session_id: 's', window_id: 'w', seq: 0, events, bytes: 0 }, 5));
   assert.equal('user' in anonymous, false);
+  assert.equal('screen' in anonymous, false);
+});
+
+test('screenSize takes a usable screen size and nothing else', () => {
+  assert.deepEqual(screenSize({ width: 390, height: 844 }), { width: 390, height: 844 });
+  assert.deepEqual(screenSize({ width: 1366.4, height: 767.6 }), { width: 1366, height: 768 });
+  assert.equal(screenSize({ width: 0, height: 844 }), undefined);
+  assert.equal(screenSize({ width: '390', height: 844 }), undefined);
+  assert.equal(screenSize({ width: Number.NaN, height: 1 }), undefined);
+  assert.equal(screenSize(undefined), undefined);
 });

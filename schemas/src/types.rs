@@ -20,8 +20,16 @@ pub struct Device {
     pub os_version: String,
     /// `desktop`, `mobile`, `tablet`, `bot` or `other`.
     pub device_type: String,
+    /// The device's screen (`screen.width/height`) in CSS pixels, as our recorder sends it
+    /// with its batches; 0 when the recorder does not send it.
     pub screen_width: i32,
     pub screen_height: i32,
+    /// The page's viewport in CSS pixels, from the rrweb Meta event; 0 when unknown. Values
+    /// written before these fields existed read as 0.
+    #[serde(default)]
+    pub viewport_width: i32,
+    #[serde(default)]
+    pub viewport_height: i32,
 }
 
 /// One batch of rrweb events as the gateway accepted it.
@@ -98,6 +106,11 @@ pub struct ClickMark {
     pub index: i32,
     pub url: String,
     pub target: String,
+    /// The clicked element's human label (empty when it has none) and kind, for the title.
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub element: String,
 }
 
 /// Per-tab state of an open session.
@@ -132,12 +145,24 @@ pub struct SessionState {
 
 // A schema change adds a file to the history list; `tests/compatibility.rs` checks that values
 // written with every listed schema still decode.
-crate::avro_message!(RawBatch, "../avro/raw_batch.avsc", ["../avro/history/raw_batch.v1.avsc"]);
-crate::avro_message!(SessionUpdate, "../avro/session_update.avsc", ["../avro/history/session_update.v1.avsc"]);
+crate::avro_message!(
+    RawBatch,
+    "../avro/raw_batch.avsc",
+    ["../avro/history/raw_batch.v1.avsc", "../avro/history/raw_batch.v2.avsc"]
+);
+crate::avro_message!(
+    SessionUpdate,
+    "../avro/session_update.avsc",
+    ["../avro/history/session_update.v1.avsc", "../avro/history/session_update.v2.avsc"]
+);
 crate::avro_message!(
     SessionState,
     "../avro/session_state.avsc",
-    ["../avro/history/session_state.v1.avsc", "../avro/history/session_state.v2.avsc"]
+    [
+        "../avro/history/session_state.v1.avsc",
+        "../avro/history/session_state.v2.avsc",
+        "../avro/history/session_state.v3.avsc"
+    ]
 );
 
 /// Avro `bytes` through serde: apache-avro maps `Value::Bytes` to a serde byte buffer.

@@ -12,6 +12,8 @@ fn device() -> Device {
         device_type: "desktop".into(),
         screen_width: 1280,
         screen_height: 720,
+        viewport_width: 1264,
+        viewport_height: 640,
     }
 }
 
@@ -76,7 +78,16 @@ fn session_update_round_trips() {
 
 #[test]
 fn session_state_round_trips() {
-    let click = ClickMark { ts_ms: 5, node_id: 9, batch_seq: 1, index: 3, url: "u".into(), target: "button".into() };
+    let click = ClickMark {
+        ts_ms: 5,
+        node_id: 9,
+        batch_seq: 1,
+        index: 3,
+        url: "u".into(),
+        target: "button".into(),
+        label: "Save".into(),
+        element: "button".into(),
+    };
     let state = SessionState {
         update: update(),
         last_received_ms: 77,

@@ -234,8 +234,15 @@ impl Warehouse for ClickHouseWarehouse {
             if version <= applied {
                 continue;
             }
-            for statement in migration.iter() {
-                let statement = sql::Statement { sql: statement.to_string(), params: Vec::new() };
+            for step in migration.iter() {
+                if let schema::Step::AddColumn(add) = step {
+                    let check = sql::column_exists(database, add.table, add.column);
+                    let present: u64 = self.bounded(check.query(&self.client).fetch_one()).await?;
+                    if present > 0 {
+                        continue;
+                    }
+                }
+                let statement = sql::Statement { sql: step.sql(), params: Vec::new() };
                 self.execute(&self.client, &statement).await?;
             }
             self.execute(&self.client, &sql::record_migration(version)).await?;

@@ -77,6 +77,11 @@ CREATE INDEX sessions_by_project_end ON sessions (project_id, end_ms, session_id
 CREATE INDEX sessions_by_project_score ON sessions (project_id, base_score, end_ms);
 CREATE INDEX sessions_by_email ON sessions (project_id, iif(json_valid(user_traits_json), json_extract(user_traits_json, '$.email'), NULL));
 "#,
+    // The page's viewport beside the device's screen; rows written before read 0.
+    r#"
+ALTER TABLE sessions ADD COLUMN viewport_width INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN viewport_height INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The `email` trait, as `sessions_by_email` indexes it; NULL when the traits are not JSON.
@@ -727,5 +732,34 @@ mod tests {
         let expected: Vec<(String, String)> =
             SessionRow::COLUMNS.iter().map(|column| (column.name.into(), column.sqlite.into())).collect();
         assert_eq!(stored, expected, "a SessionRow field needs a column: add a migration");
+    }
+
+    #[tokio::test]
+    async fn a_session_from_before_the_viewport_columns_reads_a_viewport_of_zero() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("warehouse.db");
+        {
+            let connection = connect(&path).unwrap();
+            connection.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)").unwrap();
+            for (index, migration) in MIGRATIONS[..3].iter().enumerate() {
+                connection.execute_batch(migration).unwrap();
+                connection.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [index as i64 + 1]).unwrap();
+            }
+            connection
+                .execute_batch(
+                    "INSERT INTO sessions (project_id, session_id, version, closed, start_ms, end_ms, active_ms, \
+                     user_id, user_traits_json, browser, browser_version, os, os_version, device_type, screen_width, \
+                     screen_height, windows, events, page_views, clicks, inputs, errors, custom_events, rage_clicks, \
+                     dead_clicks, entry_url, exit_url, urls_json, event_names_json, base_score, score_breakdown_json, \
+                     signature_json, updated_at_ms) VALUES ('p', 's', 1, 0, 1000, 61000, 20000, '', '{}', 'Chrome', '', \
+                     'Linux', '', 'desktop', 1280, 800, 1, 0, 0, 0, 0, 0, 0, 0, 0, '', '', '[]', '[]', 2.0, '[]', '[]', 0)",
+                )
+                .unwrap();
+        }
+        let warehouse = SqliteWarehouse::open(&path).unwrap();
+        warehouse.migrate().await.unwrap();
+        let row = warehouse.get_session(Some("p"), "s").await.unwrap().unwrap();
+        assert_eq!((row.screen_width, row.screen_height, row.viewport_width, row.viewport_height), (1280, 800, 0, 0));
+        assert_eq!((row.start_ms, row.end_ms, row.base_score), (1000, 61000, 2.0));
     }
 }

@@ -15,11 +15,13 @@ pub enum EventKind {
     Custom,
     RageClick,
     DeadClick,
+    /// The recorder's `identify(userId)`: props `{"user_id": …}`.
+    Identify,
 }
 
 impl EventKind {
     /// Every kind, in display order.
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::PageView,
         EventKind::Click,
         EventKind::Input,
@@ -27,6 +29,7 @@ impl EventKind {
         EventKind::Custom,
         EventKind::RageClick,
         EventKind::DeadClick,
+        EventKind::Identify,
     ];
 
     /// The stored name, as serde writes it.
@@ -39,6 +42,7 @@ impl EventKind {
             EventKind::Custom => "custom",
             EventKind::RageClick => "rage_click",
             EventKind::DeadClick => "dead_click",
+            EventKind::Identify => "identify",
         }
     }
 

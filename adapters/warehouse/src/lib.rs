@@ -90,6 +90,10 @@ pub struct SessionRow {
     /// The MinHash similarity signature, as a JSON array of integers.
     pub signature_json: String,
     pub updated_at_ms: i64,
+    /// The page's viewport (the rrweb Meta size); `screen_width` and `screen_height` are the
+    /// device's screen. 0 when unknown. Last, since migration 4 added them.
+    pub viewport_width: i32,
+    pub viewport_height: i32,
 }
 }
 

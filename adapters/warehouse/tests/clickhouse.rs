@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::with_database;
-use playback_warehouse::clickhouse::{ClickHouseConfig, ClickHouseWarehouse};
+use playback_warehouse::clickhouse::{migration_statements, ClickHouseConfig, ClickHouseWarehouse};
 use playback_warehouse::conformance::{self, session};
 use playback_warehouse::{PageAfter, SessionOrder, SessionQuery, Warehouse};
 
@@ -112,4 +112,81 @@ async fn strings_in(config: ClickHouseConfig) {
     }
     assert_eq!(seen, rows.len());
     assert_eq!(warehouse.get_session(Some(tricky), "s' OR 1=1 --").await.expect("get"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_from_before_the_viewport_columns_gain_them() {
+    with_database(viewport_migration_in).await;
+}
+
+/// A database migrated by a build of three migrations, with a session in it, then migrated by
+/// this build: the session reads back with a viewport of 0, and migrating again changes nothing.
+async fn viewport_migration_in(config: ClickHouseConfig) {
+    let server = clickhouse::Client::default()
+        .with_url(&config.url)
+        .with_user(&config.user)
+        .with_password(&config.password)
+        .with_validation(false);
+    server
+        .query("CREATE DATABASE ?")
+        .bind(clickhouse::sql::Identifier(&config.database))
+        .execute()
+        .await
+        .expect("create the database");
+    let client = server.with_database(&config.database);
+    for statement in migration_statements().iter().filter(|statement| !statement.contains(" ADD COLUMN ")) {
+        client.query_raw(statement).execute().await.unwrap_or_else(|error| panic!("{error}\n{statement}"));
+    }
+    client
+        .query_raw("INSERT INTO schema_migrations (version, applied_at) VALUES (1, now()), (2, now()), (3, now())")
+        .execute()
+        .await
+        .expect("record three migrations");
+    let old = session("p", "s-old", 1_764_300_000_000, 3.5);
+    let columns = "project_id, session_id, version, closed, start_ms, end_ms, active_ms, user_id, user_traits_json, \
+        browser, browser_version, os, os_version, device_type, screen_width, screen_height, windows, events, page_views, \
+        clicks, inputs, errors, custom_events, rage_clicks, dead_clicks, entry_url, exit_url, urls_json, \
+        event_names_json, base_score, score_breakdown_json, signature_json, updated_at_ms";
+    let insert = format!(
+        "INSERT INTO sessions ({columns}) VALUES ('p', 's-old', 1, 0, {}, {}, {}, '', '{{}}', 'Chrome', '', 'Linux', '', \
+         'desktop', 1280, 800, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', '', '[]', '[]', 3.5, '[]', '[]', 0)",
+        old.start_ms, old.end_ms, old.active_ms
+    );
+    client.query_raw(&insert).execute().await.expect("a session written before migration 4");
+
+    let warehouse = ClickHouseWarehouse::new(config).expect("config");
+    warehouse.check().await.expect_err("three migrations are too few for this build");
+    warehouse.migrate().await.expect("migration 4 adds the columns");
+    warehouse.migrate().await.expect("and runs again without change");
+    warehouse.check().await.expect("the tables are current");
+    let stored = warehouse.get_session(Some("p"), "s-old").await.expect("get").expect("present");
+    let expected = SessionRowWithViewport { viewport: (0, 0), ..SessionRowWithViewport::of(&old) };
+    assert_eq!(SessionRowWithViewport::of(&stored), expected);
+    let mut new = session("p", "s-new", 1_764_300_100_000, 1.0);
+    new.viewport_width = 390;
+    new.viewport_height = 664;
+    warehouse.upsert_sessions(vec![new.clone()]).await.expect("upsert after the migration");
+    assert_eq!(warehouse.get_session(Some("p"), "s-new").await.expect("get"), Some(new));
+}
+
+/// The parts of a row this test compares: the old row's own columns and the viewport.
+#[derive(Debug, PartialEq)]
+struct SessionRowWithViewport {
+    id: String,
+    screen: (i32, i32),
+    viewport: (i32, i32),
+    times: (i64, i64, i64),
+    base_score: f64,
+}
+
+impl SessionRowWithViewport {
+    fn of(row: &playback_warehouse::SessionRow) -> Self {
+        SessionRowWithViewport {
+            id: row.session_id.clone(),
+            screen: (row.screen_width, row.screen_height),
+            viewport: (row.viewport_width, row.viewport_height),
+            times: (row.start_ms, row.end_ms, row.active_ms),
+            base_score: row.base_score,
+        }
+    }
 }

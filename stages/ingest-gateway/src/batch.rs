@@ -54,8 +54,10 @@ pub struct ParsedBatch {
     pub event_count: usize,
     /// The events array exactly as sent.
     pub events_json: Vec<u8>,
-    /// Viewport size from the last Meta event of the batch, if it has one.
+    /// The device's screen size as the recorder sent it (`screen`), if it did.
     pub screen: Option<(i32, i32)>,
+    /// Viewport size from the last Meta event of the batch, if it has one.
+    pub viewport: Option<(i32, i32)>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +68,9 @@ struct Body<'a> {
     sent_at: i64,
     #[serde(default)]
     user: Option<UserBody<'a>>,
+    /// `{"width": …, "height": …}`, sent by our recorder; other recorders leave it out.
+    #[serde(default, borrow)]
+    screen: Option<&'a RawValue>,
     #[serde(borrow)]
     events: &'a RawValue,
 }
@@ -87,12 +92,21 @@ struct EventHead<'a> {
     data: Option<&'a RawValue>,
 }
 
+/// A width and height: the data of a Meta event, or the batch's `screen`.
 #[derive(Deserialize)]
-struct MetaData {
+struct Size {
     #[serde(default)]
     width: Option<f64>,
     #[serde(default)]
     height: Option<f64>,
+}
+
+/// A size in CSS pixels, when `raw` has a numeric width and height; clamped to 0..=100 000.
+fn size_of(raw: &RawValue) -> Option<(i32, i32)> {
+    let size = from_str_deep::<Size>(raw.get()).ok()?;
+    let (width, height) = (size.width?, size.height?);
+    let pixels = |value: f64| if value.is_finite() { value.clamp(0.0, 100_000.0) as i32 } else { 0 };
+    Some((pixels(width), pixels(height)))
 }
 
 /// Reads the events array, stopping at the first event past `max`: an array of millions of
@@ -229,7 +243,9 @@ pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<Pa
     if events.is_empty() {
         return Err(bad("events is empty"));
     }
-    let mut screen = None;
+    // A screen that is not a size is left out, like a recorder that does not send one.
+    let screen = parsed.screen.and_then(size_of);
+    let mut viewport = None;
     for (index, event) in events.iter().enumerate() {
         let text = event.get();
         if text.len() > limits.max_event_bytes {
@@ -242,12 +258,8 @@ pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<Pa
             return Err(bad(format!("event {index} has an implausible timestamp")));
         }
         if head.kind == playback_schemas::rrweb::EventType::Meta as u8 {
-            if let Some(data) = head.data {
-                if let Ok(meta) = from_str_deep::<MetaData>(data.get()) {
-                    if let (Some(width), Some(height)) = (meta.width, meta.height) {
-                        screen = Some((width.clamp(0.0, 100_000.0) as i32, height.clamp(0.0, 100_000.0) as i32));
-                    }
-                }
+            if let Some(size) = head.data.and_then(size_of) {
+                viewport = Some(size);
             }
         }
     }
@@ -262,6 +274,7 @@ pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<Pa
         event_count: events.len(),
         events_json: parsed.events.get().as_bytes().to_vec(),
         screen,
+        viewport,
     })
 }
 
@@ -283,14 +296,32 @@ mod tests {
     }
 
     #[test]
-    fn keeps_events_verbatim_and_reads_screen_size() {
+    fn keeps_events_verbatim_and_reads_the_viewport_from_meta() {
         let events = r#"[{"type":4,"data":{"href":"https://a.test/","width":1280,"height":720},"timestamp":1764300000000},
             {"type":2,"data":{"node":{}},"timestamp":1764300000001}]"#;
         let parsed = parse_batch(body(events).as_bytes(), false, &Limits::default()).unwrap();
         assert_eq!(parsed.events_json, events.as_bytes());
         assert_eq!(parsed.event_count, 2);
-        assert_eq!(parsed.screen, Some((1280, 720)));
+        assert_eq!(parsed.viewport, Some((1280, 720)));
+        assert_eq!(parsed.screen, None, "a batch without a screen, as foreign recorders send");
         assert_eq!(parsed.user_id, None);
+    }
+
+    #[test]
+    fn reads_the_screen_our_recorder_sends() {
+        let events =
+            r#"[{"type":4,"data":{"href":"https://a.test/","width":390,"height":664},"timestamp":1764300000000}]"#;
+        let with_screen = |screen: &str| body(events).replace("\"events\"", &format!("\"screen\":{screen},\"events\""));
+        let parsed =
+            parse_batch(with_screen(r#"{"width":390,"height":844}"#).as_bytes(), false, &Limits::default()).unwrap();
+        assert_eq!((parsed.screen, parsed.viewport), (Some((390, 844)), Some((390, 664))));
+        let huge =
+            parse_batch(with_screen(r#"{"width":1e9,"height":-5}"#).as_bytes(), false, &Limits::default()).unwrap();
+        assert_eq!(huge.screen, Some((100_000, 0)), "clamped");
+        for not_a_size in [r#""390x844""#, r#"{"width":390}"#, "null", r#"{"width":"390","height":844}"#] {
+            let parsed = parse_batch(with_screen(not_a_size).as_bytes(), false, &Limits::default()).unwrap();
+            assert_eq!(parsed.screen, None, "{not_a_size} is left out");
+        }
     }
 
     #[test]
@@ -374,7 +405,7 @@ mod tests {
         let parsed = parse_batch(text.as_bytes(), false, &Limits::default()).unwrap();
         assert_eq!(parsed.event_count, 4);
         assert_eq!(parsed.events_json, events.as_bytes());
-        assert_eq!(parsed.screen, Some((800, 600)));
+        assert_eq!(parsed.viewport, Some((800, 600)));
         let deepest = body(&deep_snapshot_events(253));
         assert_eq!(playback_schemas::json::depth(deepest.as_bytes()), 511);
         assert_eq!(parse_batch(deepest.as_bytes(), false, &Limits::default()).unwrap().event_count, 4);

@@ -231,6 +231,10 @@ fn raw_batch(project_id: String, parsed: ParsedBatch, user_agent: &str, received
         device.screen_width = width;
         device.screen_height = height;
     }
+    if let Some((width, height)) = parsed.viewport {
+        device.viewport_width = width;
+        device.viewport_height = height;
+    }
     let user = parsed.user_traits_json.map(|traits_json| User { id: parsed.user_id, traits_json });
     RawBatch {
         project_id,

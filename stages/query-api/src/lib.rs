@@ -21,6 +21,7 @@ mod sessions;
 pub mod share_token;
 mod shares;
 mod similar;
+mod titles;
 mod users;
 pub mod wire;
 

@@ -189,15 +189,17 @@ pub(crate) async fn transcript(state: &QueryState, row: &SessionRow) -> Result<T
     let rows = state.warehouse.session_events(&row.project_id, &row.session_id).await?;
     let mut events = Vec::with_capacity(rows.len());
     for event in rows {
+        let props = parse_json(&event.props_json);
         events.push(TranscriptEvent {
             ts: event.ts_ms,
             offset_ms: (event.ts_ms - row.start_ms).max(0),
             window_id: event.window_id,
             kind: event.kind,
+            title: crate::titles::title(event.kind, &event.name, &event.url, &event.target, &props),
             url: event.url,
             name: event.name,
             target: event.target,
-            props: parse_json(&event.props_json),
+            props,
         });
     }
     Ok(Transcript { events })

@@ -155,7 +155,15 @@ pub async fn events(
     Path(token): Path<String>,
 ) -> Result<Json<Transcript>, QueryError> {
     let row = shared_session(&state, &token).await?;
-    Ok(Json(transcript(&state, &row).await?))
+    let mut body = transcript(&state, &row).await?;
+    // A shared session leaves out who the visitor is, here as in its summary.
+    for event in &mut body.events {
+        if event.kind == playback_warehouse::EventKind::Identify {
+            event.props = serde_json::json!({});
+            event.title = "Identified".into();
+        }
+    }
+    Ok(Json(body))
 }
 
 /// `GET /v1/shared/{token}/recording`.

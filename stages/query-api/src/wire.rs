@@ -44,8 +44,13 @@ pub struct SessionFields {
     pub os: String,
     pub os_version: String,
     pub device_type: String,
+    /// The device's screen (`screen.width/height`) in CSS pixels; 0 when the recorder did not
+    /// send it.
     pub screen_width: i32,
     pub screen_height: i32,
+    /// The page's viewport (the rrweb Meta size) in CSS pixels; 0 when unknown.
+    pub viewport_width: i32,
+    pub viewport_height: i32,
     pub closed: bool,
     /// The base score plus recency, to one decimal.
     pub score: f64,
@@ -107,6 +112,8 @@ impl SessionFields {
             device_type: row.device_type.clone(),
             screen_width: row.screen_width,
             screen_height: row.screen_height,
+            viewport_width: row.viewport_width,
+            viewport_height: row.viewport_height,
             closed: row.closed,
             score: (score * 10.0).round() / 10.0,
         }
@@ -189,12 +196,16 @@ pub struct TranscriptEvent {
     pub offset_ms: i64,
     pub window_id: String,
     pub kind: EventKind,
+    /// What happened, in words: `Clicked "Password" field`, `Changed "Plan"`,
+    /// `Viewed "Checkout · Demo shop"`, `Identified as ada@example.com` (docs/transcript.md).
+    pub title: String,
     pub url: String,
     /// The custom event's name, or the exception's message.
     pub name: String,
     /// A description of the element, such as `button "Save"`.
     pub target: String,
-    /// Custom event properties or exception details.
+    /// Custom event properties or exception details; for clicks and inputs the element's
+    /// `label` and `element` kind, for page views the `page_title`, for identify the `user_id`.
     pub props: Value,
 }
 

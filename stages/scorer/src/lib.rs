@@ -153,6 +153,8 @@ pub fn session_row(update: &SessionUpdate, config: &ScoreConfig) -> SessionRow {
         score_breakdown_json: serde_json::to_string(&factors).unwrap_or_else(|_| "[]".into()),
         signature_json: serde_json::to_string(&signature).unwrap_or_else(|_| "[]".into()),
         updated_at_ms: update.updated_at_ms,
+        viewport_width: update.device.viewport_width,
+        viewport_height: update.device.viewport_height,
     }
 }
 

@@ -429,7 +429,6 @@ impl Sessionizer {
     /// Closes sessions past the idle timeout or the maximum length, and forgets long-closed ones.
     async fn close_idle(&self, sessions: &mut HashMap<String, Session>, now: i64) {
         let mut closed = Vec::new();
-        let mut rows = Vec::new();
         let mut evicted = Vec::new();
         for (key, session) in sessions.iter_mut() {
             if session.has_held() {
@@ -446,7 +445,7 @@ impl Sessionizer {
             }
             let too_long = update.start_ms != i64::MAX && update.end_ms - update.start_ms >= self.config.max_session_ms;
             if now - idle_since > self.config.idle_timeout_ms || too_long {
-                rows.extend(session.close(now));
+                session.close(now);
                 closed.push(key.clone());
             }
         }
@@ -454,7 +453,7 @@ impl Sessionizer {
             tracing::info!(message = "sessions closed", count = closed.len());
             metrics::SESSIONS_CLOSED.inc_by(closed.len() as u64);
             metrics::set_sessions_open(sessions);
-            self.persist(sessions, &closed, rows).await;
+            self.persist(sessions, &closed, Vec::new()).await;
         }
         for key in evicted {
             let log = &self.log;

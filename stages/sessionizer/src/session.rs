@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use playback_schemas::json::{from_slice_deep, from_str_deep};
 use playback_schemas::rrweb::{EventType, IncrementalSource, MouseInteraction};
-use playback_schemas::{
-    rrweb::tags, ClickMark, Interval, RawBatch, SeqRange, SessionState, SessionUpdate, WindowState,
-};
+use playback_schemas::{Interval, RawBatch, SeqRange, SessionState, SessionUpdate, WindowState};
 use playback_warehouse::{EventKind, EventRow};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -427,10 +425,16 @@ impl Session {
                 update.user = Some(user.clone());
             }
         }
+        // A batch without a Meta event (or from a recorder that sends no screen) keeps the
+        // sizes known from earlier batches.
         let screen = (update.device.screen_width, update.device.screen_height);
+        let viewport = (update.device.viewport_width, update.device.viewport_height);
         update.device = batch.device.clone();
         if batch.device.screen_width == 0 {
             (update.device.screen_width, update.device.screen_height) = screen;
+        }
+        if batch.device.viewport_width == 0 {
+            (update.device.viewport_width, update.device.viewport_height) = viewport;
         }
         update.windows = self.state.windows.len() as i32;
         update.updated_at_ms = now_ms;
@@ -441,13 +445,17 @@ impl Session {
         match EventType::from_wire(event_type) {
             Some(EventType::Meta) => {
                 let href = data.get("href").and_then(Value::as_str).unwrap_or("");
-                self.page_view(href, context);
+                self.page_view(href, "", context);
             }
             Some(EventType::FullSnapshot) => {
                 let labels = self.labels.entry(context.batch.window_id.clone()).or_default();
                 labels.clear();
                 if let Some(node) = data.get("node") {
                     labels.add_tree(node, None);
+                }
+                // The Meta event before the snapshot opened the page view; the snapshot has its title.
+                if let Some(title) = labels.page_title() {
+                    context.title_page_view(title);
                 }
             }
             Some(EventType::IncrementalSnapshot) => self.incremental(data, context),
@@ -477,191 +485,30 @@ impl Session {
                     _ => {}
                 }
             }
-            IncrementalSource::Input => {
-                self.reaction(context);
-                let node = data.get("id").and_then(Value::as_i64).unwrap_or(-1);
-                let window = &mut self.state.windows[context.window];
-                // Typing fires one Input event per keystroke: consecutive ones on the same field
-                // are one change.
-                if window.last_input_node == node {
-                    return;
-                }
-                window.last_input_node = node;
-                let target = self.target(context, node);
-                self.state.update.inputs += 1;
-                push_capped(&mut self.state.update.action_sequence, EventKind::Input.as_str().into(), MAX_SEQUENCE);
-                context.push(
-                    EventKind::Input,
-                    &self.state.windows[context.window].current_url,
-                    "",
-                    &target,
-                    "{}".into(),
-                );
-            }
+            IncrementalSource::Input => self.input(data, context),
             _ => {}
         }
     }
 
-    fn target(&self, context: &EventContext<'_>, node: i64) -> String {
-        match self.labels.get(&context.batch.window_id) {
-            Some(labels) => labels.target(node),
-            None => format!("node #{node}"),
-        }
-    }
-
-    fn click(&mut self, data: &Value, context: &mut EventContext<'_>) {
-        let node = data.get("id").and_then(Value::as_i64).unwrap_or(-1);
-        let target = self.target(context, node);
-        let config = context.config;
-        let window = &mut self.state.windows[context.window];
-        window.last_input_node = -1;
-        let url = window.current_url.clone();
-        let mark = ClickMark {
-            ts_ms: context.ts,
-            node_id: node,
-            batch_seq: context.batch.seq,
-            index: context.index,
-            url: url.clone(),
-            target: target.clone(),
-        };
-        window
-            .recent_clicks
-            .retain(|click| context.ts - click.ts_ms <= config.rage_click_window_ms && click.node_id == node);
-        window.recent_clicks.push(mark.clone());
-        let rage = window.recent_clicks.len() == config.rage_click_count;
-        window.pending_clicks.push(mark);
-        self.state.update.clicks += 1;
-        push_capped(&mut self.state.update.action_sequence, EventKind::Click.as_str().into(), MAX_SEQUENCE);
-        context.push(EventKind::Click, &url, "", &target, "{}".into());
-        if rage {
-            self.state.update.rage_clicks += 1;
-            let props = serde_json::json!({ "clicks": config.rage_click_count }).to_string();
-            context.push(EventKind::RageClick, &url, "", &target, props);
-        }
-    }
-
-    /// Something visible happened: clicks just before it were not dead.
-    fn reaction(&mut self, context: &EventContext<'_>) {
-        let window = &mut self.state.windows[context.window];
-        window.last_reaction_ms = window.last_reaction_ms.max(context.ts);
-        let reacted_after = context.ts - context.config.dead_click_window_ms;
-        window.pending_clicks.retain(|click| click.ts_ms < reacted_after || click.ts_ms > context.ts);
-    }
-
-    /// Clicks with no reaction within the window are dead once the log has moved past it.
-    fn expire_pending_clicks(
-        &mut self,
-        window: usize,
-        now_ts: i64,
-        config: &SessionizerConfig,
-        rows: &mut Vec<EventRow>,
-    ) {
-        let pending = &mut self.state.windows[window].pending_clicks;
-        if pending.iter().all(|click| now_ts - click.ts_ms <= config.dead_click_window_ms) {
-            return;
-        }
-        let (dead, waiting): (Vec<ClickMark>, Vec<ClickMark>) =
-            pending.drain(..).partition(|click| now_ts - click.ts_ms > config.dead_click_window_ms);
-        *pending = waiting;
-        let window_id = self.state.windows[window].window_id.clone();
-        for click in dead {
-            self.state.update.dead_clicks += 1;
-            rows.push(dead_click_row(&self.state.update, &window_id, &click));
-        }
-    }
-
-    /// Called when the session closes: clicks still waiting never got a reaction.
-    pub fn close(&mut self, now_ms: i64) -> Vec<EventRow> {
-        let mut rows = Vec::new();
-        for window in &mut self.state.windows {
-            for click in window.pending_clicks.drain(..) {
-                self.state.update.dead_clicks += 1;
-                rows.push(dead_click_row(&self.state.update, &window.window_id, &click));
-            }
-            window.recent_clicks.clear();
-        }
-        self.state.update.closed = true;
-        self.state.update.version += 1;
-        self.state.update.updated_at_ms = now_ms;
-        rows
-    }
-
-    fn page_view(&mut self, href: &str, context: &mut EventContext<'_>) {
-        if href.is_empty() {
-            return;
-        }
-        let window = &mut self.state.windows[context.window];
-        window.last_input_node = -1;
-        if window.current_url == href {
-            return;
-        }
-        window.current_url = href.to_string();
+    /// An input change. Typing fires an Input event per keystroke (with a fixed mask, per
+    /// masked value): consecutive events on one text field, with no click, page view or other
+    /// field between them, are one change. A select, checkbox or radio button sends one event
+    /// per change of its value, and each is an input.
+    fn input(&mut self, data: &Value, context: &mut EventContext<'_>) {
         self.reaction(context);
-        let state = &mut self.state;
-        let update = &mut state.update;
-        update.page_views += 1;
-        if !update.urls.iter().any(|url| url == href) {
-            push_capped(&mut update.urls, href.to_string(), MAX_URLS);
+        let node = data.get("id").and_then(Value::as_i64).unwrap_or(-1);
+        let named = self.named(context, node);
+        let choice = matches!(named.element, "select" | "checkbox" | "radio");
+        let window = &mut self.state.windows[context.window];
+        if window.last_input_node == node && !choice {
+            return;
         }
-        push_capped(&mut update.path_sequence, path_of(href), MAX_SEQUENCE);
-        push_capped(&mut update.action_sequence, EventKind::PageView.as_str().into(), MAX_SEQUENCE);
-        if context.ts < state.entry_ts_ms || update.entry_url.is_empty() {
-            state.entry_ts_ms = context.ts;
-            update.entry_url = href.to_string();
-        }
-        if context.ts >= state.exit_ts_ms || update.exit_url.is_empty() {
-            state.exit_ts_ms = context.ts;
-            update.exit_url = href.to_string();
-        }
-        context.push(EventKind::PageView, href, "", "", "{}".into());
-    }
-
-    fn custom(&mut self, data: &Value, context: &mut EventContext<'_>) {
-        let tag = data.get("tag").and_then(Value::as_str).unwrap_or("");
-        let payload = data.get("payload");
-        match tag {
-            tags::PAGE_VIEW => {
-                let href = payload.and_then(|payload| payload.get("href")).and_then(Value::as_str).unwrap_or("");
-                self.page_view(href, context);
-            }
-            tags::EXCEPTION => {
-                let message =
-                    payload.and_then(|payload| payload.get("message")).and_then(Value::as_str).unwrap_or("error");
-                let message: String = message.chars().take(300).collect();
-                self.state.update.errors += 1;
-                push_capped(&mut self.state.update.action_sequence, EventKind::Exception.as_str().into(), MAX_SEQUENCE);
-                let url = self.state.windows[context.window].current_url.clone();
-                context.push(EventKind::Exception, &url, &message, "", clip_json(payload));
-            }
-            tags::IDENTIFY | "" => {}
-            name => {
-                let name: String = name.chars().take(200).collect();
-                let update = &mut self.state.update;
-                update.custom_events += 1;
-                if !update.event_names.contains(&name) {
-                    push_capped(&mut update.event_names, name.clone(), MAX_EVENT_NAMES);
-                }
-                push_capped(&mut update.action_sequence, format!("custom:{name}"), MAX_SEQUENCE);
-                let url = self.state.windows[context.window].current_url.clone();
-                context.push(EventKind::Custom, &url, &name, "", clip_json(payload));
-            }
-        }
-    }
-}
-
-fn dead_click_row(update: &SessionUpdate, window_id: &str, click: &ClickMark) -> EventRow {
-    EventRow {
-        project_id: update.project_id.clone(),
-        session_id: update.session_id.clone(),
-        window_id: window_id.to_string(),
-        batch_seq: click.batch_seq,
-        event_index: click.index,
-        kind: EventKind::DeadClick,
-        ts_ms: click.ts_ms,
-        url: click.url.clone(),
-        name: String::new(),
-        target: click.target.clone(),
-        props_json: "{}".into(),
+        window.last_input_node = node;
+        self.state.update.inputs += 1;
+        push_capped(&mut self.state.update.action_sequence, EventKind::Input.as_str().into(), MAX_SEQUENCE);
+        let props = Value::Object(clicks::element_props(&named.label, named.element)).to_string();
+        let url = self.state.windows[context.window].current_url.clone();
+        context.push(EventKind::Input, &url, "", &named.target, props);
     }
 }
 
@@ -677,6 +524,23 @@ struct EventContext<'a> {
 }
 
 impl EventContext<'_> {
+    /// Gives `title` to this tab's page view written last in this batch, when it has none.
+    fn title_page_view(&mut self, title: &str) {
+        if title.is_empty() {
+            return;
+        }
+        let window_id = &self.batch.window_id;
+        let last =
+            self.rows.iter_mut().rev().find(|row| row.kind == EventKind::PageView && row.window_id == *window_id);
+        let Some(row) = last else { return };
+        let untitled = serde_json::from_str::<Value>(&row.props_json)
+            .ok()
+            .is_none_or(|props| props.get("page_title").and_then(Value::as_str).unwrap_or("").is_empty());
+        if untitled {
+            row.props_json = serde_json::json!({ "page_title": title }).to_string();
+        }
+    }
+
     fn push(&mut self, kind: EventKind, url: &str, name: &str, target: &str, props_json: String) {
         self.rows.push(EventRow {
             project_id: self.batch.project_id.clone(),
@@ -694,5 +558,7 @@ impl EventContext<'_> {
     }
 }
 
+mod clicks;
+mod pages;
 #[cfg(test)]
 mod tests;

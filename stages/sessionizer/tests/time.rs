@@ -10,6 +10,9 @@
 //! `deliver` plays the sessionizer's loop over a log (`Sessionizer::apply_records`): before
 //! each record, the held batches its receive time makes due; then the record; at the end, what
 //! is still held (the quiet-partition release), and the close.
+//!
+//! The same recording also shows what the transcript calls the visit's clicks, inputs and
+//! pages: the labels and page titles its titles are made of.
 
 #![allow(clippy::unwrap_used)]
 
@@ -74,7 +77,7 @@ fn in_log_order(seqs: &[i64]) -> Vec<RawBatch> {
 /// What a delivery produced.
 #[derive(Debug)]
 struct Outcome {
-    /// Transcript rows in the order written, the close's dead clicks last.
+    /// Transcript rows in the order written.
     rows: Vec<EventRow>,
     update: SessionUpdate,
     outliers: u64,
@@ -96,9 +99,13 @@ fn deliver(log: &[RawBatch], config: &SessionizerConfig) -> Outcome {
     }
     session.release_due(i64::MAX, config, NOW_MS, &mut applied);
     assert!(!session.has_held());
-    let mut rows = applied.rows;
-    rows.extend(session.close(NOW_MS));
-    Outcome { rows, update: session.update().clone(), outliers: applied.outliers, out_of_order: applied.out_of_order }
+    session.close(NOW_MS);
+    Outcome {
+        rows: applied.rows,
+        update: session.update().clone(),
+        outliers: applied.outliers,
+        out_of_order: applied.out_of_order,
+    }
 }
 
 /// The default settings, under which no click of the visit is dead (the click on the link to
@@ -277,4 +284,60 @@ fn one_wild_timestamp_does_not_stretch_the_session() {
             }
         }
     }
+}
+
+/// The label, element kind and target of each click and input of the visit, and each page
+/// view's title: the words of the transcript's titles (demo/index.html, demo/page2.html).
+#[test]
+fn the_visits_clicks_inputs_and_pages_are_named_in_words() {
+    let outcome = plain(&SessionizerConfig::default());
+    let named = |kind: &str| -> Vec<(String, String)> {
+        outcome
+            .rows
+            .iter()
+            .filter(|row| row.kind == kind)
+            .map(|row| {
+                let props: Value = serde_json::from_str(&row.props_json).unwrap();
+                let text = |key: &str| props[key].as_str().unwrap_or("").to_string();
+                (text("label"), text("element"))
+            })
+            .collect()
+    };
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter().map(|(label, element)| (label.to_string(), element.to_string())).collect()
+    };
+    assert_eq!(
+        named("click"),
+        pairs(&[
+            ("Full name", "field"),
+            ("Password", "field"),
+            ("Send me the weekly newsletter", "checkbox"),
+            ("Create account", "button"),
+            ("Add an item", "button"),
+            ("Sign in as Ada", "button"),
+            ("Browse the spring collection", "button"),
+            ("Check out", "button"),
+            ("Shipping & returns", "link"),
+            ("Estimate my delivery date", "button"),
+        ])
+    );
+    assert_eq!(
+        named("input"),
+        pairs(&[
+            ("Full name", "field"),
+            ("Password", "field"),
+            ("Send me the weekly newsletter", "checkbox"),
+            ("Plan", "select"),
+        ])
+    );
+    let titles: Vec<String> = outcome
+        .rows
+        .iter()
+        .filter(|row| row.kind == "page_view")
+        .map(|row| serde_json::from_str::<Value>(&row.props_json).unwrap()["page_title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(titles, ["Acme Store", "Shipping & returns · Acme Store"]);
+    let identify: Vec<&EventRow> = outcome.rows.iter().filter(|row| row.kind == "identify").collect();
+    assert_eq!(identify.len(), 1);
+    assert_eq!(identify[0].props_json, r#"{"user_id":"ada@example.com"}"#);
 }

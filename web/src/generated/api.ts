@@ -372,7 +372,7 @@ export interface components {
          *     warehouses store and the query API serves.
          * @enum {string}
          */
-        EventKind: "page_view" | "click" | "input" | "exception" | "custom" | "rage_click" | "dead_click";
+        EventKind: "page_view" | "click" | "input" | "exception" | "custom" | "rage_click" | "dead_click" | "identify";
         /** @description One factor's share of a session's score, as `score_breakdown_json` stores it. */
         Factor: {
             /** @description `clicks`, `urls`, `inputs`, `activity` or `recency`. */
@@ -538,7 +538,11 @@ export interface components {
             score: number;
             /** Format: int32 */
             screen_height: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description The device's screen (`screen.width/height`) in CSS pixels; 0 when the recorder did not
+             *     send it.
+             */
             screen_width: number;
             session_id: string;
             /**
@@ -550,6 +554,13 @@ export interface components {
             user_id?: string | null;
             /** @description The traits object of `identify`; left out of a shared session. */
             user_traits?: unknown;
+            /** Format: int32 */
+            viewport_height: number;
+            /**
+             * Format: int32
+             * @description The page's viewport (the rrweb Meta size) in CSS pixels; 0 when unknown.
+             */
+            viewport_width: number;
             /** Format: int32 */
             windows: number;
         };
@@ -615,10 +626,18 @@ export interface components {
              * @description ms since the session's start.
              */
             offset_ms: number;
-            /** @description Custom event properties or exception details. */
+            /**
+             * @description Custom event properties or exception details; for clicks and inputs the element's
+             *     `label` and `element` kind, for page views the `page_title`, for identify the `user_id`.
+             */
             props: unknown;
             /** @description A description of the element, such as `button "Save"`. */
             target: string;
+            /**
+             * @description What happened, in words: `Clicked "Password" field`, `Changed "Plan"`,
+             *     `Viewed "Checkout · Demo shop"`, `Identified as ada@example.com` (docs/transcript.md).
+             */
+            title: string;
             /**
              * Format: int64
              * @description Server time, ms UTC.

@@ -167,22 +167,78 @@ const CREATE_SHARES: &str = "CREATE TABLE IF NOT EXISTS shares (
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY (project_id, share_id)";
 
+/// A column that a migration adds to a table an earlier migration created. ClickHouse 18.16
+/// has no `ADD COLUMN IF NOT EXISTS`, so [`crate::Warehouse::migrate`] runs the `ALTER` only
+/// when `system.columns` does not list the column yet; that keeps the step idempotent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AddColumn {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The type, with the default that rows written before get: `Int32 DEFAULT 0`.
+    pub definition: &'static str,
+    /// The column it goes after, so that the table keeps [`crate::SessionRow`]'s order.
+    pub after: &'static str,
+}
+
+impl AddColumn {
+    pub(crate) fn sql(&self) -> String {
+        format!("ALTER TABLE {} ADD COLUMN {} {} AFTER {}", self.table, self.column, self.definition, self.after)
+    }
+}
+
+/// One step of a migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// An idempotent statement (`CREATE … IF NOT EXISTS`).
+    Sql(&'static str),
+    /// A column to add when it is missing.
+    AddColumn(AddColumn),
+}
+
+impl Step {
+    pub(crate) fn sql(&self) -> String {
+        match self {
+            Step::Sql(sql) => sql.to_string(),
+            Step::AddColumn(add) => add.sql(),
+        }
+    }
+}
+
+/// Migration 4: the page's viewport beside the device's screen.
+const ADD_VIEWPORT: [Step; 2] = [
+    Step::AddColumn(AddColumn {
+        table: "sessions",
+        column: "viewport_width",
+        definition: "Int32 DEFAULT 0",
+        after: "updated_at_ms",
+    }),
+    Step::AddColumn(AddColumn {
+        table: "sessions",
+        column: "viewport_height",
+        definition: "Int32 DEFAULT 0",
+        after: "viewport_width",
+    }),
+];
+
 /// Versioned migrations: migration `n` (1-based) is `MIGRATIONS[n - 1]`, one statement per
-/// entry, since the HTTP interface runs one statement per request. Each statement is
-/// idempotent, so a migration interrupted half-way is simply run again. Migration 3 adds the
-/// dashboards' `session_days` and its materialized view (`views.rs`).
-pub(crate) const MIGRATIONS: &[&[&str]] = &[
-    &[CREATE_SESSIONS, CREATE_EVENTS, CREATE_RECORDING_CHUNKS],
-    &[CREATE_NOTES, CREATE_SAVED_FILTERS, CREATE_SHARES],
-    &[super::views::CREATE_SESSION_DAYS, super::views::CREATE_SESSION_DAYS_MV],
+/// step, since the HTTP interface runs one statement per request. Each step is idempotent,
+/// so a migration interrupted half-way is simply run again. Migration 3 adds the
+/// dashboards' `session_days` and its materialized view (`views.rs`); migration 4 adds the
+/// viewport columns to `sessions`.
+pub(crate) const MIGRATIONS: &[&[Step]] = &[
+    &[Step::Sql(CREATE_SESSIONS), Step::Sql(CREATE_EVENTS), Step::Sql(CREATE_RECORDING_CHUNKS)],
+    &[Step::Sql(CREATE_NOTES), Step::Sql(CREATE_SAVED_FILTERS), Step::Sql(CREATE_SHARES)],
+    &[Step::Sql(super::views::CREATE_SESSION_DAYS), Step::Sql(super::views::CREATE_SESSION_DAYS_MV)],
+    &ADD_VIEWPORT,
 ];
 
 /// Every DDL statement that [`crate::Warehouse::migrate`] runs, in order, on a database
-/// without tables.
+/// without tables. Run again, the `ADD COLUMN` statements fail with "already exists" (the
+/// warehouse checks `system.columns` first; a plain run of this text cannot).
 pub fn migration_statements() -> Vec<String> {
     let mut statements = vec![MIGRATIONS_TABLE.to_string()];
     for migration in MIGRATIONS {
-        statements.extend(migration.iter().map(|statement| statement.to_string()));
+        statements.extend(migration.iter().map(Step::sql));
     }
     statements
 }
@@ -206,10 +262,31 @@ mod tests {
         columns
     }
 
+    /// The columns of `sessions` after every migration: the created ones, each added one after
+    /// the column it names.
+    fn sessions_columns() -> Vec<(String, String)> {
+        let mut columns = stored_columns(CREATE_SESSIONS);
+        for step in MIGRATIONS.iter().flat_map(|migration| migration.iter()) {
+            if let Step::AddColumn(add) = step {
+                assert_eq!(add.table, "sessions");
+                let after = columns.iter().position(|(name, _)| name == add.after).expect("the column to add after");
+                let kind = add.definition.split(' ').next().unwrap_or_default();
+                columns.insert(after + 1, (add.column.to_string(), kind.to_string()));
+            }
+        }
+        columns
+    }
+
     #[test]
     fn the_sessions_table_has_the_columns_of_the_session_row() {
         let expected: Vec<(String, String)> =
             SessionRow::COLUMNS.iter().map(|column| (column.name.into(), column.clickhouse.into())).collect();
-        assert_eq!(stored_columns(CREATE_SESSIONS), expected, "a SessionRow field needs a column: add a migration");
+        assert_eq!(sessions_columns(), expected, "a SessionRow field needs a column: add a migration");
+    }
+
+    #[test]
+    fn an_added_column_is_one_alter() {
+        let [Step::AddColumn(add), _] = ADD_VIEWPORT else { panic!("migration 4 adds columns") };
+        assert_eq!(add.sql(), "ALTER TABLE sessions ADD COLUMN viewport_width Int32 DEFAULT 0 AFTER updated_at_ms");
     }
 }

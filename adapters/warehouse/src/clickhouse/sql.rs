@@ -466,6 +466,14 @@ pub(crate) fn database_exists(database: &str) -> Statement {
     builder.build()
 }
 
+/// Whether `table` of `database` has the column `column`: 1 or 0.
+pub(crate) fn column_exists(database: &str, table: &str, column: &str) -> Statement {
+    let mut builder = Builder::default();
+    builder.text("SELECT count() FROM system.columns WHERE database = ").string(database);
+    builder.text(" AND table = ").string(table).text(" AND name = ").string(column);
+    builder.build()
+}
+
 /// The highest migration applied; 0 when none was.
 pub(crate) fn applied_migration() -> Statement {
     Statement { sql: "SELECT toInt64(max(version)) FROM schema_migrations".into(), params: Vec::new() }

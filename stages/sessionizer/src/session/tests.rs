@@ -39,6 +39,10 @@ fn input(node: i64, at: i64) -> Value {
     json!({"type": 3, "data": {"source": 5, "id": node, "text": "********", "isChecked": false}, "timestamp": T0 + at})
 }
 
+fn mouse_move(at: i64) -> Value {
+    json!({"type": 3, "data": {"source": 1, "positions": [{"x": 5, "y": 5, "id": 1, "timeOffset": 0}]}, "timestamp": T0 + at})
+}
+
 fn mutation(at: i64) -> Value {
     json!({"type": 3, "data": {"source": 0, "adds": [], "removes": [], "texts": [], "attributes": []}, "timestamp": T0 + at})
 }
@@ -70,7 +74,10 @@ fn classifies_page_views_clicks_inputs_errors_and_custom_events() {
     ]);
     let mut session = Session::new(&batch("w1", 0, events.clone()));
     let applied = session.apply(&batch("w1", 0, events), &config, T0 + 2_000);
-    assert_eq!(kinds(&applied.rows), vec!["page_view", "click", "input", "exception", "custom", "page_view"]);
+    assert_eq!(
+        kinds(&applied.rows),
+        vec!["page_view", "click", "input", "exception", "custom", "identify", "page_view"]
+    );
     let click_row = &applied.rows[1];
     assert_eq!(click_row.target, "button#go \"Go\"");
     assert_eq!(click_row.ts_ms, T0 + 100 + 1_000, "server time adds the clock offset");
@@ -78,6 +85,7 @@ fn classifies_page_views_clicks_inputs_errors_and_custom_events() {
     assert_eq!(applied.rows[3].name, "boom");
     assert_eq!(applied.rows[4].name, "signup");
     assert_eq!(applied.rows[4].props_json, r#"{"plan":"pro"}"#);
+    assert_eq!(applied.rows[5].props_json, r#"{"user_id":"u"}"#);
     let update = session.update();
     assert_eq!((update.page_views, update.clicks, update.inputs, update.errors, update.custom_events), (2, 1, 1, 1, 1));
     assert_eq!(update.entry_url, "https://shop.test/");
@@ -158,14 +166,29 @@ fn rage_and_dead_clicks() {
 }
 
 #[test]
-fn pending_click_is_dead_when_the_session_closes() {
+fn a_click_the_recording_ends_within_its_window_of_is_not_dead() {
     let config = SessionizerConfig::default();
-    let events = json!([meta("https://a.test/", 0), click(9, 100)]);
+    let events = json!([meta("https://a.test/", 0), snapshot(1), click(6, 100), mouse_move(900)]);
     let mut session = Session::new(&batch("w1", 0, events.clone()));
-    session.apply(&batch("w1", 0, events), &config, T0);
-    let rows = session.close(T0 + 10);
-    assert_eq!(kinds(&rows), vec!["dead_click"]);
+    let applied = session.apply(&batch("w1", 0, events), &config, T0);
+    assert_eq!(kinds(&applied.rows), vec!["page_view", "click"]);
+    session.close(T0 + 10);
     assert!(session.update().closed);
+    assert_eq!(session.update().dead_clicks, 0, "the recording ended 800 ms after the click: nobody saw");
+    assert!(session.state.windows[0].pending_clicks.is_empty());
+}
+
+#[test]
+fn a_click_is_dead_once_its_tab_recorded_past_the_window_without_a_reaction() {
+    let config = SessionizerConfig::default();
+    let first = batch("w1", 0, json!([meta("https://a.test/", 0), snapshot(1), click(6, 100)]));
+    let mut session = Session::new(&first);
+    assert_eq!(kinds(&session.apply(&first, &config, T0).rows), vec!["page_view", "click"]);
+    // Only a mouse move, 1.2 s later: the page did not answer the click.
+    let later = session.apply(&batch("w1", 1, json!([mouse_move(1_300)])), &config, T0);
+    assert_eq!(kinds(&later.rows), vec!["dead_click"]);
+    assert_eq!(later.rows[0].ts_ms, T0 + 100 + 1_000, "at the click's time");
+    assert_eq!(later.rows[0].props_json, r#"{"element":"text","label":"text"}"#);
     assert_eq!(session.update().dead_clicks, 1);
 }
 
@@ -187,6 +210,8 @@ fn user_and_screen_come_from_the_envelope() {
     let mut first = batch("w1", 0, json!([meta("https://a.test/", 0)]));
     first.device.screen_width = 1280;
     first.device.screen_height = 720;
+    first.device.viewport_width = 1264;
+    first.device.viewport_height = 600;
     let mut session = Session::new(&first);
     session.apply(&first, &config, T0);
     let mut second = batch("w1", 1, json!([click(1, 10)]));
@@ -194,7 +219,8 @@ fn user_and_screen_come_from_the_envelope() {
     session.apply(&second, &config, T0);
     let update = session.update();
     assert_eq!(update.user.as_ref().and_then(|user| user.id.as_deref()), Some("ada@example.com"));
-    assert_eq!((update.device.screen_width, update.device.screen_height), (1280, 720), "kept from the Meta batch");
+    assert_eq!((update.device.screen_width, update.device.screen_height), (1280, 720), "kept from the first batch");
+    assert_eq!((update.device.viewport_width, update.device.viewport_height), (1264, 600), "kept from the Meta batch");
 }
 
 #[test]
@@ -275,4 +301,112 @@ fn deepest_snapshot_fits_a_worker_thread_stack() {
     });
     let (events, target) = worker.unwrap().join().expect("no stack overflow");
     assert_eq!((events, target.as_str()), (4, "button#go \"Go\""));
+}
+
+/// A page with a title, a labelled text field, a select and a checkbox inside its label.
+fn form_snapshot(at: i64) -> Value {
+    json!({"type": 2, "timestamp": T0 + at, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "head", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "title", "attributes": {}, "childNodes": [{"type": 3, "id": 4, "textContent": "Sign up · Shop"}]}]},
+        {"type": 2, "id": 10, "tagName": "label", "attributes": {"for": "name"}, "childNodes": [{"type": 3, "id": 11, "textContent": "Full name"}]},
+        {"type": 2, "id": 12, "tagName": "input", "attributes": {"id": "name", "type": "text"}, "childNodes": []},
+        {"type": 2, "id": 13, "tagName": "label", "attributes": {"for": "plan"}, "childNodes": [{"type": 3, "id": 14, "textContent": "Plan"}]},
+        {"type": 2, "id": 15, "tagName": "select", "attributes": {"id": "plan", "value": "********"}, "childNodes": []},
+        {"type": 2, "id": 16, "tagName": "label", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 17, "tagName": "input", "attributes": {"type": "checkbox"}, "childNodes": []},
+            {"type": 3, "id": 18, "textContent": "Newsletter"}]}]}}})
+}
+
+fn props(row: &EventRow) -> Value {
+    serde_json::from_str(&row.props_json).unwrap()
+}
+
+#[test]
+fn each_change_of_a_select_is_an_input_and_typing_in_a_field_is_one() {
+    let config = SessionizerConfig::default();
+    let events = json!([
+        meta("https://shop.test/signup", 0),
+        form_snapshot(1),
+        input(12, 100),
+        input(12, 150),
+        input(12, 200),
+        input(15, 1_000),
+        input(15, 1_500),
+        input(17, 2_000),
+        input(17, 2_400),
+        input(12, 3_000),
+    ]);
+    let mut session = Session::new(&batch("w1", 0, events.clone()));
+    let applied = session.apply(&batch("w1", 0, events), &config, T0);
+    let inputs: Vec<(String, i64)> = applied
+        .rows
+        .iter()
+        .filter(|row| row.kind == EventKind::Input)
+        .map(|row| (props(row)["label"].as_str().unwrap_or("").to_string(), row.ts_ms - T0 - 1_000))
+        .collect();
+    let expected = [
+        ("Full name", 100),
+        ("Plan", 1_000),
+        ("Plan", 1_500),
+        ("Newsletter", 2_000),
+        ("Newsletter", 2_400),
+        ("Full name", 3_000),
+    ];
+    assert_eq!(inputs, expected.map(|(label, at)| (label.to_string(), at)));
+    assert_eq!(session.update().inputs, 6);
+    let plan = applied.rows.iter().find(|row| row.kind == EventKind::Input && row.target == "select#plan").unwrap();
+    assert_eq!(props(plan), json!({"label": "Plan", "element": "select"}), "no value, only what names the field");
+}
+
+#[test]
+fn clicks_carry_the_label_and_kind_of_the_element() {
+    let config = SessionizerConfig::default();
+    let events = json!([
+        meta("https://shop.test/signup", 0),
+        form_snapshot(1),
+        click(12, 100),
+        click(3, 200),
+        click(3, 300),
+        click(3, 400),
+        mutation(450)
+    ]);
+    let mut session = Session::new(&batch("w1", 0, events.clone()));
+    let applied = session.apply(&batch("w1", 0, events), &config, T0);
+    assert_eq!(kinds(&applied.rows), vec!["page_view", "click", "click", "click", "click", "rage_click"]);
+    assert_eq!(props(&applied.rows[1]), json!({"label": "Full name", "element": "field"}));
+    assert_eq!(applied.rows[1].target, "input[type=text]#name");
+    assert_eq!(props(&applied.rows[5]), json!({"label": "", "element": "", "clicks": 3}));
+}
+
+#[test]
+fn a_page_view_has_the_title_of_its_snapshot_or_of_the_recorders_page_view() {
+    let config = SessionizerConfig::default();
+    let events = json!([
+        meta("https://shop.test/signup", 0),
+        form_snapshot(1),
+        custom("$pageview", json!({"href": "https://shop.test/signup", "title": "Other"}), 2),
+        custom("$pageview", json!({"href": "https://shop.test/done", "title": "Thanks · Shop"}), 500),
+        custom("$pageview", json!({"href": "https://shop.test/plain"}), 900),
+    ]);
+    let mut session = Session::new(&batch("w1", 0, events.clone()));
+    let applied = session.apply(&batch("w1", 0, events), &config, T0);
+    let titles: Vec<Value> = applied.rows.iter().map(|row| props(row)["page_title"].clone()).collect();
+    assert_eq!(titles, vec![json!("Sign up · Shop"), json!("Thanks · Shop"), json!("")]);
+    assert_eq!(session.update().page_views, 3);
+}
+
+#[test]
+fn identify_is_a_transcript_event_with_the_user_id() {
+    let config = SessionizerConfig::default();
+    let events = json!([
+        meta("https://shop.test/", 0),
+        custom("$identify", json!({"user_id": "ada@example.com", "traits": {"plan": "pro"}}), 10),
+        custom("$identify", json!({"traits": {}}), 20),
+    ]);
+    let mut session = Session::new(&batch("w1", 0, events.clone()));
+    let applied = session.apply(&batch("w1", 0, events), &config, T0);
+    assert_eq!(kinds(&applied.rows), vec!["page_view", "identify"]);
+    assert_eq!(props(&applied.rows[1]), json!({"user_id": "ada@example.com"}), "the traits stay on the session");
+    assert_eq!(applied.rows[1].url, "https://shop.test/");
+    assert_eq!(session.update().custom_events, 0, "identify is no custom event");
 }
