@@ -5,16 +5,14 @@
  *
  * The screen is the device's (`screen_width`/`screen_height`, 0 when the
  * recorder did not send it) and the viewport the page's (`viewport_width`/
- * `viewport_height`, the recording's Meta size). Where the API does not
- * carry the viewport yet, the recording's own Meta size stands in.
+ * `viewport_height`, the recording's Meta size). Where the session has no
+ * viewport (rows stored before it was kept), the recording's own Meta size
+ * stands in.
  */
 import type { SessionFacts } from './api';
 import { h } from './dom';
 import { capitalize } from './format';
 import { attachHoverCard } from './popover';
-
-/** The session's device fields, with the viewport the API may not send yet. */
-type DeviceFields = SessionFacts & { viewport_width?: number; viewport_height?: number };
 
 function size(width: number | undefined, height: number | undefined): string {
   return (width ?? 0) > 0 && (height ?? 0) > 0 ? `${width}×${height}` : '';
@@ -38,7 +36,7 @@ export function deviceSummary(session: SessionFacts): string {
   return parts.length > 0 ? parts.join(' · ') : 'Unknown device';
 }
 
-function deviceCard(session: DeviceFields, recordedViewport: { width: number; height: number } | undefined): HTMLElement {
+function deviceCard(session: SessionFacts, recordedViewport: { width: number; height: number } | undefined): HTMLElement {
   const viewport =
     size(session.viewport_width, session.viewport_height) || size(recordedViewport?.width, recordedViewport?.height);
   const rows: [string, string, string][] = [
@@ -63,8 +61,7 @@ export function renderDeviceBadge(
   session: SessionFacts,
   recordedViewport: () => { width: number; height: number } | undefined,
 ): HTMLElement {
-  const fields = session as DeviceFields;
-  const screen = size(fields.screen_width, fields.screen_height);
+  const screen = size(session.screen_width, session.screen_height);
   const badge = h('span', {
     class: 'player-device',
     testid: 'player-device',
@@ -79,7 +76,7 @@ export function renderDeviceBadge(
   attachHoverCard(badge, {
     testid: 'device-popover',
     label: 'Device details',
-    load: async () => deviceCard(fields, recordedViewport()),
+    load: async () => deviceCard(session, recordedViewport()),
   });
   return badge;
 }

@@ -6,11 +6,8 @@
 import type { TranscriptKind } from './api';
 import { h } from './dom';
 
-/**
- * A timeline mark: a transcript kind, or a note (player only). `identify` is
- * listed here until the generated API types carry it.
- */
-export type MarkKind = TranscriptKind | 'identify' | 'note';
+/** A timeline mark: a transcript kind, or a note (player only). */
+export type MarkKind = TranscriptKind | 'note';
 
 export const KIND_LABELS: Record<MarkKind, string> = {
   page_view: 'Page view',

@@ -8,11 +8,13 @@ import { errorMessage } from './components';
 import { h } from './dom';
 import type { RecordingLoader } from './recording';
 
-/** The viewport the session reports (contract fields, when the API has them), else its screen. */
+/**
+ * The viewport the session reports, else its screen: rows stored before the
+ * viewport was kept carry the Meta size as their screen.
+ */
 export function sessionViewport(session: SessionFacts): { width: number; height: number } {
-  const fields = session as SessionFacts & { viewport_width?: number; viewport_height?: number };
-  if ((fields.viewport_width ?? 0) > 0 && (fields.viewport_height ?? 0) > 0) {
-    return { width: fields.viewport_width ?? 0, height: fields.viewport_height ?? 0 };
+  if (session.viewport_width > 0 && session.viewport_height > 0) {
+    return { width: session.viewport_width, height: session.viewport_height };
   }
   return { width: session.screen_width, height: session.screen_height };
 }

@@ -16,47 +16,19 @@ import { kindLabel } from './kinds';
 /** Kinds that count as actions: what the person did, apart from moving between pages. */
 const ACTION_KINDS = new Set(['click', 'input', 'custom']);
 
-/** The server's human title of an event (contract: `TranscriptEvent.title`), when it sends one. */
-function serverTitle(event: TranscriptEvent): string {
-  const title = (event as { title?: unknown }).title;
-  return typeof title === 'string' ? title.trim() : '';
-}
-
 /** The page title a page view carries in `props.page_title`, or ''. */
 export function pageTitle(event: TranscriptEvent): string {
   const title = event.props.page_title;
   return typeof title === 'string' ? title.trim() : '';
 }
 
-/** A one-line description, e.g. `Clicked "Save"` or `Viewed "Checkout · Demo shop"`. */
+/**
+ * A one-line description, e.g. `Clicked "Save"` or `Viewed "Checkout · Demo
+ * shop"`: the server's `title` (docs/transcript.md), or the kind's label when
+ * a row has none.
+ */
 export function transcriptTitle(event: TranscriptEvent): string {
-  const fromServer = serverTitle(event);
-  if (fromServer !== '') return fromServer;
-  const kind: string = event.kind;
-  if (kind === 'identify') {
-    const userId = event.props.user_id;
-    return typeof userId === 'string' && userId !== '' ? `Identified as ${userId}` : 'Identified';
-  }
-  switch (event.kind) {
-    case 'page_view': {
-      const title = pageTitle(event);
-      return title ? `Viewed "${title}"` : `Viewed ${urlPath(event.url) || event.url}`;
-    }
-    case 'click':
-      return event.target ? `Clicked ${event.target}` : 'Clicked';
-    case 'input':
-      return event.target ? `Changed ${event.target}` : 'Changed an input';
-    case 'exception':
-      return `JS error: ${exceptionMessage(event)}`;
-    case 'custom':
-      return event.name || 'Custom event';
-    case 'rage_click':
-      return event.target ? `Rage click on ${event.target}` : 'Rage click';
-    case 'dead_click':
-      return event.target ? `Dead click on ${event.target}` : 'Dead click';
-    default:
-      return kindLabel(event.kind);
-  }
+  return event.title.trim() || kindLabel(event.kind);
 }
 
 /**
@@ -73,12 +45,6 @@ function breakable(text: string): (string | HTMLElement)[] {
   return parts;
 }
 
-function exceptionMessage(event: TranscriptEvent): string {
-  const message = event.props.message;
-  if (typeof message === 'string' && message !== '') return message;
-  return event.name || 'unknown error';
-}
-
 /** A second line with what the title leaves out: the properties, the page. */
 function transcriptSubtitle(event: TranscriptEvent): string {
   if (event.kind === 'custom') {
@@ -89,7 +55,7 @@ function transcriptSubtitle(event: TranscriptEvent): string {
   }
   if (event.kind === 'page_view') {
     // With a page title in the title, the path says where; without, the host.
-    if (pageTitle(event) !== '' || serverTitle(event) !== '') return urlPath(event.url);
+    if (pageTitle(event) !== '' || event.title.trim() !== '') return urlPath(event.url);
     try {
       return new URL(event.url).host;
     } catch {

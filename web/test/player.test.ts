@@ -5,13 +5,14 @@ import { clusterMarks } from '../src/player-timeline';
 import { unrecordedUrl } from '../src/timeline';
 import { transcriptTitle } from '../src/transcript';
 
-function event(kind: string, fields: Partial<TranscriptEvent> & { title?: string } = {}): TranscriptEvent {
+function event(kind: string, fields: Partial<TranscriptEvent> = {}): TranscriptEvent {
   return {
     kind: kind as TranscriptEvent['kind'],
     name: '',
     offset_ms: 0,
     props: {},
     target: '',
+    title: '',
     ts: 0,
     url: 'https://shop.test/checkout?step=2',
     window_id: 'w',
@@ -35,10 +36,8 @@ test('the address link carries the no-record marker, keeping the rest of the URL
   assert.equal(unrecordedUrl('about:blank'), 'about:blank');
 });
 
-test('a tile reads the server title first, then the page title, then what it knows', () => {
+test("a tile reads the server's title, and the kind's label when a row has none", () => {
   assert.equal(transcriptTitle(event('click', { title: 'Clicked "Add item"', target: 'button#add' })), 'Clicked "Add item"');
-  assert.equal(transcriptTitle(event('click', { target: 'button#add' })), 'Clicked button#add');
-  assert.equal(transcriptTitle(event('page_view', { props: { page_title: 'Checkout · Demo shop' } })), 'Viewed "Checkout · Demo shop"');
-  assert.equal(transcriptTitle(event('page_view')), 'Viewed /checkout?step=2');
-  assert.equal(transcriptTitle(event('identify', { props: { user_id: 'ada@example.com' } })), 'Identified as ada@example.com');
+  assert.equal(transcriptTitle(event('identify', { title: ' Identified as ada@example.com ' })), 'Identified as ada@example.com');
+  assert.equal(transcriptTitle(event('dead_click')), 'Dead click');
 });
