@@ -4,8 +4,8 @@
  * with this server's URL and the project key), the token form, "Clear
  * filters" resetting every control with the results, the 24-hour UTC date
  * inputs, durations rounded down, the "live" badge, the way back from a
- * session keeping the filters, and the layout at 390, 1024 and 1440 px
- * (screenshots list-390.png, list-1024.png, list-1440.png, with geometry
+ * session keeping the filters, and the layout at 360, 390, 1024, 1440 and 2560 px
+ * (screenshots list-<width>.png, with geometry
  * checks: no horizontal overflow, every visible control inside the window).
  *
  * The browser's time zone is New York, so a date read as local time would be
@@ -323,7 +323,7 @@ test('the session list: onboarding, clear filters, dates, live sessions, the way
     assert.equal(await page.inputValue('#sort'), 'score');
   });
 
-  for (const width of [390, 1024, 1440]) {
+  for (const width of [360, 390, 1024, 1440, 2560]) {
     await step(t, server, `the list at ${width} px: whole, nothing cut off, the key facts of each session shown`, async () => {
       await page.setViewportSize({ width, height: 900 });
       await gotoList('browser=Chrome&user_prop=plan%3Dpro&min_duration_ms=1000');

@@ -1,9 +1,9 @@
 /**
- * The session page as an analyst uses it (issue 13), against one Playback
+ * The session page as an analyst uses it, against one Playback
  * filled with sessions recorded in Chromium (lib/seed.mjs) and a recording of
  * rrweb 2.0.0-alpha.4 posted by hand: the transcript follows playback inside
  * a panel the player's height, a just-ended session turns into a player by
- * itself, the player fits from 390 to 1440 px, masked selects look masked,
+ * itself, the player fits from 360 to 2560 px, masked selects look masked,
  * dates and devices are labelled, dense timeline marks stay reachable, the
  * replayed page is white as in rrweb's own Replayer, `?t=` lands where
  * asked, and the small things (revoked links, the skip message, the address
@@ -215,8 +215,8 @@ test('the session page: transcript, processing, layout, masks, dates, device, ma
     await pause();
   });
 
-  await step(t, server, 'the player fits at 390, 1024 and 1440 px: no overflow, every control inside its bar', async () => {
-    for (const [width, height] of [[390, 844], [1024, 768], [1440, 900]]) {
+  await step(t, server, 'the player fits at 360, 390, 1024, 1440 and 2560 px: no overflow, every control inside its bar', async () => {
+    for (const [width, height] of [[360, 740], [390, 844], [1024, 768], [1440, 900], [2560, 1440]]) {
       await page.setViewportSize({ width, height });
       await openSession(ids.ada1);
       await page.locator('.replayer-wrapper').waitFor({ timeout: 10_000 });
@@ -259,6 +259,50 @@ test('the session page: transcript, processing, layout, masks, dates, device, ma
       );
       assert.ok(geometry.wrapper.bottom <= geometry.mount.bottom + 1, `${what}: and to its height`);
       assert.ok(geometry.toast.left >= 0 && geometry.toast.right <= geometry.innerWidth, `${what}: the message is inside the window`);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  await step(t, server, 'transcript titles wrap between words, never inside one, from 390 to 2560 px', async () => {
+    for (const [width, height] of [[390, 844], [1024, 768], [1440, 900], [2560, 1440]]) {
+      await page.setViewportSize({ width, height });
+      await openSession(ids.ada1);
+      await page.locator('#transcript [data-testid=transcript-title]').first().waitFor({ timeout: 10_000 });
+      const split = await page.evaluate(() => {
+        /** @type {string[]} */
+        const broken = [];
+        for (const title of document.querySelectorAll('#transcript [data-testid=transcript-title]')) {
+          // The title's text nodes, in order, so that a word split over several (by <wbr>) is one range.
+          /** @type {Text[]} */
+          const nodes = [];
+          const walker = document.createTreeWalker(title, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(/** @type {Text} */ (node));
+          const value = nodes.map((node) => node.data).join('');
+          /** @param {number} offset */
+          const at = (offset) => {
+            for (const node of nodes) {
+              if (offset <= node.data.length) return { node, offset };
+              offset -= node.data.length;
+            }
+            throw new Error(`offset past the title ${value}`);
+          };
+          const line = title.getBoundingClientRect().width;
+          for (const match of value.matchAll(/\S+/g)) {
+            const start = at(match.index ?? 0);
+            const end = at((match.index ?? 0) + match[0].length);
+            const range = document.createRange();
+            range.setStart(start.node, start.offset);
+            range.setEnd(end.node, end.offset);
+            const rects = Array.from(range.getClientRects()).filter((rect) => rect.width > 0);
+            const lines = new Set(rects.map((rect) => Math.round(rect.top)));
+            // A word longer than the line has to break; any other word stays on one line.
+            const wordWidth = rects.reduce((sum, rect) => sum + rect.width, 0);
+            if (lines.size > 1 && wordWidth < line) broken.push(`${match[0]} in ${value}`);
+          }
+        }
+        return broken;
+      });
+      assert.deepEqual(split, [], `at ${width} px no word of a title is broken across lines`);
     }
     await page.setViewportSize({ width: 1440, height: 900 });
   });

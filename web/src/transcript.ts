@@ -31,20 +31,6 @@ export function transcriptTitle(event: TranscriptEvent): string {
   return event.title.trim() || kindLabel(event.kind);
 }
 
-/**
- * The title with line-break opportunities after the punctuation of selectors
- * (`input[type=text]#name`), which have no spaces to wrap at; words wrap as
- * words.
- */
-function breakable(text: string): (string | HTMLElement)[] {
-  const parts: (string | HTMLElement)[] = [];
-  for (const piece of text.split(/(?<=[\]#.>/=_])(?=\S)/)) {
-    if (parts.length > 0) parts.push(document.createElement('wbr'));
-    parts.push(piece);
-  }
-  return parts;
-}
-
 /** A second line with what the title leaves out: the properties, the page. */
 function transcriptSubtitle(event: TranscriptEvent): string {
   if (event.kind === 'custom') {
@@ -171,7 +157,7 @@ export function renderTranscript(options: TranscriptOptions): TranscriptView {
           [
             kindIcon(event.kind),
             h('span', { class: 'transcript-body' }, [
-              h('span', { class: 'transcript-title', testid: 'transcript-title' }, breakable(title)),
+              h('span', { class: 'transcript-title', testid: 'transcript-title', text: title }),
               subtitle ? h('span', { class: 'transcript-detail', testid: 'transcript-subtitle', text: subtitle }) : null,
               windowLabel ? h('span', { class: 'transcript-window', text: windowLabel }) : null,
             ]),
