@@ -672,8 +672,10 @@ export class SessionStage {
       this.addressBar.title = url;
     }
     this.addressBar.dataset.playerTime = String(Math.round(playerTime));
-    const offset = sessionOffsetFor(timeline, playerTime);
-    this.element.dataset.sessionOffset = String(Math.round(offset));
+    // Whole milliseconds, as event offsets are: the tile marked current and the
+    // offset published on the stage are then the same moment.
+    const offset = Math.round(sessionOffsetFor(timeline, playerTime));
+    this.element.dataset.sessionOffset = String(offset);
     this.transcript?.setCurrent(timeline.windowId, offset);
     this.seekBar.setTime(playerTime);
     this.controls.setClock(playerTime, timeline.end - timeline.start);

@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+mod assets;
 #[cfg(feature = "clickhouse")]
 pub mod clickhouse;
 pub mod columns;
@@ -22,6 +23,7 @@ pub mod conformance;
 pub mod embedded;
 mod event_kind;
 
+pub use assets::{AssetRow, AssetStatus, SessionAsset, SessionAssetRow};
 pub use columns::{Column, Table};
 pub use event_kind::EventKind;
 
@@ -413,4 +415,25 @@ pub trait Warehouse: Send + Sync + 'static {
     async fn share(&self, project_id: &str, share_id: &str) -> Result<Option<ShareRow>, WarehouseError>;
     /// A session's share links, newest first.
     async fn session_shares(&self, project_id: &str, session_id: &str) -> Result<Vec<ShareRow>, WarehouseError>;
+
+    /// Upserts asset fetches, keeping the highest `version` of each `(project, url)`.
+    async fn upsert_assets(&self, _rows: Vec<AssetRow>) -> Result<(), WarehouseError> {
+        Err(WarehouseError::storage("assets are not stored by this warehouse"))
+    }
+    /// The latest fetch of each of `urls` that has one, in any order.
+    async fn assets(&self, _project_id: &str, _urls: &[String]) -> Result<Vec<AssetRow>, WarehouseError> {
+        Err(WarehouseError::storage("assets are not stored by this warehouse"))
+    }
+    /// An archived asset with this hash (any URL of the project that stored these bytes).
+    async fn asset_by_hash(&self, _project_id: &str, _hash: &str) -> Result<Option<AssetRow>, WarehouseError> {
+        Err(WarehouseError::storage("assets are not stored by this warehouse"))
+    }
+    /// Records asset URLs used by sessions; a row already there is left as it is.
+    async fn insert_session_assets(&self, _rows: Vec<SessionAssetRow>) -> Result<(), WarehouseError> {
+        Err(WarehouseError::storage("assets are not stored by this warehouse"))
+    }
+    /// Every asset URL a session uses, by URL, each with its latest fetch when there is one.
+    async fn session_assets(&self, _project_id: &str, _session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError> {
+        Err(WarehouseError::storage("assets are not stored by this warehouse"))
+    }
 }
