@@ -479,13 +479,27 @@ const STAGES = [
   { name: 'scorer', args: ['scorer'], listening: ADMIN_LISTENING },
   { name: 'archiver', args: ['archiver'], listening: ADMIN_LISTENING },
   { name: 'query-api', args: ['query-api'], listening: /playback query-api listening on (http:\/\/[^\s]+)/ },
+  // Last: it fetches the demo's assets through the ingress, which exists only once the others run.
+  { name: 'assets', args: ['assets'], listening: ADMIN_LISTENING },
 ];
+
+/**
+ * `PLAYBACK_ASSETS__ALLOWED_ORIGINS` of `env` with `origin` added: the asset
+ * stage may fetch from the ingress, a loopback address the SSRF guard refuses
+ * otherwise, as it may from the origins a test added.
+ * @param {NodeJS.ProcessEnv} env
+ * @param {string} origin
+ */
+function allowingOrigin(env, origin) {
+  const listed = env.PLAYBACK_ASSETS__ALLOWED_ORIGINS ? JSON.parse(env.PLAYBACK_ASSETS__ALLOWED_ORIGINS) : [];
+  return { ...env, PLAYBACK_ASSETS__ALLOWED_ORIGINS: JSON.stringify([...new Set([...listed, origin])]) };
+}
 
 /**
  * Starts Playback as a deployment runs it, on the test stack's Kafka,
  * ClickHouse and Garage: `playback migrate`, then `gateway`, two
- * `sessionizer`s in one consumer group, `scorer`, `archiver` and `query-api`,
- * each its own process, behind an ingress that routes by path. `dataDir` is
+ * `sessionizer`s in one consumer group, `scorer`, `archiver`, `query-api` and
+ * `assets`, each its own process, behind an ingress that routes by path. `dataDir` is
  * the stack's directory, where Kafka, ClickHouse and Garage keep their data.
  * Returns null when the stack is not in the environment (the test is then
  * skipped), and fails instead when PLAYBACK_REQUIRE_REAL_BACKENDS=1.
@@ -512,10 +526,12 @@ export async function startDistributed(t, options = {}) {
   let current = [];
   /** @type {{ingress: import('./ingress.mjs').Ingress | null}} */
   const edge = { ingress: null };
+  /** The environment of stage `name`. @param {string} name */
+  const stageEnv = (name) => (name === 'assets' && edge.ingress !== null ? allowingOrigin(env, edge.ingress.url) : env);
 
   const launchAll = async () => {
     // One at a time, so that the two sessionizers join their group one after the other.
-    for (const stage of STAGES) {
+    for (const stage of STAGES.filter((known) => known.name !== 'assets')) {
       current.push(await launchProcess(stage.name, stage.args, env, stage.listening, log));
     }
     const urlOf = (/** @type {string} */ name) => /** @type {Running} */ (current.find((p) => p.name === name)).url;
@@ -526,6 +542,8 @@ export async function startDistributed(t, options = {}) {
       edge.ingress.retarget(targets);
     }
     server.url = edge.ingress.url;
+    const assets = /** @type {(typeof STAGES)[number]} */ (STAGES.find((known) => known.name === 'assets'));
+    current.push(await launchProcess(assets.name, assets.args, stageEnv(assets.name), assets.listening, log));
     server.processes = current.map((running) => ({ name: running.name, url: running.url, pid: running.pid }));
     registerToken(server.url, tokens.admin);
   };
@@ -559,7 +577,7 @@ export async function startDistributed(t, options = {}) {
         if (stage === undefined || stage.name === 'gateway' || stage.name === 'query-api') {
           throw new Error(`stage ${name} cannot be started on its own`);
         }
-        const running = await launchProcess(name, stage.args, { ...env, ...extra }, stage.listening, log);
+        const running = await launchProcess(name, stage.args, { ...stageEnv(name), ...extra }, stage.listening, log);
         current.push(running);
         // A stage that exits on its own (a crash point) leaves the running set.
         running.exited.then(() => {

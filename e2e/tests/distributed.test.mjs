@@ -1,9 +1,10 @@
 /**
  * Playback as a deployment runs it: `gateway`, two `sessionizer`s in one
- * consumer group, `scorer`, `archiver` and `query-api` as separate processes
- * on the test stack's Kafka, ClickHouse and Garage. A demo visit recorded in
- * Chromium through them gives the same session, transcript and recording as
- * the very same requests sent to `playback up`.
+ * consumer group, `scorer`, `archiver`, `query-api` and `assets` as separate
+ * processes on the test stack's Kafka, ClickHouse and Garage. A demo visit
+ * recorded in Chromium through them gives the same session, transcript and
+ * recording as the very same requests sent to `playback up`, and the asset
+ * stage keeps a copy of the demo's background image.
  */
 import assert from 'node:assert/strict';
 import test from 'node:test';
@@ -124,6 +125,25 @@ test('the distributed stages give the same session, transcript and recording as 
       for (const tab of fromDistributed.recording) {
         assert.deepStrictEqual(tab.events, sent.get(tab.window_id), `window ${tab.window_id}: the recording is what the recorder sent`);
       }
+    });
+
+    await step(t, distributed, 'the asset stage archives the demo stylesheet\'s background image', async () => {
+      const api = new Api(distributed.url);
+      const image = `${distributed.url}/demo/hero.svg`;
+      const listing = await waitFor(
+        async () => {
+          const body = await api.get(`/v1/sessions/${demo.sessionId}/assets`);
+          const entry = body.assets.find((/** @type {any} */ asset) => asset.url === image);
+          return entry?.status === 'archived' ? { base: body.base, entry } : null;
+        },
+        { timeout: 60_000, message: `${image} is archived` },
+      );
+      assert.equal(listing.entry.content_type, 'image/svg+xml');
+      const original = Buffer.from(await (await fetch(image)).arrayBuffer());
+      const copy = await fetch(`${distributed.url}${listing.base}${listing.entry.hash}`);
+      assert.equal(copy.status, 200, 'the listing\'s base serves the copy without a token');
+      assert.equal(copy.headers.get('x-content-type-options'), 'nosniff');
+      assert.deepEqual(Buffer.from(await copy.arrayBuffer()), original, 'the copy is the image the demo served');
     });
 
     await step(t, embedded, 'playback up gets the same requests, in the same order', async () => {

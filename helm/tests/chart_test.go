@@ -41,6 +41,7 @@ var stages = map[string]struct {
 	"sessionizer": {9464, "metrics", []string{"admin_listen"}},
 	"scorer":      {9464, "metrics", []string{"admin_listen"}},
 	"archiver":    {9464, "metrics", []string{"admin_listen"}},
+	"assets":      {9464, "metrics", []string{"admin_listen"}},
 	"query-api":   {8082, "http", []string{"query", "listen"}},
 }
 
@@ -60,7 +61,7 @@ func withRequired(args ...string) []string {
 }
 
 // The consumer stages: each is one Kafka consumer group, bounded by the partition count.
-var consumerStages = map[string]string{"sessionizer": "sessionizer", "scorer": "scorer", "archiver": "archiver"}
+var consumerStages = map[string]string{"sessionizer": "sessionizer", "scorer": "scorer", "archiver": "archiver", "assets": "assets"}
 
 // Environment variables whose name says they carry a credential; they must come from a Secret.
 var secretName = regexp.MustCompile(`(?i)(PASSWORD|SECRET|TOKEN|KEY_BASE64|ACCESS_KEY|SIGNING_KEY|SASL_USERNAME|CREDENTIAL|AUTH)`)
@@ -343,7 +344,7 @@ func TestDeployments(t *testing.T) {
 				}
 			}
 			sort.Strings(seen)
-			if want := []string{"archiver", "gateway", "query-api", "scorer", "sessionizer"}; !slices.Equal(seen, want) {
+			if want := []string{"archiver", "assets", "gateway", "query-api", "scorer", "sessionizer"}; !slices.Equal(seen, want) {
 				t.Errorf("Deployments %v, want %v", seen, want)
 			}
 			// Sessionizers share their group by partition: they roll out like the other consumers.

@@ -9,6 +9,14 @@
 //! not made web/dist or recorder/dist yet, the binary still builds (so that `cargo clippy` and
 //! `cargo test` work on a fresh clone) and answers 503 there, saying how to build them.
 //!
+//! Every answer of the UI carries a Content-Security-Policy that lets its pages load from
+//! Playback's own origin only (`data:` and `blob:` besides for images, fonts and media, and
+//! inline styles). The replay frame, an `about:blank` document, inherits it, so a replay makes
+//! no request to the recorded site or to any host a recording names; its assets come from the
+//! archived copies. A page opened with `live_assets=1` in its query also allows `http:` and
+//! `https:` images, stylesheets, fonts and media: the viewer chose to load what was not
+//! archived from the live site.
+//!
 //! Built-in files get the content type of their name, `Last-Modified` (the file's time at
 //! build time) and an `ETag`, and answer `If-None-Match` and `If-Modified-Since` with 304, as
 //! files from disk do; they are sent whole (no range requests).
@@ -16,7 +24,9 @@
 use std::path::Path;
 
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
@@ -82,10 +92,42 @@ pub fn recorder_bundle(paths: &Paths) -> RecorderBundle {
 /// The web UI: `paths.web_dir` from disk, or the built-in one; `/v1/...` paths that no API
 /// route took answer the API's 404.
 pub fn web_router(paths: &Paths) -> Router {
-    match &paths.web_dir {
+    let router = match &paths.web_dir {
         Some(dir) => playback_query_api::web_router(dir.clone()),
         None => Router::new().route("/v1/{*rest}", get(api_not_found)).fallback(built_in_web),
-    }
+    };
+    router.layer(axum::middleware::from_fn(ui_headers))
+}
+
+/// The policy of the UI's pages, and so of the replay frame: Playback's origin only.
+const UI_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; connect-src 'self'; \
+frame-src 'self' blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; \
+frame-ancestors 'self'";
+
+/// [`UI_CSP`] with the live site's images, stylesheets, fonts and media allowed too.
+const UI_CSP_LIVE_ASSETS: &str = "default-src 'self'; script-src 'self'; \
+style-src 'self' 'unsafe-inline' http: https:; img-src 'self' data: blob: http: https:; \
+font-src 'self' data: http: https:; media-src 'self' data: blob: http: https:; connect-src 'self'; \
+frame-src 'self' blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; \
+frame-ancestors 'self'";
+
+/// Whether a page's query asks for missing assets from the live site (`live_assets=1`).
+fn wants_live_assets(uri: &Uri) -> bool {
+    uri.query().is_some_and(|query| {
+        form_urlencoded::parse(query.as_bytes()).any(|(name, value)| name == "live_assets" && value == "1")
+    })
+}
+
+/// The security headers of every UI answer.
+async fn ui_headers(request: Request, next: Next) -> Response {
+    let policy = if wants_live_assets(request.uri()) { UI_CSP_LIVE_ASSETS } else { UI_CSP };
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
 }
 
 /// `router` with the demo site at `/demo/`: `paths.demo_dir` from disk, nothing when that is
@@ -240,6 +282,21 @@ mod tests {
             HeaderValue::from_str(&format!("\"x\", {tag}")).unwrap_or_else(|_| panic!()),
         );
         assert!(not_modified(&request, &tag, Some(1_000)));
+    }
+
+    #[test]
+    fn only_live_assets_1_relaxes_the_policy() {
+        let uri = |text: &str| text.parse::<Uri>().unwrap_or_else(|error| panic!("{error}"));
+        assert!(wants_live_assets(&uri("/sessions/x?live_assets=1")));
+        assert!(wants_live_assets(&uri("/s/token?t=5&live_assets=1")));
+        assert!(!wants_live_assets(&uri("/sessions/x")));
+        assert!(!wants_live_assets(&uri("/sessions/x?live_assets=0")));
+        assert!(!wants_live_assets(&uri("/sessions/x?live_assets=yes")));
+        for policy in [UI_CSP, UI_CSP_LIVE_ASSETS] {
+            assert!(policy.contains("script-src 'self';") && policy.contains("connect-src 'self';"), "{policy}");
+            assert!(!policy.contains("  "), "the continuation lines join with one space: {policy}");
+        }
+        assert!(!UI_CSP.contains("http:") && !UI_CSP.contains("https:"), "only Playback's origin");
     }
 
     #[test]

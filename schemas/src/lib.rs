@@ -5,6 +5,8 @@
 //! - [`SessionState`]: the sessionizer's changelog, `playback.sessionizer-state`.
 //! - [`rrweb`]: the numeric enums of the rrweb wire format.
 //! - [`chunk`]: the recording chunk format, written by the archiver and read by the query API.
+//! - [`asset`]: where archived assets live in blob storage, written by the asset stage and read
+//!   by the query API.
 //! - [`signature`]: the similarity signature, written by the scorer and compared by the query API.
 //! - [`json`]: parsing of rrweb event JSON, which nests deeper than serde_json allows by default.
 //!
@@ -12,6 +14,7 @@
 //! marker, the 8-byte Rabin fingerprint of the writer schema, then the Avro datum. This crate
 //! does no IO and depends on no other Playback crate.
 
+pub mod asset;
 pub mod chunk;
 pub mod codec;
 pub mod json;

@@ -49,6 +49,7 @@ others (Kafka consumers) serve only /healthz, /readyz and /metrics on adminPort.
 - { name: sessionizer, key: sessionizer, http: false, consumer: true }
 - { name: scorer, key: scorer, http: false, consumer: true }
 - { name: archiver, key: archiver, http: false, consumer: true }
+- { name: assets, key: assets, http: false, consumer: true }
 - { name: query-api, key: queryApi, http: true, consumer: false }
 {{- end }}
 

@@ -1,7 +1,7 @@
 //! The query API.
 //!
-//! Consumes: the warehouse (`sessions`, `events`, `recording_chunks`) and the recording chunks
-//! in blob storage.
+//! Consumes: the warehouse (`sessions`, `events`, `recording_chunks`, `assets`,
+//! `session_assets`), the recording chunks and the archived assets in blob storage.
 //! Produces: the REST API of docs/api.md and the web UI's files.
 //! Guarantees: every route but the shared view takes a bearer token and reads only the token's
 //! project; writes are limited to notes, saved filters and share links; a session's recording
@@ -9,6 +9,7 @@
 //! after a replay, whole (streamed chunk by chunk, so memory is bounded by a few chunks) or
 //! chunk by chunk after a manifest.
 
+pub mod assets;
 pub mod auth;
 mod collab;
 mod error;
@@ -84,6 +85,9 @@ pub fn router(state: QueryState) -> Router {
         .route("/v1/sessions/{id}/recording/manifest", get(recording::manifest))
         .route("/v1/sessions/{id}/recording/chunks/{chunk_id}", get(recording::chunk))
         .route("/v1/sessions/{id}/similar", get(similar::get))
+        .route("/v1/sessions/{id}/assets", get(assets::session_listing))
+        .route("/v1/assets/{hash}", get(assets::by_hash))
+        .route("/v1/asset-grants/{grant}/{hash}", get(assets::granted))
         .route("/v1/sessions/{id}/notes", get(collab::list_notes).post(collab::add_note))
         .route("/v1/sessions/{id}/notes/{note_id}", delete(collab::delete_note))
         .route("/v1/sessions/{id}/shares", get(shares::list).post(shares::create))
@@ -96,6 +100,8 @@ pub fn router(state: QueryState) -> Router {
         .route("/v1/shared/{token}/recording", get(shares::recording))
         .route("/v1/shared/{token}/recording/manifest", get(shares::recording_manifest))
         .route("/v1/shared/{token}/recording/chunks/{chunk_id}", get(shares::recording_chunk))
+        .route("/v1/shared/{token}/assets", get(assets::shared_listing))
+        .route("/v1/shared/{token}/assets/{hash}", get(assets::shared_asset))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::map_response(error::log_internal_errors))
         .with_state(state)

@@ -70,6 +70,11 @@ fn public(mut operation: Value) -> Value {
     operation
 }
 
+/// An archived asset's bytes, with the media type it was fetched with.
+fn asset_bytes() -> (&'static str, Value) {
+    ("200", json!({ "description": "the copy, with its stored Content-Type", "content": { "*/*": { "schema": { "type": "string", "format": "binary" } } } }))
+}
+
 /// A chunk: immutable, so cached for a year and revalidated by its ETag.
 fn cached_chunk(mut operation: Value) -> Value {
     operation["responses"]["304"] = json!({ "description": "not modified: If-None-Match names the chunk's ETag" });
@@ -97,6 +102,8 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         wire::ProjectInfo,
         wire::TranscriptEvent,
         wire::Transcript,
+        wire::AssetEntry,
+        wire::AssetListing,
         Factor,
         EventKind,
     )))]
@@ -179,6 +186,7 @@ pub fn document() -> Value {
     let token = || path_param("token", "share token");
     let window = query_param("window_id", "string", "one tab only");
     let chunk = || path_param("chunk_id", "a chunk id from the manifest");
+    let hash = || path_param("hash", "an archived asset's SHA-256, lowercase hex");
     let manifest = || ("200", ok("the manifest", schema_ref("RecordingManifest")));
     let chunk_ok = || ("200", ok("the chunk's batches by seq", schema_ref("RecordingChunk")));
     json!({
@@ -199,6 +207,9 @@ pub fn document() -> Value {
             "/v1/sessions/{id}/recording/manifest": { "get": operation("getRecordingManifest", "The recording's chunks per tab, by time", vec![id()], manifest()) },
             "/v1/sessions/{id}/recording/chunks/{chunk_id}": { "get": cached_chunk(operation("getRecordingChunk", "One chunk of the recording", vec![id(), chunk()], chunk_ok())) },
             "/v1/sessions/{id}/similar": { "get": operation("getSimilarSessions", "Sessions most like this one", vec![id(), query_param("limit", "integer", "1 to 20 (5)")], ("200", ok("similar sessions", schema_ref("SimilarSessions")))) },
+            "/v1/sessions/{id}/assets": { "get": operation("getSessionAssets", "The session's assets: archived copies under `base`, and what could not be archived", vec![id()], ("200", ok("the listing", schema_ref("AssetListing")))) },
+            "/v1/assets/{hash}": { "get": cached_chunk(operation("getAsset", "An archived asset of the token's project", vec![hash()], asset_bytes())) },
+            "/v1/asset-grants/{grant}/{hash}": { "get": public(cached_chunk(operation("getGrantedAsset", "An archived asset of the session a listing's grant names", vec![path_param("grant", "the grant in a listing's base"), hash()], asset_bytes()))) },
             "/v1/sessions/{id}/notes": {
                 "get": operation("listNotes", "A session's notes", vec![id()], ("200", ok("the notes", schema_ref("Notes")))),
                 "post": with_body(operation("addNote", "Adds a note at a time of the session", vec![id()], ("201", ok("the note", schema_ref("Note")))), schema_ref("NewNote")),
@@ -220,6 +231,8 @@ pub fn document() -> Value {
             "/v1/shared/{token}/recording": { "get": public(operation("getSharedRecording", "The shared session's recording", vec![token(), window], ("200", ok("the recording", schema_ref("Recording"))))) },
             "/v1/shared/{token}/recording/manifest": { "get": public(operation("getSharedRecordingManifest", "The shared session's recording manifest", vec![token()], manifest())) },
             "/v1/shared/{token}/recording/chunks/{chunk_id}": { "get": public(cached_chunk(operation("getSharedRecordingChunk", "One chunk of the shared session's recording", vec![token(), chunk()], chunk_ok()))) },
+            "/v1/shared/{token}/assets": { "get": public(operation("getSharedAssets", "The shared session's assets", vec![token()], ("200", ok("the listing", schema_ref("AssetListing"))))) },
+            "/v1/shared/{token}/assets/{hash}": { "get": public(cached_chunk(operation("getSharedAsset", "An archived asset of the shared session", vec![token(), hash()], asset_bytes()))) },
             "/v1/openapi.json": { "get": public(operation("getOpenApi", "This document", vec![], ("200", json!({ "description": "the OpenAPI document" })))) },
         }
     })

@@ -1,6 +1,10 @@
 //! Share-link tokens: `<payload>.<signature>`, both base64url without padding. The payload is
 //! JSON naming the share, its project, its session and its expiry; the signature is
 //! HMAC-SHA256 of the payload's base64 text under the signing key.
+//!
+//! Asset grants are signed with the same key in the same form, under their own domain (the MAC
+//! covers `asset-grant.` before the payload), so that one kind of token never verifies as the
+//! other.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -21,6 +25,23 @@ pub struct ShareClaims {
     #[serde(rename = "e")]
     pub expires_at_ms: i64,
 }
+
+/// What an asset grant says: its holder may read the archived assets of one session until it
+/// expires. The query API hands one out with a session's asset listing, so that the replay,
+/// which loads assets as plain browser requests without the bearer token, can load them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetGrant {
+    #[serde(rename = "p")]
+    pub project_id: String,
+    #[serde(rename = "i")]
+    pub session_id: String,
+    /// Expiry, ms since the epoch.
+    #[serde(rename = "e")]
+    pub expires_at_ms: i64,
+}
+
+/// The MAC domain of asset grants.
+const ASSET_GRANT_DOMAIN: &[u8] = b"asset-grant.";
 
 /// Signs and verifies share tokens with one key.
 #[derive(Clone)]
@@ -53,19 +74,39 @@ impl ShareSigner {
 
     /// The token of `claims`.
     pub fn sign(&self, claims: &ShareClaims) -> String {
-        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-        let mut mac = self.mac();
-        mac.update(payload.as_bytes());
-        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        format!("{payload}.{signature}")
+        self.sign_in(b"", claims)
     }
 
     /// The claims of `token` when its signature verifies (in constant time); `None` otherwise.
     /// Expiry is the caller's to check.
     pub fn verify(&self, token: &str) -> Option<ShareClaims> {
+        self.verify_in(b"", token)
+    }
+
+    /// The token of an asset grant.
+    pub fn sign_grant(&self, grant: &AssetGrant) -> String {
+        self.sign_in(ASSET_GRANT_DOMAIN, grant)
+    }
+
+    /// The asset grant of `token` when its signature verifies; expiry is the caller's to check.
+    pub fn verify_grant(&self, token: &str) -> Option<AssetGrant> {
+        self.verify_in(ASSET_GRANT_DOMAIN, token)
+    }
+
+    fn sign_in<T: Serialize>(&self, domain: &[u8], claims: &T) -> String {
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
+        let mut mac = self.mac();
+        mac.update(domain);
+        mac.update(payload.as_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{payload}.{signature}")
+    }
+
+    fn verify_in<T: serde::de::DeserializeOwned>(&self, domain: &[u8], token: &str) -> Option<T> {
         let (payload, signature) = token.split_once('.')?;
         let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
         let mut mac = self.mac();
+        mac.update(domain);
         mac.update(payload.as_bytes());
         mac.verify_slice(&signature).ok()?;
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
@@ -95,6 +136,23 @@ mod tests {
         assert_eq!(signer.verify(payload), None, "no signature");
         let other = ShareSigner::new(&[8u8; 32]).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(other.verify(&token), None, "another key");
+    }
+
+    #[test]
+    fn a_grant_is_not_a_share_token_and_a_share_token_is_not_a_grant() {
+        let signer = ShareSigner::new(&[7u8; 32]).unwrap_or_else(|error| panic!("{error}"));
+        let grant = AssetGrant { project_id: "demo".into(), session_id: "s1".into(), expires_at_ms: 42 };
+        let token = signer.sign_grant(&grant);
+        assert_eq!(signer.verify_grant(&token), Some(grant.clone()));
+        assert_eq!(signer.verify(&token), None, "a grant does not open a share");
+        assert_eq!(signer.verify_grant(&signer.sign(&claims())), None, "a share token is not a grant");
+        let (payload, _) = token.split_once('.').unwrap_or_default();
+        let share_signature = {
+            let mut mac = signer.mac();
+            mac.update(payload.as_bytes());
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        };
+        assert_eq!(signer.verify_grant(&format!("{payload}.{share_signature}")), None, "the domain is signed");
     }
 
     #[test]

@@ -120,7 +120,7 @@ pub async fn revoke(
 
 /// The session a share token opens: 404 when the token does not verify, 410 when the link
 /// expired or was revoked.
-async fn shared_session(state: &QueryState, token: &str) -> Result<SessionRow, QueryError> {
+pub(crate) async fn shared_session(state: &QueryState, token: &str) -> Result<SessionRow, QueryError> {
     let not_found = || QueryError::NotFound("share link not found".into());
     let claims = state.share_signer.verify(token).ok_or_else(not_found)?;
     let share = state.warehouse.share(&claims.project_id, &claims.share_id).await?.ok_or_else(not_found)?;

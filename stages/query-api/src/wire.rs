@@ -296,3 +296,32 @@ pub struct ProjectInfo {
     /// not configured, which means the UI's own origin (as with `playback up`).
     pub ingest_url: Option<String>,
 }
+
+/// One asset URL a session's pages use, and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AssetEntry {
+    /// The absolute URL, resolved against the page's base URL.
+    pub url: String,
+    /// `archived`, `failed`, `refused` (by the SSRF guard or the project's origin rules) or
+    /// `pending` (seen, not fetched yet).
+    pub status: String,
+    /// SHA-256 of the copy, lowercase hex: load it from the listing's `base` + `hash`. Empty
+    /// unless archived.
+    pub hash: String,
+    /// The copy's media type; empty unless archived.
+    pub content_type: String,
+    /// The copy's size; 0 unless archived.
+    pub bytes: i64,
+    /// Why it is not archived, such as `403 from cdn.example.com`; empty when archived.
+    pub error: String,
+}
+
+/// A session's assets.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct AssetListing {
+    /// The path under which this listing's copies load, without credentials: it carries its own
+    /// capability for this session's assets only.
+    pub base: String,
+    /// By URL. Empty when the asset stage did not run for the session.
+    pub assets: Vec<AssetEntry>,
+}

@@ -21,7 +21,7 @@ use super::{json_string, load_chunk};
 use crate::{QueryError, QueryState};
 
 /// Chunks never change once written: a new grouping of batches is a new chunk row.
-const IMMUTABLE: &str = "private, max-age=31536000, immutable";
+pub(crate) const IMMUTABLE: &str = "private, max-age=31536000, immutable";
 
 /// The opaque, URL-safe id of a chunk: 22 characters of base64url over a digest of the row's
 /// window, seq range, blob key, event count and size, so a rewritten chunk gets a new id.
@@ -135,7 +135,7 @@ pub(crate) async fn manifest(state: &QueryState, session: &SessionRow) -> Result
 }
 
 /// Whether `If-None-Match` names `etag`.
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()

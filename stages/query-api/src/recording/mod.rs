@@ -24,6 +24,7 @@ use crate::sessions::find;
 use crate::{QueryError, QueryState};
 
 pub use manifest::{archived_events, chunk_id};
+pub(crate) use manifest::{not_modified, IMMUTABLE};
 
 #[derive(Debug, Deserialize)]
 pub struct RecordingParams {
