@@ -14,6 +14,20 @@ use playback_query_api::{ApiToken, Role};
 use serde_json::{json, Value};
 
 const VIEWER: &str = "test-viewer-token-0123456789";
+const LOGO: &[u8] = b"\x89PNG\r\n\x1a\nthe shop's logo";
+
+/// A site serving the logo that the first session's page shows.
+async fn logo_site() -> String {
+    use axum::response::IntoResponse;
+    let router = axum::Router::new().route(
+        "/logo.png",
+        axum::routing::get(|| async { ([(axum::http::header::CONTENT_TYPE, "image/png")], LOGO).into_response() }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{address}")
+}
 const OTHER_ADMIN: &str = "test-other-project-admin-0123";
 
 /// Calls the API and records which operation of the document each call was.
@@ -140,7 +154,10 @@ fn conforms(document: &Value, schema: &Value, value: &Value, at: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_answers_as_documented_with_tokens_per_project_and_role() {
-    let harness = start(|config| {
+    let site = logo_site().await;
+    let allowed = site.clone();
+    let harness = start(move |config| {
+        config.assets.allowed_origins = vec![allowed];
         config.projects.push(playback_ingest_gateway::Project {
             id: "other".into(),
             key: "pk_other".into(),
@@ -171,7 +188,12 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     let sessions: Vec<String> = (0..2).map(|_| uuid::Uuid::now_v7().to_string()).collect();
     for (index, session) in sessions.iter().enumerate() {
         // The second visit starts 20 s after the first.
-        let (first, second, _) = session_events(now_ms() - 60_000 + index as i64 * 20_000);
+        let (mut first, second, _) = session_events(now_ms() - 60_000 + index as i64 * 20_000);
+        if index == 0 {
+            // The first visit's page shows the site's logo, which the asset stage archives.
+            let logo = json!({"type": 2, "id": 9, "tagName": "img", "attributes": {"src": format!("{site}/logo.png")}, "childNodes": []});
+            first[1]["data"]["node"]["childNodes"].as_array_mut().unwrap().push(logo);
+        }
         assert_eq!(
             harness.post("pk_demo", batch(session, "w1", 0, &first, Some(user.clone()))).await.0,
             StatusCode::OK
@@ -364,6 +386,30 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     let filter_path = format!("/v1/saved-filters/{}", saved["filter_id"].as_str().unwrap());
     assert_eq!(client.call(Method::DELETE, &filter_path, Some(VIEWER), None).await.0, StatusCode::NO_CONTENT);
 
+    // Assets: the listing's base opens the copy without a token, as a replay loads it.
+    let assets_path = format!("/v1/sessions/{one}/assets");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let listing = loop {
+        let (_, listing) = client.call(Method::GET, &assets_path, Some(VIEWER), None).await;
+        if listing["assets"][0]["status"] == "archived" {
+            break listing;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the logo was not archived: {listing}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(listing["assets"][0]["url"], format!("{site}/logo.png"));
+    let logo_hash = listing["assets"][0]["hash"].as_str().unwrap().to_string();
+    let base = listing["base"].as_str().unwrap().to_string();
+    assert_eq!(client.call(Method::GET, &format!("{base}{logo_hash}"), None, None).await.0, StatusCode::OK);
+    assert_eq!(client.call(Method::GET, &format!("/v1/assets/{logo_hash}"), Some(VIEWER), None).await.0, StatusCode::OK);
+    assert_eq!(
+        client.call(Method::GET, &format!("/v1/assets/{logo_hash}"), Some(OTHER_ADMIN), None).await.0,
+        StatusCode::NOT_FOUND,
+        "a copy is its project's"
+    );
+    let (_, no_assets) = client.call(Method::GET, &format!("/v1/sessions/{two}/assets"), Some(VIEWER), None).await;
+    assert_eq!(no_assets["assets"], json!([]), "the second visit's page shows no asset");
+
     // Share links: admins only; the link works without a token until it is revoked.
     let shares_path = format!("/v1/sessions/{one}/shares");
     assert_eq!(client.call(Method::POST, &shares_path, Some(VIEWER), Some(json!({}))).await.0, StatusCode::FORBIDDEN);
@@ -396,6 +442,10 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
         client.call(Method::GET, &format!("/v1/shared/{token}/recording/chunks/{foreign_chunk}"), None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a share link reaches only its session's chunks");
     assert!(body.get("batches").is_none());
+    let (_, shared_assets) = client.call(Method::GET, &format!("/v1/shared/{token}/assets"), None, None).await;
+    assert_eq!(shared_assets["assets"], listing["assets"]);
+    let shared_logo = format!("/v1/shared/{token}/assets/{logo_hash}");
+    assert_eq!(client.call(Method::GET, &shared_logo, None, None).await.0, StatusCode::OK);
     let tampered = format!("{}x", &token[..token.len() - 1]);
     assert_eq!(client.call(Method::GET, &format!("/v1/shared/{tampered}"), None, None).await.0, StatusCode::NOT_FOUND);
     let (_, listed) = client.call(Method::GET, &shares_path, admin, None).await;
@@ -405,7 +455,8 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     assert_eq!(client.call(Method::DELETE, &revoke_path, Some(OTHER_ADMIN), None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(client.call(Method::DELETE, &revoke_path, admin, None).await.0, StatusCode::NO_CONTENT);
     let revoked_chunk = format!("/recording/chunks/{first_chunk}");
-    for suffix in ["", "/events", "/recording", "/recording/manifest", revoked_chunk.as_str()] {
+    let revoked_asset = format!("/assets/{logo_hash}");
+    for suffix in ["", "/events", "/recording", "/recording/manifest", revoked_chunk.as_str(), "/assets", revoked_asset.as_str()] {
         assert_eq!(
             client.call(Method::GET, &format!("/v1/shared/{token}{suffix}"), None, None).await.0,
             StatusCode::GONE,

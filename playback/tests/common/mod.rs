@@ -68,6 +68,15 @@ impl Harness {
         (status, body, headers)
     }
 
+    /// The answer's status, bytes and headers, for bodies that are not JSON.
+    pub async fn send_raw(&self, request: Request<Body>) -> (StatusCode, Vec<u8>, axum::http::HeaderMap) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, bytes.to_vec(), headers)
+    }
+
     pub async fn post(&self, key: &str, body: Vec<u8>) -> (StatusCode, Value) {
         let request = Request::post("/v1/batches")
             .header("x-playback-key", key)
