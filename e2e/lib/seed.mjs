@@ -269,6 +269,23 @@ export async function seedSessions(browser, origin) {
 }
 
 /**
+ * The seeded sessions' ids by name, and their names by id.
+ * @param {Seed} seed
+ * @returns {{ids: Record<string, string>, nameById: Map<string, string>}}
+ */
+export function seededIds(seed) {
+  /** @type {Record<string, string>} */
+  const ids = {};
+  /** @type {Map<string, string>} */
+  const nameById = new Map();
+  for (const [name, seeded] of Object.entries(seed.sessions)) {
+    ids[name] = seeded.sessionId;
+    nameById.set(seeded.sessionId, name);
+  }
+  return { ids, nameById };
+}
+
+/**
  * A query API client that sends the API token, when there is one.
  */
 export class QueryClient {

@@ -18,7 +18,7 @@ import test from 'node:test';
 import { waitFor } from '../lib/api.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { ARTIFACTS_DIR } from '../lib/paths.mjs';
-import { ADA, QueryClient, seedSessions, waitForSeed } from '../lib/seed.mjs';
+import { ADA, QueryClient, seededIds, seedSessions, waitForSeed } from '../lib/seed.mjs';
 import { startServer, step, withServerLog } from '../lib/server.mjs';
 
 const ALL = ['ada1', 'ada2', 'anon', 'grace'];
@@ -129,14 +129,7 @@ test('the session list: onboarding, clear filters, dates, live sessions, the way
 
   const seed = await withServerLog(server, () => seedSessions(browser, server.url));
   const summaries = await withServerLog(server, () => waitForSeed(client, seed));
-  /** @type {Record<string, string>} */
-  const ids = {};
-  /** @type {Map<string, string>} */
-  const nameById = new Map();
-  for (const [name, seeded] of Object.entries(seed.sessions)) {
-    ids[name] = seeded.sessionId;
-    nameById.set(seeded.sessionId, name);
-  }
+  const { ids, nameById } = seededIds(seed);
 
   /** @param {string} [query] */
   const gotoList = async (query = '') => {

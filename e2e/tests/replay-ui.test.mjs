@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../lib/api.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 import { ARTIFACTS_DIR } from '../lib/paths.mjs';
-import { ADA, ADA_EVENT, GRACE, GRACE_EVENT, QueryClient, seedSessions, waitForSeed } from '../lib/seed.mjs';
+import { ADA, ADA_EVENT, GRACE, GRACE_EVENT, QueryClient, seededIds, seedSessions, waitForSeed } from '../lib/seed.mjs';
 import { startServer, step, withServerLog } from '../lib/server.mjs';
 
 const ALL = ['ada1', 'ada2', 'anon', 'grace'];
@@ -55,14 +55,7 @@ test('the replay UI finds, plays, annotates and shares sessions', { timeout: 900
 
   const seed = await withServerLog(server, () => seedSessions(browser, server.url));
   const summaries = await withServerLog(server, () => waitForSeed(client, seed));
-  /** @type {Record<string, string>} */
-  const ids = {};
-  /** @type {Map<string, string>} */
-  const nameById = new Map();
-  for (const [name, seeded] of Object.entries(seed.sessions)) {
-    ids[name] = seeded.sessionId;
-    nameById.set(seeded.sessionId, name);
-  }
+  const { ids, nameById } = seededIds(seed);
   t.diagnostic(
     Object.entries(summaries)
       .map(([name, s]) => `${name}: ${s.duration_ms} ms, active ${s.active_ms} ms, score ${s.score}, ${s.browser}/${s.os}/${s.device_type}`)
