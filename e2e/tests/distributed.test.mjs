@@ -132,7 +132,7 @@ test('the distributed stages give the same session, transcript and recording as 
       const image = `${distributed.url}/demo/hero.svg`;
       const listing = await waitFor(
         async () => {
-          const body = await api.get(`/v1/sessions/${demo.sessionId}/assets`);
+          const body = await api.getOk(`/v1/sessions/${demo.sessionId}/assets`);
           const entry = body.assets.find((/** @type {any} */ asset) => asset.url === image);
           return entry?.status === 'archived' ? { base: body.base, entry } : null;
         },
