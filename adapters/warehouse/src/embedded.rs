@@ -9,10 +9,11 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, params_from_iter, Connection, Row};
 
 use crate::{
-    ChunkRow, EventRow, Mark, NoteRow, PropertyMatch, SavedFilterRow, SessionFilter, SessionHit, SessionQuery,
-    SessionRow, ShareRow, Table, UserSession, Warehouse, WarehouseError,
+    AssetRow, ChunkRow, EventRow, Mark, NoteRow, PropertyMatch, SavedFilterRow, SessionAsset, SessionAssetRow,
+    SessionFilter, SessionHit, SessionQuery, SessionRow, ShareRow, Table, UserSession, Warehouse, WarehouseError,
 };
 
+mod assets;
 mod list;
 
 /// Versioned migrations; each runs once, in order.
@@ -82,6 +83,8 @@ CREATE INDEX sessions_by_email ON sessions (project_id, iif(json_valid(user_trai
 ALTER TABLE sessions ADD COLUMN viewport_width INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN viewport_height INTEGER NOT NULL DEFAULT 0;
 "#,
+    // The asset tables (`embedded/assets.rs`).
+    assets::MIGRATION,
 ];
 
 /// The `email` trait, as `sessions_by_email` indexes it; NULL when the traits are not JSON.
@@ -710,6 +713,38 @@ impl Warehouse for SqliteWarehouse {
         })
         .await
     }
+
+    async fn upsert_assets(&self, rows: Vec<AssetRow>) -> Result<(), WarehouseError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        Self::with(&self.writer, move |connection| assets::upsert(connection, rows)).await
+    }
+
+    async fn assets(&self, project_id: &str, urls: &[String]) -> Result<Vec<AssetRow>, WarehouseError> {
+        if urls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (project_id, urls) = (project_id.to_string(), urls.to_vec());
+        Self::with(&self.reader, move |connection| assets::by_urls(connection, &project_id, &urls)).await
+    }
+
+    async fn asset_by_hash(&self, project_id: &str, hash: &str) -> Result<Option<AssetRow>, WarehouseError> {
+        let (project_id, hash) = (project_id.to_string(), hash.to_string());
+        Self::with(&self.reader, move |connection| assets::by_hash(connection, &project_id, &hash)).await
+    }
+
+    async fn insert_session_assets(&self, rows: Vec<SessionAssetRow>) -> Result<(), WarehouseError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        Self::with(&self.writer, move |connection| assets::insert_session_assets(connection, rows)).await
+    }
+
+    async fn session_assets(&self, project_id: &str, session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError> {
+        let (project_id, session_id) = (project_id.to_string(), session_id.to_string());
+        Self::with(&self.reader, move |connection| assets::of_session(connection, &project_id, &session_id)).await
+    }
 }
 
 #[cfg(test)]
@@ -732,6 +767,60 @@ mod tests {
         let expected: Vec<(String, String)> =
             SessionRow::COLUMNS.iter().map(|column| (column.name.into(), column.sqlite.into())).collect();
         assert_eq!(stored, expected, "a SessionRow field needs a column: add a migration");
+    }
+
+    /// The `(name, declared type)` of each column of `table`, in order.
+    async fn stored_columns(warehouse: &SqliteWarehouse, table: &'static str) -> Vec<(String, String)> {
+        SqliteWarehouse::with(&warehouse.reader, move |connection| {
+            let mut statement = connection.prepare("SELECT name, type FROM pragma_table_info(?1) ORDER BY cid")?;
+            let rows = statement.query_map([table], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap()
+    }
+
+    fn expected_columns<T: Table>() -> Vec<(String, String)> {
+        T::COLUMNS.iter().map(|column| (column.name.into(), column.sqlite.into())).collect()
+    }
+
+    #[tokio::test]
+    async fn the_asset_tables_have_the_columns_of_their_rows() {
+        let directory = tempfile::tempdir().unwrap();
+        let warehouse = SqliteWarehouse::open(&directory.path().join("warehouse.db")).unwrap();
+        warehouse.migrate().await.unwrap();
+        assert_eq!(stored_columns(&warehouse, "assets").await, expected_columns::<AssetRow>());
+        assert_eq!(stored_columns(&warehouse, "session_assets").await, expected_columns::<SessionAssetRow>());
+    }
+
+    /// The steps of `EXPLAIN QUERY PLAN` of `sql` with `values`.
+    async fn plan(warehouse: &SqliteWarehouse, sql: String, values: &'static [&'static str]) -> Vec<String> {
+        SqliteWarehouse::with(&warehouse.reader, move |connection| {
+            let mut statement = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = statement.query_map(params_from_iter(values), |row| row.get::<_, String>(3))?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn asset_reads_seek_their_indexes() {
+        let directory = tempfile::tempdir().unwrap();
+        let warehouse = SqliteWarehouse::open(&directory.path().join("warehouse.db")).unwrap();
+        warehouse.migrate().await.unwrap();
+        let by_hash = plan(&warehouse, assets::by_hash_sql(), &["p", "h", "archived"]).await;
+        assert_eq!(by_hash, ["SEARCH assets USING INDEX assets_by_hash (project_id=? AND hash=? AND status=?)"]);
+        let by_url = plan(&warehouse, assets::by_url_sql(), &["p", "https://cdn.example.com/a.css"]).await;
+        assert_eq!(by_url, ["SEARCH assets USING INDEX sqlite_autoindex_assets_1 (project_id=? AND url=?)"]);
+        let of_session = plan(&warehouse, assets::of_session_sql(), &["p", "s"]).await;
+        assert_eq!(
+            of_session,
+            [
+                "SEARCH s USING PRIMARY KEY (project_id=? AND session_id=?)",
+                "SEARCH a USING INDEX sqlite_autoindex_assets_1 (project_id=? AND url=?) LEFT-JOIN",
+            ]
+        );
     }
 
     #[tokio::test]

@@ -1,11 +1,14 @@
-//! The warehouse: the `sessions`, `events` and `recording_chunks` tables.
+//! The warehouse: the `sessions`, `events` and `recording_chunks` tables, the notes, saved
+//! filters and share links, and the asset tables (`assets`, `session_assets`).
 //!
 //! Stages see only [`Warehouse`]. [`embedded::SqliteWarehouse`] serves `playback up`;
 //! [`clickhouse::ClickHouseWarehouse`] serves a deployment. Every write is an idempotent upsert
 //! on the row's identity:
 //! - an event row on `(project, session, window, batch seq, index, kind)`;
 //! - a session row on `(project, session)`, keeping the highest `version`;
-//! - a chunk row on `(project, session, window, first seq, last seq)`.
+//! - a chunk row on `(project, session, window, first seq, last seq)`;
+//! - an asset row on `(project, url)`, keeping the highest `version`;
+//! - a session's asset URL on `(project, session, url)`, keeping the earliest `first_seen_ms`.
 //!
 //! So a redelivered batch changes nothing, which the conformance suite (`conformance.rs`, behind the `testsuite` feature) checks.
 
@@ -416,23 +419,28 @@ pub trait Warehouse: Send + Sync + 'static {
     /// A session's share links, newest first.
     async fn session_shares(&self, project_id: &str, session_id: &str) -> Result<Vec<ShareRow>, WarehouseError>;
 
-    /// Upserts asset fetches, keeping the highest `version` of each `(project, url)`.
+    /// Upserts asset fetches, keeping the highest `version` of each `(project, url)`; at an
+    /// equal version the later write wins.
     async fn upsert_assets(&self, _rows: Vec<AssetRow>) -> Result<(), WarehouseError> {
         Err(WarehouseError::storage("assets are not stored by this warehouse"))
     }
-    /// The latest fetch of each of `urls` that has one, in any order.
+    /// The latest fetch of each of `urls` that has one, once per URL, in any order.
     async fn assets(&self, _project_id: &str, _urls: &[String]) -> Result<Vec<AssetRow>, WarehouseError> {
         Err(WarehouseError::storage("assets are not stored by this warehouse"))
     }
-    /// An archived asset with this hash (any URL of the project that stored these bytes).
+    /// The latest fetch of a URL of the project that is archived with this hash (any URL that
+    /// stored these bytes; the newest version of those, then the first URL). A URL whose latest
+    /// fetch has other bytes or failed no longer counts.
     async fn asset_by_hash(&self, _project_id: &str, _hash: &str) -> Result<Option<AssetRow>, WarehouseError> {
         Err(WarehouseError::storage("assets are not stored by this warehouse"))
     }
-    /// Records asset URLs used by sessions; a row already there is left as it is.
+    /// Records asset URLs used by sessions. A `(project, session, url)` already recorded keeps
+    /// the earliest `first_seen_ms`: inserting again, or a redelivered batch, changes nothing.
     async fn insert_session_assets(&self, _rows: Vec<SessionAssetRow>) -> Result<(), WarehouseError> {
         Err(WarehouseError::storage("assets are not stored by this warehouse"))
     }
-    /// Every asset URL a session uses, by URL, each with its latest fetch when there is one.
+    /// Every asset URL a session uses, by URL, each with its latest fetch when there is one
+    /// (`None`: not fetched yet).
     async fn session_assets(&self, _project_id: &str, _session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError> {
         Err(WarehouseError::storage("assets are not stored by this warehouse"))
     }
