@@ -18,10 +18,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChunkRow, EventRow, Mark, NoteRow, PageAfter, SavedFilterRow, SessionHit, SessionOrder, SessionQuery, SessionRow,
-    ShareRow, UserSession, Warehouse, WarehouseError,
+    AssetRow, AssetStatus, ChunkRow, EventRow, Mark, NoteRow, PageAfter, SavedFilterRow, SessionAsset, SessionAssetRow,
+    SessionHit, SessionOrder, SessionQuery, SessionRow, ShareRow, UserSession, Warehouse, WarehouseError,
 };
 
+mod assets;
 mod examples;
 mod records;
 mod schema;
@@ -31,8 +32,8 @@ mod views;
 pub use schema::migration_statements;
 
 use records::{
-    event_kind, ChunkRecord, EventRecord, MarkRecord, NoteRecord, PageKeyRecord, SavedFilterRecord, ShareRecord,
-    UserSessionRecord,
+    event_kind, AssetHashRecord, AssetRecord, ChunkRecord, EventRecord, MarkRecord, NoteRecord, PageKeyRecord,
+    SavedFilterRecord, SessionUrlRecord, ShareRecord, UserSessionRecord,
 };
 
 /// Where the warehouse is and how to talk to it.
@@ -363,6 +364,64 @@ impl Warehouse for ClickHouseWarehouse {
     async fn session_shares(&self, project_id: &str, session_id: &str) -> Result<Vec<ShareRow>, WarehouseError> {
         let records: Vec<ShareRecord> = self.fetch_all(&sql::shares(project_id, None, Some(session_id))).await?;
         Ok(records.into_iter().map(ShareRow::from).collect())
+    }
+
+    async fn upsert_assets(&self, rows: Vec<AssetRow>) -> Result<(), WarehouseError> {
+        // The hashes first: an archived `assets` row always has its entry (`clickhouse/assets.rs`).
+        let mut hashes = Vec::new();
+        for row in &rows {
+            if row.status == AssetStatus::Archived && !row.hash.is_empty() {
+                let entry = AssetHashRecord {
+                    project_id: row.project_id.clone(),
+                    hash: row.hash.clone(),
+                    url: row.url.clone(),
+                };
+                hashes.push(entry);
+            }
+        }
+        self.insert("asset_hashes", hashes).await?;
+        self.insert("assets", rows.into_iter().map(AssetRecord::from).collect()).await
+    }
+
+    async fn assets(&self, project_id: &str, urls: &[String]) -> Result<Vec<AssetRow>, WarehouseError> {
+        let once: std::collections::BTreeSet<&str> = urls.iter().map(String::as_str).collect();
+        let distinct: Vec<&str> = once.into_iter().collect();
+        let mut rows = Vec::new();
+        for statement in assets::by_urls(project_id, &distinct) {
+            let records: Vec<AssetRecord> = self.fetch_all(&statement).await?;
+            for record in records {
+                rows.push(AssetRow::try_from(record)?);
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn asset_by_hash(&self, project_id: &str, hash: &str) -> Result<Option<AssetRow>, WarehouseError> {
+        let records: Vec<AssetRecord> = self.fetch_all(&assets::by_hash(project_id, hash)).await?;
+        records.into_iter().next().map(AssetRow::try_from).transpose()
+    }
+
+    async fn insert_session_assets(&self, rows: Vec<SessionAssetRow>) -> Result<(), WarehouseError> {
+        self.insert("session_assets", rows).await
+    }
+
+    async fn session_assets(&self, project_id: &str, session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError> {
+        let urls: Vec<SessionUrlRecord> = self.fetch_all(&assets::session_urls(project_id, session_id)).await?;
+        if urls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let records: Vec<AssetRecord> = self.fetch_all(&assets::session_rows(project_id, session_id)).await?;
+        let mut fetched = std::collections::HashMap::with_capacity(records.len());
+        for record in records {
+            let row = AssetRow::try_from(record)?;
+            fetched.insert(row.url.clone(), row);
+        }
+        let mut used = Vec::with_capacity(urls.len());
+        for (url, first_seen_ms) in urls {
+            let asset = fetched.remove(&url);
+            used.push(SessionAsset { url, first_seen_ms, asset });
+        }
+        Ok(used)
     }
 }
 

@@ -10,6 +10,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+mod assets;
+
+pub use assets::{
+    asset_upsert_keeps_the_highest_version, assets_are_found_by_hash, assets_are_read_by_url,
+    session_assets_join_their_latest_fetch, session_assets_keep_the_earliest_sighting,
+};
+
 use crate::{
     ChunkRow, EventKind, EventRow, NoteRow, PageAfter, PropertyMatch, Recency, SavedFilterRow, SessionFilter,
     SessionOrder, SessionQuery, SessionRow, ShareRow, Warehouse,
@@ -42,6 +49,11 @@ macro_rules! warehouse_conformance_suite {
             listing_filters,
             marks_and_user_sessions,
             notes_saved_filters_and_shares_keep_the_newest_version,
+            asset_upsert_keeps_the_highest_version,
+            assets_are_read_by_url,
+            assets_are_found_by_hash,
+            session_assets_keep_the_earliest_sighting,
+            session_assets_join_their_latest_fetch,
         );
     };
     (@tests $world:expr; $($check:ident),+ $(,)?) => {

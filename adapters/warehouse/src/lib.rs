@@ -421,27 +421,17 @@ pub trait Warehouse: Send + Sync + 'static {
 
     /// Upserts asset fetches, keeping the highest `version` of each `(project, url)`; at an
     /// equal version the later write wins.
-    async fn upsert_assets(&self, _rows: Vec<AssetRow>) -> Result<(), WarehouseError> {
-        Err(WarehouseError::storage("assets are not stored by this warehouse"))
-    }
+    async fn upsert_assets(&self, rows: Vec<AssetRow>) -> Result<(), WarehouseError>;
     /// The latest fetch of each of `urls` that has one, once per URL, in any order.
-    async fn assets(&self, _project_id: &str, _urls: &[String]) -> Result<Vec<AssetRow>, WarehouseError> {
-        Err(WarehouseError::storage("assets are not stored by this warehouse"))
-    }
+    async fn assets(&self, project_id: &str, urls: &[String]) -> Result<Vec<AssetRow>, WarehouseError>;
     /// The latest fetch of a URL of the project that is archived with this hash (any URL that
     /// stored these bytes; the newest version of those, then the first URL). A URL whose latest
     /// fetch has other bytes or failed no longer counts.
-    async fn asset_by_hash(&self, _project_id: &str, _hash: &str) -> Result<Option<AssetRow>, WarehouseError> {
-        Err(WarehouseError::storage("assets are not stored by this warehouse"))
-    }
+    async fn asset_by_hash(&self, project_id: &str, hash: &str) -> Result<Option<AssetRow>, WarehouseError>;
     /// Records asset URLs used by sessions. A `(project, session, url)` already recorded keeps
     /// the earliest `first_seen_ms`: inserting again, or a redelivered batch, changes nothing.
-    async fn insert_session_assets(&self, _rows: Vec<SessionAssetRow>) -> Result<(), WarehouseError> {
-        Err(WarehouseError::storage("assets are not stored by this warehouse"))
-    }
+    async fn insert_session_assets(&self, rows: Vec<SessionAssetRow>) -> Result<(), WarehouseError>;
     /// Every asset URL a session uses, by URL, each with its latest fetch when there is one
     /// (`None`: not fetched yet).
-    async fn session_assets(&self, _project_id: &str, _session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError> {
-        Err(WarehouseError::storage("assets are not stored by this warehouse"))
-    }
+    async fn session_assets(&self, project_id: &str, session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError>;
 }

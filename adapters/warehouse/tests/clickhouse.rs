@@ -8,7 +8,7 @@ use std::sync::Arc;
 use common::with_database;
 use playback_warehouse::clickhouse::{migration_statements, ClickHouseConfig, ClickHouseWarehouse};
 use playback_warehouse::conformance::{self, session};
-use playback_warehouse::{PageAfter, SessionOrder, SessionQuery, Warehouse};
+use playback_warehouse::{AssetRow, AssetStatus, PageAfter, SessionAssetRow, SessionOrder, SessionQuery, Warehouse};
 
 /// Runs `check` on a migrated warehouse in a database of its own, dropped afterwards.
 async fn own_database(check: conformance::Check) {
@@ -189,4 +189,82 @@ impl SessionRowWithViewport {
             base_score: row.base_score,
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asset_reads_are_the_same_after_merges() {
+    with_database(asset_merges_in).await;
+}
+
+/// The asset tables' reads do not depend on merges: after `OPTIMIZE … FINAL` has collapsed
+/// every key, each read returns what it returned before.
+async fn asset_merges_in(config: ClickHouseConfig) {
+    let client = clickhouse::Client::default()
+        .with_url(&config.url)
+        .with_user(&config.user)
+        .with_password(&config.password)
+        .with_database(&config.database)
+        .with_validation(false);
+    let warehouse = ClickHouseWarehouse::new(config).expect("config");
+    warehouse.migrate().await.expect("migrate");
+    let css = "https://cdn.example.com/site.css";
+    let font = "https://cdn.example.com/inter.woff2";
+    let asset = |url: &str, hash: &str, status: AssetStatus, error: &str, version: i64| AssetRow {
+        project_id: "p".into(),
+        url: url.into(),
+        hash: hash.into(),
+        content_type: if hash.is_empty() { String::new() } else { "text/css".into() },
+        bytes: if hash.is_empty() { 0 } else { 100 },
+        fetched_at_ms: version,
+        status,
+        error: error.into(),
+        version,
+    };
+    let (old_bytes, new_bytes) = ("a".repeat(64), "b".repeat(64));
+    // One write per call, so that each is a part of its own until the merge.
+    let writes = [
+        asset(css, &old_bytes, AssetStatus::Archived, "", 1_000),
+        asset(css, &new_bytes, AssetStatus::Archived, "", 2_000),
+        asset(css, "", AssetStatus::Failed, "403 from cdn.example.com", 1_500),
+        asset(font, "", AssetStatus::Failed, "403 from cdn.example.com", 1_000),
+        asset(font, "", AssetStatus::Failed, "connection failed to cdn.example.com", 1_000),
+    ];
+    for write in writes {
+        warehouse.upsert_assets(vec![write]).await.expect("upsert");
+    }
+    // 2026-03-10 UTC: every sighting in one month, so one partition, the later ones last.
+    let day = 1_773_100_800_000;
+    for first_seen_ms in [day, day + 5_000, day + 9_000] {
+        let row = SessionAssetRow { project_id: "p".into(), session_id: "s".into(), url: css.into(), first_seen_ms };
+        warehouse.insert_session_assets(vec![row]).await.expect("insert");
+    }
+    let font_row =
+        SessionAssetRow { project_id: "p".into(), session_id: "s".into(), url: font.into(), first_seen_ms: day };
+    warehouse.insert_session_assets(vec![font_row]).await.expect("insert");
+
+    let urls = vec![css.to_string(), font.to_string()];
+    let before = (
+        warehouse.assets("p", &urls).await.expect("assets"),
+        warehouse.asset_by_hash("p", &old_bytes).await.expect("by old hash"),
+        warehouse.asset_by_hash("p", &new_bytes).await.expect("by new hash"),
+        warehouse.session_assets("p", "s").await.expect("session assets"),
+    );
+    assert_eq!(
+        before.0.iter().map(|row| row.error.as_str()).collect::<Vec<_>>(),
+        ["connection failed to cdn.example.com", ""]
+    );
+    assert_eq!(before.1, None, "the stylesheet's bytes changed");
+    assert_eq!(before.2.as_ref().map(|row| row.version), Some(2_000));
+    assert_eq!(before.3.iter().map(|asset| asset.first_seen_ms).collect::<Vec<_>>(), [day, day]);
+    for table in ["assets", "asset_hashes", "session_assets"] {
+        let optimize = format!("OPTIMIZE TABLE {table} FINAL");
+        client.query_raw(&optimize).execute().await.unwrap_or_else(|error| panic!("{error}\n{optimize}"));
+    }
+    let after = (
+        warehouse.assets("p", &urls).await.expect("assets"),
+        warehouse.asset_by_hash("p", &old_bytes).await.expect("by old hash"),
+        warehouse.asset_by_hash("p", &new_bytes).await.expect("by new hash"),
+        warehouse.session_assets("p", "s").await.expect("session assets"),
+    );
+    assert_eq!(after, before);
 }

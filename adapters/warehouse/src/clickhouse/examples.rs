@@ -300,5 +300,6 @@ pub(super) fn queries() -> Vec<ExampleQuery> {
     let mut queries: Vec<ExampleQuery> =
         statements.into_iter().map(|(statement, rows)| ExampleQuery { sql: statement.render(), rows }).collect();
     queries.extend(super::views::examples());
+    queries.extend(super::assets::examples());
     queries
 }

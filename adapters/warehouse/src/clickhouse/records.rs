@@ -7,7 +7,7 @@
 use ::clickhouse::Row;
 use serde::{Deserialize, Serialize};
 
-use crate::{ChunkRow, EventKind, EventRow, NoteRow, SavedFilterRow, ShareRow, WarehouseError};
+use crate::{AssetRow, AssetStatus, ChunkRow, EventKind, EventRow, NoteRow, SavedFilterRow, ShareRow, WarehouseError};
 
 /// A session of a listing: its project, id and score at query time.
 pub(crate) type PageKeyRecord = (String, String, f64);
@@ -257,6 +257,67 @@ impl From<ShareRecord> for ShareRow {
         }
     }
 }
+
+/// An `assets` row; the fields are [`AssetRow`]'s, with the status as its name.
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub(crate) struct AssetRecord {
+    pub project_id: String,
+    pub url: String,
+    pub hash: String,
+    pub content_type: String,
+    pub bytes: i64,
+    pub fetched_at_ms: i64,
+    pub status: String,
+    pub error: String,
+    pub version: i64,
+}
+
+impl From<AssetRow> for AssetRecord {
+    fn from(row: AssetRow) -> Self {
+        AssetRecord {
+            project_id: row.project_id,
+            url: row.url,
+            hash: row.hash,
+            content_type: row.content_type,
+            bytes: row.bytes,
+            fetched_at_ms: row.fetched_at_ms,
+            status: row.status.as_str().to_string(),
+            error: row.error,
+            version: row.version,
+        }
+    }
+}
+
+impl TryFrom<AssetRecord> for AssetRow {
+    type Error = WarehouseError;
+
+    fn try_from(record: AssetRecord) -> Result<Self, WarehouseError> {
+        let status = AssetStatus::from_name(&record.status)
+            .ok_or_else(|| WarehouseError::storage(format!("unknown asset status {:?}", record.status)))?;
+        Ok(AssetRow {
+            project_id: record.project_id,
+            url: record.url,
+            hash: record.hash,
+            content_type: record.content_type,
+            bytes: record.bytes,
+            fetched_at_ms: record.fetched_at_ms,
+            status,
+            error: record.error,
+            version: record.version,
+        })
+    }
+}
+
+/// An `asset_hashes` row: a URL archived with these bytes.
+#[derive(Debug, Clone, PartialEq, Row, Serialize, Deserialize)]
+pub(crate) struct AssetHashRecord {
+    pub project_id: String,
+    pub hash: String,
+    pub url: String,
+}
+
+/// A session's asset URL and its earliest sighting.
+pub(crate) type SessionUrlRecord = (String, i64);
 
 /// A transcript mark: session id, server time and kind.
 pub(crate) type MarkRecord = (String, i64, String);

@@ -20,6 +20,8 @@
 //! - `recording_chunks` is a ReplacingMergeTree sorted by the chunk identity, partitioned by the
 //!   month of the chunk's first client timestamp, which a rewrite of the same seq range keeps.
 //!   Both are read with `FINAL`.
+//! - The asset tables (`assets`, `asset_hashes`, `session_assets`) are explained in
+//!   `clickhouse/assets.rs`.
 //!
 //! The columns of `sessions` are [`crate::SessionRow`]'s fields; a test checks that the tables
 //! the migrations create have exactly those, with the types of [`crate::columns::ColumnType`].
@@ -224,12 +226,17 @@ const ADD_VIEWPORT: [Step; 2] = [
 /// step, since the HTTP interface runs one statement per request. Each step is idempotent,
 /// so a migration interrupted half-way is simply run again. Migration 3 adds the
 /// dashboards' `session_days` and its materialized view (`views.rs`); migration 4 adds the
-/// viewport columns to `sessions`.
+/// viewport columns to `sessions`; migration 5 adds the asset tables (`assets.rs`).
 pub(crate) const MIGRATIONS: &[&[Step]] = &[
     &[Step::Sql(CREATE_SESSIONS), Step::Sql(CREATE_EVENTS), Step::Sql(CREATE_RECORDING_CHUNKS)],
     &[Step::Sql(CREATE_NOTES), Step::Sql(CREATE_SAVED_FILTERS), Step::Sql(CREATE_SHARES)],
     &[Step::Sql(super::views::CREATE_SESSION_DAYS), Step::Sql(super::views::CREATE_SESSION_DAYS_MV)],
     &ADD_VIEWPORT,
+    &[
+        Step::Sql(super::assets::CREATE_ASSETS),
+        Step::Sql(super::assets::CREATE_ASSET_HASHES),
+        Step::Sql(super::assets::CREATE_SESSION_ASSETS),
+    ],
 ];
 
 /// Every DDL statement that [`crate::Warehouse::migrate`] runs, in order, on a database
