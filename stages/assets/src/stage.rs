@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use playback_blobs::{validate_key, BlobStore};
 use playback_log::{EventLog, LogError, Topic};
 use playback_runtime::metrics::{self as runtime_metrics, Sink};
-use playback_runtime::{drop_record, retry, At, Commit, Decoded, DropReason, Stage, TopicOf, RAW_BATCHES};
+use playback_runtime::{drop_record, retry, At, Commit, Decoded, DropReason, Poll, Stage, TopicOf, RAW_BATCHES};
 use playback_schemas::{json, now_ms, RawBatch};
 use playback_warehouse::{AssetRow, AssetStatus, SessionAssetRow, Warehouse};
 use serde_json::Value;
@@ -21,7 +21,7 @@ use crate::collect::{collect, resolve, Collected, Window};
 use crate::config::{AssetsConfig, ProjectAssetRules};
 use crate::css::{self, RefKind};
 use crate::failure::Failure;
-use crate::fetch::{Fetched, Fetcher};
+use crate::fetch::Fetcher;
 use crate::guard::{Guard, Resolver, SystemResolver};
 use crate::metrics;
 
@@ -99,9 +99,17 @@ impl Stage for Running {
     const TOPIC: TopicOf<RawBatch> = RAW_BATCHES;
     const NAME: &'static str = GROUP;
 
+    /// 100 records a poll: a poll waits for its fetches, and a smaller one keeps the time
+    /// between polls well inside the log's poll interval even when sites are slow.
+    fn poll(&self) -> Poll {
+        Poll { records: 100, ..Poll::DEFAULT }
+    }
+
     async fn process(&mut self, records: Vec<Decoded<RawBatch>>) -> Commit {
         let rules = self.rules_of(&records);
-        let uses = self.read_batches(records, &rules).await;
+        let Some(uses) = self.read_batches(records, &rules).await else {
+            return Commit::Nothing;
+        };
         let new_uses = self.record_uses(uses).await;
         for (project_id, sessions) in new_uses {
             let Some(project_rules) = rules.get(&project_id) else {
@@ -140,11 +148,12 @@ impl Running {
 
     /// Parses each batch's events and collects their URLs (on a blocking thread: snapshots are
     /// big), updating the windows' state; a batch whose events are not a JSON array is dropped.
+    /// `None` only when the blocking thread did not run (the runtime is shutting down).
     async fn read_batches(
         &mut self,
         records: Vec<Decoded<RawBatch>>,
         rules: &HashMap<String, ProjectAssetRules>,
-    ) -> Vec<BatchUrls> {
+    ) -> Option<Vec<BatchUrls>> {
         let enabled: BTreeSet<String> =
             rules.iter().filter(|(_, rules)| rules.enabled).map(|(project, _)| project.clone()).collect();
         let mut windows: HashMap<WindowKey, Window> = HashMap::new();
@@ -159,8 +168,17 @@ impl Running {
         let read = tokio::task::spawn_blocking(move || {
             let mut found = Vec::new();
             for record in records {
-                if let Some(urls) = batch_urls(&record, &enabled, &mut windows) {
-                    found.push(urls);
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    batch_urls(&record, &enabled, &mut windows)
+                }));
+                match read {
+                    Ok(Some(urls)) => found.push(urls),
+                    Ok(None) => {}
+                    Err(_) => {
+                        let at = At::record(record.partition, record.offset, &record.key);
+                        let error = "collecting its asset urls panicked";
+                        drop_record(GROUP, Topic::RawBatches, at, DropReason::UnreadableEvents, &error);
+                    }
                 }
             }
             (found, windows)
@@ -171,13 +189,11 @@ impl Running {
                 for (key, window) in windows {
                     self.windows.insert(key, window);
                 }
-                found
+                Some(found)
             }
             Err(error) => {
-                // Only a panic ends the blocking task early; the records are read again after
-                // a restart, since nothing is committed past a panic.
                 tracing::error!(message = "reading asset urls failed", %error);
-                Vec::new()
+                None
             }
         }
     }
@@ -264,7 +280,7 @@ impl Running {
         while !wave.is_empty() {
             let fresh = self.fresh_rows(project_id, &wave).await;
             let due: Vec<String> = wave.iter().filter(|url| !fresh.contains_key(*url)).cloned().collect();
-            let mut fetched = self.fetch_all(due, rules).await;
+            let mut fetched = self.fetch_all(project_id, due, rules).await;
             let mut next = BTreeSet::new();
             for url in wave {
                 let depth = graph.depth.get(&url).copied().unwrap_or(0);
@@ -276,9 +292,9 @@ impl Running {
                     },
                 };
                 let refs = match &node {
-                    Node::Fetched(Ok(asset), _) if asset.content_type == CSS && depth <= max_depth => {
+                    Node::Fetched(Ok(Got { body: Body::Sheet(bytes), .. }), _) if depth <= max_depth => {
                         graph.fetched_sheets.push(url.clone());
-                        Some(sheet_refs(&asset.bytes, &url))
+                        Some(sheet_refs(bytes, &url))
                     }
                     Node::Held(row)
                         if row.status == AssetStatus::Archived && row.content_type == CSS && depth <= max_depth =>
@@ -335,23 +351,40 @@ impl Running {
         fresh
     }
 
-    /// Fetches `urls` concurrently (the fetcher bounds what is in flight); each with the time
-    /// its fetch finished.
+    /// Fetches `urls` concurrently (the fetcher bounds what is in flight), each with the time
+    /// its fetch finished. A body that is not a stylesheet is stored at once, so a wave never
+    /// holds more bodies than are in flight; stylesheets are kept to be rewritten.
     async fn fetch_all(
         &self,
+        project_id: &str,
         urls: Vec<String>,
         rules: &ProjectAssetRules,
-    ) -> HashMap<String, (Result<Fetched, Failure>, i64)> {
+    ) -> HashMap<String, (Result<Got, Failure>, i64)> {
         let mut tasks = tokio::task::JoinSet::new();
         for url in urls {
             let fetcher = Arc::clone(&self.fetcher);
+            let blobs = Arc::clone(&self.blobs);
             let rules = rules.clone();
+            let project_id = project_id.to_string();
             tasks.spawn(async move {
                 let outcome = match Url::parse(&url) {
                     Ok(parsed) => fetcher.fetch(&parsed, &rules).await,
                     Err(_) => Err(Failure::Connection { host: String::new() }),
                 };
-                (url, outcome, now_ms())
+                let fetched_at_ms = now_ms();
+                let got = match outcome {
+                    Ok(asset) if asset.content_type == CSS => {
+                        Ok(Got { content_type: asset.content_type, body: Body::Sheet(asset.bytes) })
+                    }
+                    Ok(asset) => {
+                        let hash = sha256_hex(&asset.bytes);
+                        put_asset(blobs.as_ref(), &project_id, &hash, asset.bytes.clone()).await;
+                        let bytes = asset.bytes.len() as i64;
+                        Ok(Got { content_type: asset.content_type, body: Body::Stored { hash, bytes } })
+                    }
+                    Err(failure) => Err(failure),
+                };
+                (url, got, fetched_at_ms)
             });
         }
         let mut done = HashMap::new();
@@ -398,24 +431,17 @@ impl Running {
         refs
     }
 
-    /// Puts the archived copies, then upserts every row.
+    /// Puts the rewritten stylesheets (other copies were put as they arrived), then upserts
+    /// every row.
     async fn store(&mut self, project_id: &str, stored: &[(AssetRow, Option<Vec<u8>>)]) {
         if stored.is_empty() {
             return;
         }
-        let blobs = &self.blobs;
-        let timer = runtime_metrics::flush_timer(GROUP, Sink::Blobs);
-        let mut put_any = false;
         for (row, bytes) in stored {
-            let Some(bytes) = bytes else {
-                continue;
-            };
-            let key = asset_key(project_id, &row.hash);
-            retry::until_ok("put asset", || blobs.put(&key, bytes.clone())).await;
-            metrics::STORED_BYTES.inc_by(bytes.len() as u64);
-            put_any = true;
+            if let Some(bytes) = bytes {
+                put_asset(self.blobs.as_ref(), project_id, &row.hash, bytes.clone()).await;
+            }
         }
-        runtime_metrics::observe_unless_empty(timer, !put_any);
         let rows: Vec<AssetRow> = stored.iter().map(|(row, _)| row.clone()).collect();
         let warehouse = &self.warehouse;
         let timer = runtime_metrics::flush_timer(GROUP, Sink::Warehouse);
@@ -427,6 +453,16 @@ impl Running {
             self.recent.insert((project_id.to_string(), row.url.clone()), row);
         }
     }
+}
+
+/// Puts one copy under `assets/{project_id}/{hash}`, retrying until it is stored.
+async fn put_asset(blobs: &dyn BlobStore, project_id: &str, hash: &str, bytes: Vec<u8>) {
+    let key = asset_key(project_id, hash);
+    let size = bytes.len() as u64;
+    let timer = runtime_metrics::flush_timer(GROUP, Sink::Blobs);
+    retry::until_ok("put asset", || blobs.put(&key, bytes.clone())).await;
+    timer.observe_duration();
+    metrics::STORED_BYTES.inc_by(size);
 }
 
 /// Reads one batch: its events' URLs, or `None` when the project's assets are off or the
@@ -465,7 +501,20 @@ enum Node {
     /// Held fresh from an earlier fetch: not fetched again.
     Held(AssetRow),
     /// Fetched now, finishing at the given time.
-    Fetched(Result<Fetched, Failure>, i64),
+    Fetched(Result<Got, Failure>, i64),
+}
+
+/// An asset fetched now.
+struct Got {
+    content_type: String,
+    body: Body,
+}
+
+enum Body {
+    /// Already stored under its hash.
+    Stored { hash: String, bytes: i64 },
+    /// A stylesheet, stored once its references are rewritten.
+    Sheet(Vec<u8>),
 }
 
 /// The URLs visited for one project in one poll and the stylesheet references between them.
@@ -509,15 +558,21 @@ impl Graph {
                     stored.push((row(failure.status(), failure.to_string()), None));
                 }
                 Ok(asset) => {
-                    self.final_hash(url, &mut finished);
-                    let bytes = finished.bytes.remove(url).unwrap_or_else(|| asset.bytes.clone());
+                    let hash = self.final_hash(url, &mut finished).unwrap_or_default();
+                    let (size, bytes) = match &asset.body {
+                        Body::Stored { bytes, .. } => (*bytes, None),
+                        Body::Sheet(_) => {
+                            let rewritten = finished.bytes.remove(url).unwrap_or_default();
+                            (rewritten.len() as i64, Some(rewritten))
+                        }
+                    };
                     let archived = AssetRow {
-                        hash: sha256_hex(&bytes),
+                        hash,
                         content_type: asset.content_type.clone(),
-                        bytes: bytes.len() as i64,
+                        bytes: size,
                         ..row(AssetStatus::Archived, String::new())
                     };
-                    stored.push((archived, Some(bytes)));
+                    stored.push((archived, bytes));
                 }
             }
         }
@@ -526,25 +581,24 @@ impl Graph {
 
     /// The hash `url` is stored under once this poll is done, or `None` when it is not archived
     /// (or is a stylesheet still being rewritten: an import cycle keeps the absolute URL).
+    /// Every stylesheet fetched now is rewritten, also past `max_import_depth`, where none of
+    /// its targets were followed: its relative references become absolute.
     fn final_hash(&self, url: &str, finished: &mut Finished) -> Option<String> {
         if let Some(hash) = finished.hashes.get(url) {
             return hash.clone();
         }
         let hash = match self.nodes.get(url) {
             Some(Node::Held(row)) if row.status == AssetStatus::Archived => Some(row.hash.clone()),
-            Some(Node::Fetched(Ok(asset), _)) => {
-                if self.refs.contains_key(url) && self.fetched_sheets.iter().any(|sheet| sheet == url) {
-                    if !finished.visiting.insert(url.to_string()) {
-                        return None;
-                    }
-                    let rewritten = self.rewrite_sheet(url, &asset.bytes, finished);
-                    finished.visiting.remove(url);
-                    let hash = sha256_hex(&rewritten);
-                    finished.bytes.insert(url.to_string(), rewritten);
-                    Some(hash)
-                } else {
-                    Some(sha256_hex(&asset.bytes))
+            Some(Node::Fetched(Ok(Got { body: Body::Stored { hash, .. }, .. }), _)) => Some(hash.clone()),
+            Some(Node::Fetched(Ok(Got { body: Body::Sheet(bytes), .. }), _)) => {
+                if !finished.visiting.insert(url.to_string()) {
+                    return None;
                 }
+                let rewritten = self.rewrite_sheet(url, bytes, finished);
+                finished.visiting.remove(url);
+                let hash = sha256_hex(&rewritten);
+                finished.bytes.insert(url.to_string(), rewritten);
+                Some(hash)
             }
             _ => None,
         };

@@ -62,6 +62,13 @@ async fn site() -> (SocketAddr, Arc<Hits>) {
             "shop/logo.png" => body("image/png", b"logo-png".to_vec()),
             "shop/late.png" => body("image/png", b"late-png".to_vec()),
             "fonts/a.woff2" => body("font/woff2", b"wOF2-a".to_vec()),
+            // A chain of imports: d/0.css imports d/1.css, which imports d/2.css...
+            chain if chain.starts_with("d/") && chain.ends_with(".css") => {
+                let level: u32 = chain["d/".len()..chain.len() - ".css".len()].parse().unwrap_or(0);
+                let css = format!("@import \"{}.css\";\n.i{level} {{ background: url(img{level}.png) }}\n", level + 1);
+                body("text/css", css.into_bytes())
+            }
+            image if image.starts_with("d/img") => body("image/png", image.as_bytes().to_vec()),
             _ => StatusCode::NOT_FOUND.into_response(),
         }
     }
@@ -173,6 +180,12 @@ async fn stage_end_to_end(warehouse: Arc<dyn Warehouse>, dir: &Path) {
     world.publish(batch("demo", first, 2, later(&origin), 1_764_000_001_000)).await;
     world.publish(batch("quiet", first, 0, page(&origin), 1_764_000_000_000)).await;
     world.settled().await;
+    let dropped = playback_runtime::metrics::RECORDS_DROPPED.with_label_values(&[
+        GROUP,
+        "playback.raw-batches",
+        "unreadable_events",
+    ]);
+    assert!(dropped.get() >= 1, "the batch whose events are not an array was dropped with its reason");
 
     let url = |path: &str| format!("{origin}{path}");
     let used = warehouse.session_assets("demo", first).await.unwrap();
@@ -255,6 +268,97 @@ body {{ background: url(\"{bg}\") }}\n\
     task.abort();
 }
 
+/// Imports past `max_import_depth` are not followed and keep their absolute URL; a row older
+/// than `refresh_ms` is fetched again, a fresh one (even a failure) is not.
+async fn depth_and_refresh(warehouse: Arc<dyn Warehouse>, dir: &Path) {
+    let (addr, hits) = site().await;
+    let origin = format!("http://{addr}");
+    warehouse.migrate().await.unwrap();
+    let url = |path: &str| format!("{origin}{path}");
+    let held = |path: &str, fetched_at_ms: i64, status: AssetStatus, error: &str| AssetRow {
+        project_id: "demo".into(),
+        url: url(path),
+        hash: if status == AssetStatus::Archived { "0".repeat(64) } else { String::new() },
+        content_type: if status == AssetStatus::Archived { "image/png".into() } else { String::new() },
+        bytes: 0,
+        fetched_at_ms,
+        status,
+        error: error.into(),
+        version: fetched_at_ms,
+    };
+    let now = playback_schemas::now_ms();
+    warehouse
+        .upsert_assets(vec![
+            held("/d/img0.png", now - 2 * 86_400_000, AssetStatus::Archived, ""),
+            held("/d/img1.png", now, AssetStatus::Failed, "403 from 127.0.0.1"),
+        ])
+        .await
+        .unwrap();
+    let log_path = dir.join("log.sqlite");
+    let log = Arc::new(SqliteLog::open(&log_path, 1).unwrap());
+    let blobs = Arc::new(LocalDir::open(dir.join("blobs")).unwrap());
+    let config = AssetsConfig {
+        allowed_origins: vec![origin.clone()],
+        max_import_depth: 1,
+        retries: 0,
+        ..AssetsConfig::default()
+    };
+    let stage = AssetStage { log: log.clone(), warehouse: warehouse.clone(), blobs: blobs.clone(), config };
+    let task = tokio::spawn(stage.run());
+    let mut world = World { log, log_path, blobs, published: 0 };
+    let events = format!(
+        r#"[{{"type":4,"data":{{"href":"{origin}/d/","width":800,"height":600}},"timestamp":1}},
+{{"type":3,"data":{{"source":0,"texts":[],"attributes":[],"removes":[],"adds":[{{"parentId":1,"nextId":null,
+"node":{{"type":2,"tagName":"link","attributes":{{"rel":"stylesheet","href":"0.css"}},"childNodes":[],"id":9}}}}]}},"timestamp":2}}]"#
+    );
+    let session = "0190a6f0-0000-7000-8000-00000000000c";
+    world.publish(batch("demo", session, 0, events, 1_764_000_000_000)).await;
+    world.settled().await;
+
+    let used = warehouse.session_assets("demo", session).await.unwrap();
+    let rows: BTreeMap<String, AssetRow> =
+        used.iter().map(|used| (used.url.clone(), used.asset.clone().unwrap())).collect();
+    assert_eq!(
+        rows.keys().cloned().collect::<Vec<_>>(),
+        vec![url("/d/0.css"), url("/d/1.css"), url("/d/img0.png"), url("/d/img1.png")]
+    );
+    let requested: BTreeMap<String, usize> = hits.0.lock().unwrap().clone().into_iter().collect();
+    assert_eq!(
+        requested,
+        BTreeMap::from([("d/0.css".into(), 1), ("d/1.css".into(), 1), ("d/img0.png".into(), 1)]),
+        "the stale row is fetched again, the fresh failure is not, 2.css is past the depth"
+    );
+    let img0 = &rows[&url("/d/img0.png")];
+    assert_eq!((img0.status, img0.hash.clone()), (AssetStatus::Archived, sha256_hex(b"d/img0.png")));
+    assert_eq!(rows[&url("/d/img1.png")].error, "403 from 127.0.0.1");
+    let stored = |row: &AssetRow| {
+        let blobs = world.blobs.clone();
+        let key = asset_key("demo", &row.hash);
+        async move { String::from_utf8(blobs.get(&key).await.unwrap().unwrap()).unwrap() }
+    };
+    assert_eq!(
+        stored(&rows[&url("/d/0.css")]).await,
+        format!("@import url(\"{}\");\n.i0 {{ background: url(\"{}\") }}\n", rows[&url("/d/1.css")].hash, img0.hash)
+    );
+    assert_eq!(
+        stored(&rows[&url("/d/1.css")]).await,
+        format!("@import url(\"{origin}/d/2.css\");\n.i1 {{ background: url(\"{origin}/d/img1.png\") }}\n")
+    );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn depth_and_refresh_on_an_in_memory_warehouse() {
+    let dir = tempfile::tempdir().unwrap();
+    depth_and_refresh(Arc::new(MemoryWarehouse::default()), dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn depth_and_refresh_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    depth_and_refresh(sqlite_warehouse(dir.path()).await, dir.path()).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stage_end_to_end_on_an_in_memory_warehouse() {
     let dir = tempfile::tempdir().unwrap();
@@ -265,12 +369,17 @@ async fn stage_end_to_end_on_an_in_memory_warehouse() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stage_end_to_end_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let warehouse = Arc::new(SqliteWarehouse::open(&dir.path().join("warehouse.sqlite")).unwrap());
+    stage_end_to_end(sqlite_warehouse(dir.path()).await, dir.path()).await;
+}
+
+/// A migrated `SqliteWarehouse` in `dir`, checked to store assets.
+async fn sqlite_warehouse(dir: &Path) -> Arc<dyn Warehouse> {
+    let warehouse = Arc::new(SqliteWarehouse::open(&dir.join("warehouse.sqlite")).unwrap());
     warehouse.migrate().await.unwrap();
     if let Err(error) = warehouse.session_assets("demo", "probe").await {
         panic!("SqliteWarehouse does not store assets: {error}");
     }
-    stage_end_to_end(warehouse, dir.path()).await;
+    warehouse
 }
 
 /// The asset tables in memory, with the semantics of the trait: the highest version per
