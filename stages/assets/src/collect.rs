@@ -10,7 +10,12 @@
 //! - `img` `src` and `srcset`, `source` `srcset` (and `src` with an `image/*` type),
 //!   `input[type=image]` `src`, `video` `poster`, SVG `image` / `use` `href` and `xlink:href`;
 //! - `url()` and `@import` in `style` attributes (strings or rrweb's style-diff objects),
-//!   `_cssText`, style text nodes and the CSS of rule events.
+//!   `_cssText`, style text nodes and the CSS of rule events (StyleSheetRule adds and its
+//!   `replace` / `replaceSync` sheet text, StyleDeclaration values, AdoptedStyleSheet rules).
+//!
+//! An attribute mutation counts only the URL attributes it sets, read with what the element is
+//! by then (its `rel`, `as`, `type`, inlined CSS); a `<base href>` moves the base when a snapshot
+//! or an added node carries it.
 //!
 //! Only `http:` and `https:` URLs count; each is resolved against the window's base (its latest
 //! Meta `href`, overridden by a `<base href>` of the snapshot) and keyed without its fragment.
@@ -41,15 +46,31 @@ pub type Collected = BTreeMap<String, AssetKind>;
 const MAX_TRACKED_NODES: usize = 100_000;
 
 /// Tags whose attributes decide which of their URLs count.
-const TRACKED_TAGS: [&str; 9] = ["link", "img", "source", "input", "video", "image", "use", "style", "base"];
+const TRACKED_TAGS: [&str; 8] = ["link", "img", "source", "input", "video", "image", "use", "style"];
+
+/// The attributes that say what an element's URL attributes are: kept for later mutations.
+const FACTS: [&str; 3] = ["rel", "as", "type"];
 
 /// An element whose attributes matter for later mutations.
 #[derive(Debug, Clone, Default)]
 struct Tracked {
     tag: String,
-    /// Its string attributes, `_cssText` and `style` left out.
+    /// Its string attributes, `_cssText` and `style` left out (only [`FACTS`] once tracked).
     attributes: BTreeMap<String, String>,
     inlined_css: bool,
+}
+
+impl Tracked {
+    /// What is kept of it between events.
+    fn facts(&self) -> Tracked {
+        let attributes = self
+            .attributes
+            .iter()
+            .filter(|(name, _)| FACTS.contains(&name.as_str()))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        Tracked { tag: self.tag.clone(), attributes, inlined_css: self.inlined_css }
+    }
 }
 
 /// What is known about one window (tab) between batches.
@@ -145,6 +166,19 @@ fn mutation(data: &Value, window: &mut Window, found: &mut Collected) {
             window.style_texts.remove(&id);
         }
     }
+    // rrweb may list a child before its parent: added elements are known before any is read.
+    for add in array(data, "adds") {
+        let Some(node) = add.get("node") else {
+            continue;
+        };
+        if let (Some(2), Some(id)) = (node.get("type").and_then(Value::as_u64), node.get("id").and_then(Value::as_i64))
+        {
+            let element = element(node);
+            if TRACKED_TAGS.contains(&element.tag.as_str()) {
+                window.track(id, element.facts());
+            }
+        }
+    }
     for add in array(data, "adds") {
         let parent_tag = add
             .get("parentId")
@@ -178,23 +212,27 @@ fn mutation(data: &Value, window: &mut Window, found: &mut Collected) {
         let Some(mut tracked) = window.nodes.get(&id).cloned() else {
             continue;
         };
+        // What the element is (its rel, as, type, inlined CSS) after the change; only the URLs
+        // of the attributes the mutation sets count, as the player rewrites only those.
+        let mut changed = BTreeMap::new();
         for (name, value) in attributes {
             match (name.as_str(), value) {
                 ("style", _) => {}
                 ("_cssText", value) => tracked.inlined_css = value.is_string(),
                 (_, Value::String(text)) => {
-                    tracked.attributes.insert(name.clone(), text.clone());
+                    if FACTS.contains(&name.as_str()) {
+                        tracked.attributes.insert(name.clone(), text.clone());
+                    }
+                    changed.insert(name.clone(), text.clone());
                 }
                 (_, _) => {
                     tracked.attributes.remove(name);
                 }
             }
         }
-        if tracked.tag == "base" && attributes.contains_key("href") {
-            let href = tracked.attributes.get("href");
-            window.base_href = href.and_then(|href| resolve_url(window.meta_href.as_ref(), href));
-        }
-        element_urls(&tracked, window, found);
+        let mut view = tracked.clone();
+        view.attributes.extend(changed);
+        element_urls(&view, window, found);
         window.track(id, tracked);
     }
 }
@@ -207,7 +245,7 @@ fn first_base_href(node: &Value) -> Option<String> {
             && node.get("tagName").and_then(Value::as_str).is_some_and(|tag| tag.eq_ignore_ascii_case("base"))
         {
             let href = node.get("attributes").and_then(|attributes| attributes.get("href")).and_then(Value::as_str);
-            if let Some(href) = href {
+            if let Some(href) = href.filter(|href| !href.trim().is_empty()) {
                 return Some(href.to_string());
             }
         }
@@ -236,7 +274,7 @@ fn walk(node: &Value, parent_tag: Option<&str>, window: &mut Window, found: &mut
                 element_urls(&element, window, found);
                 if let Some(id) = id {
                     if TRACKED_TAGS.contains(&element.tag.as_str()) {
-                        window.track(id, element.clone());
+                        window.track(id, element.facts());
                     }
                 }
                 tag = Some(element.tag);

@@ -101,6 +101,7 @@ fn snapshot_elements_resolve_against_the_meta_href() {
 fn a_base_element_overrides_the_meta_href_until_the_next_page() {
     let head = json!([
         {"type": 2, "tagName": "link", "attributes": {"rel": "icon", "href": "icon.png"}, "childNodes": [], "id": 10},
+        {"type": 2, "tagName": "base", "attributes": {"target": "_top", "href": " "}, "childNodes": [], "id": 12},
         {"type": 2, "tagName": "base", "attributes": {"href": "/static/"}, "childNodes": [], "id": 11}
     ]);
     let mut window = Window::default();
@@ -150,6 +151,12 @@ fn style_text_nodes_in_snapshots_and_mutations() {
     assert_eq!(urls(json!([added]), &mut window), vec![other("https://shop.example/added.png")]);
     let changes = mutation(json!({"texts": [{"id": 51, "value": "i { background: url(again.png) }"}]}));
     assert_eq!(urls(json!([changes]), &mut window), vec![other("https://shop.example/again.png")]);
+    // rrweb may list a child before its parent: the style's text still counts.
+    let added = mutation(json!({"adds": [
+        {"parentId": 60, "nextId": null, "node": {"type": 3, "textContent": "i { background: url(child-first.png) }", "id": 61}},
+        {"parentId": 4, "nextId": null, "node": {"type": 2, "tagName": "style", "attributes": {}, "childNodes": [], "id": 60}}
+    ]}));
+    assert_eq!(urls(json!([added]), &mut window), vec![other("https://shop.example/child-first.png")]);
 }
 
 #[test]
@@ -174,7 +181,6 @@ fn attribute_mutations_follow_the_element_and_style_diffs() {
         vec![
             other("https://shop.example/a-480.png"),
             other("https://shop.example/a-960.png"),
-            other("https://shop.example/a.png"),
             other("https://shop.example/diff.png"),
             other("https://shop.example/important.png"),
             sheet("https://shop.example/late.css"),
@@ -184,6 +190,12 @@ fn attribute_mutations_follow_the_element_and_style_diffs() {
     // Removing `rel` turns the link into nothing that counts.
     let changes = mutation(json!({"attributes": [{"id": 21, "attributes": {"rel": null, "href": "/later.css"}}]}));
     assert!(urls(json!([changes]), &mut window).is_empty());
+    // Only the attributes a mutation sets count: a new `rel` alone names no URL, and a `<base>`
+    // whose href changes does not move the base (the player reads neither).
+    let changes = mutation(json!({"attributes": [{"id": 21, "attributes": {"rel": "icon"}}]}));
+    assert!(urls(json!([changes]), &mut window).is_empty());
+    let changes = mutation(json!({"attributes": [{"id": 21, "attributes": {"href": "/now-an-icon.png"}}]}));
+    assert_eq!(urls(json!([changes]), &mut window), vec![other("https://shop.example/now-an-icon.png")]);
 }
 
 #[test]
@@ -195,6 +207,7 @@ fn rule_declaration_and_adopted_sheet_events() {
             {"rule": ".x { background: url(rule.png) }", "index": 0},
             {"rule": "@import url(\"imported.css\");", "index": [0, 1]}
         ], "removes": [{"index": 2}]}},
+        {"type": 3, "timestamp": 5, "data": {"source": 8, "styleId": 2, "replaceSync": ".r { background: url(replaced.png) }"}},
         {"type": 3, "timestamp": 6, "data": {"source": 13, "id": 10, "index": [0],
             "set": {"property": "background-image", "value": "url(\"/declared.png\")", "priority": ""}}},
         {"type": 3, "timestamp": 7, "data": {"source": 13, "id": 10, "index": [0], "remove": {"property": "color"}}},
@@ -207,6 +220,7 @@ fn rule_declaration_and_adopted_sheet_events() {
         vec![
             other("https://cdn.example.com/adopted.svg"),
             sheet("https://shop.example/app/imported.css"),
+            other("https://shop.example/app/replaced.png"),
             other("https://shop.example/app/rule.png"),
             other("https://shop.example/declared.png"),
         ]
