@@ -139,6 +139,24 @@ mod tests {
         assert!(off.for_project("pilot").enabled, "a project may turn assets on for itself");
     }
 
+    /// The environment form the binary reads (`PLAYBACK_ASSETS__...`, split on `__`).
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure returns figment's own error
+    fn environment_values() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PLAYBACK_ASSETS__ENABLED", "false");
+            jail.set_env("PLAYBACK_ASSETS__ALLOWED_ORIGINS", r#"["http://127.0.0.1:5000"]"#);
+            jail.set_env("PLAYBACK_ASSETS__PROJECTS__SHOP__ENABLED", "true");
+            let env = figment::providers::Env::prefixed("PLAYBACK_ASSETS__").split("__");
+            let config: AssetsConfig = Figment::from(env).extract()?;
+            assert!(!config.enabled);
+            assert_eq!(config.allowed_origins, vec!["http://127.0.0.1:5000".to_string()]);
+            assert!(config.for_project("shop").enabled);
+            assert!(!config.for_project("other").enabled);
+            Ok(())
+        });
+    }
+
     #[test]
     fn unknown_keys_are_refused() {
         let result: Result<AssetsConfig, _> = Figment::from(Toml::string("timeout = 5")).extract();
