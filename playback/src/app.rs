@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use playback_archiver::Archiver;
+use playback_assets::AssetStage;
 use playback_blobs::{BlobStore, LocalDir};
 use playback_ingest_gateway::{GatewayState, Limits, ProjectRegistry, RateLimiter, RecorderSettings};
 use playback_log::embedded::SqliteLog;
@@ -211,6 +212,13 @@ fn spawn_consumers(config: &Config, adapters: &Adapters, stages: &mut Stages) {
         config: config.archiver.clone(),
     };
     stages.spawn(async move { ("archiver", archiver.run().await.map_err(anyhow::Error::from)) });
+    let assets = AssetStage {
+        log: Arc::clone(&adapters.log),
+        warehouse: Arc::clone(&adapters.warehouse),
+        blobs: Arc::clone(&adapters.blobs),
+        config: config.assets.clone(),
+    };
+    stages.spawn(async move { ("assets", assets.run().await.map_err(anyhow::Error::from)) });
 }
 
 /// Registers every stage's metrics, so `/metrics` lists them before their first event.
@@ -219,6 +227,7 @@ fn register_metrics() {
     playback_sessionizer::metrics::register();
     playback_scorer::metrics::register();
     playback_archiver::metrics::register();
+    playback_assets::metrics::register();
     playback_query_api::metrics::register();
 }
 
@@ -314,12 +323,20 @@ pub async fn all_in_one(config: &Config) -> anyhow::Result<(Router, Stages)> {
     Ok((router, stages))
 }
 
-/// `playback up`: everything in one process.
-pub async fn up(config: Config) -> anyhow::Result<()> {
+/// `playback up`: everything in one process. Its own origin is an allowed asset origin, so the
+/// demo site, which it serves on loopback, is archived like any other site.
+pub async fn up(mut config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    for origin in own_origins(address) {
+        if !config.assets.allowed_origins.contains(&origin) {
+            config.assets.allowed_origins.push(origin);
+        }
+    }
     let (router, mut stages) = all_in_one(&config).await?;
     let tokens = local_access(&config)?.tokens;
-    let (listener, router) = serve(&config.listen, router).await?;
-    let address = listener.local_addr()?;
     let key = config.projects.first().map(|project| project.key.as_str()).unwrap_or("(none)");
     println!("playback listening on http://{address}");
     println!("  UI:       http://{address}/");
@@ -333,6 +350,19 @@ pub async fn up(config: Config) -> anyhow::Result<()> {
     println!("  data dir: {}", config.data_dir.display());
     spawn_server(&mut stages, "server", listener, router);
     supervise(stages).await
+}
+
+/// The origins a browser may name the server at `address` by: itself, and `localhost` for a
+/// loopback address.
+fn own_origins(address: std::net::SocketAddr) -> Vec<String> {
+    let port = address.port();
+    let mut origins = vec![format!("http://{address}")];
+    if address.ip().is_loopback() || address.ip().is_unspecified() {
+        origins.push(format!("http://localhost:{port}"));
+        origins.push(format!("http://127.0.0.1:{port}"));
+    }
+    origins.dedup();
+    origins
 }
 
 /// Starts the gateway routes on `config.gateway.listen` in the background; for benchmarks and
@@ -451,6 +481,17 @@ async fn ensure_lifecycle(config: &Config) -> anyhow::Result<Option<i32>> {
         return backends::apply_s3_lifecycle(&config.blobs.s3).await.map(Some);
     }
     Ok(None)
+}
+
+/// `playback assets`.
+pub async fn assets(config: Config) -> anyhow::Result<()> {
+    let adapters = open_adapters(&config).await?;
+    let mut stages = JoinSet::new();
+    serve_admin(&config, &adapters, &mut stages).await?;
+    let stage =
+        AssetStage { log: adapters.log, warehouse: adapters.warehouse, blobs: adapters.blobs, config: config.assets };
+    stages.spawn(async move { ("assets", stage.run().await.map_err(anyhow::Error::from)) });
+    supervise(stages).await
 }
 
 /// `playback archiver`.

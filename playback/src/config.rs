@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use playback_archiver::ArchiverConfig;
+use playback_assets::AssetsConfig;
 use playback_ingest_gateway::Project;
 use playback_query_api::{ApiToken, ShareLifetimes};
 use playback_scorer::ScoreConfig;
@@ -36,6 +37,8 @@ pub struct Config {
     pub sessionizer: SessionizerConfig,
     pub scorer: ScoreConfig,
     pub archiver: ArchiverConfig,
+    /// The asset stage: which origins it fetches from, and how (docs/assets.md).
+    pub assets: AssetsConfig,
     pub auth: AuthConfig,
     pub share: ShareConfig,
 }
@@ -180,6 +183,7 @@ impl Default for Config {
             sessionizer: SessionizerConfig::default(),
             scorer: ScoreConfig::default(),
             archiver: ArchiverConfig::default(),
+            assets: AssetsConfig::default(),
             auth: AuthConfig::default(),
             share: ShareConfig::default(),
         }

@@ -36,6 +36,8 @@ enum Command {
     Scorer,
     /// Run the archiver.
     Archiver,
+    /// Run the asset stage: copies of the stylesheets, fonts and images recordings use.
+    Assets,
     /// Run the query API and the web UI.
     QueryApi,
     /// Write synthetic sessions (a year of them by default) to the configured warehouse and blob
@@ -106,6 +108,7 @@ fn main() -> anyhow::Result<()> {
             Command::Sessionizer => app::sessionizer(config).await,
             Command::Scorer => app::scorer(config).await,
             Command::Archiver => app::archiver(config).await,
+            Command::Assets => app::assets(config).await,
             Command::QueryApi => app::query_api(config).await,
             Command::Seed {
                 sessions,

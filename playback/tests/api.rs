@@ -401,7 +401,10 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     let logo_hash = listing["assets"][0]["hash"].as_str().unwrap().to_string();
     let base = listing["base"].as_str().unwrap().to_string();
     assert_eq!(client.call(Method::GET, &format!("{base}{logo_hash}"), None, None).await.0, StatusCode::OK);
-    assert_eq!(client.call(Method::GET, &format!("/v1/assets/{logo_hash}"), Some(VIEWER), None).await.0, StatusCode::OK);
+    assert_eq!(
+        client.call(Method::GET, &format!("/v1/assets/{logo_hash}"), Some(VIEWER), None).await.0,
+        StatusCode::OK
+    );
     assert_eq!(
         client.call(Method::GET, &format!("/v1/assets/{logo_hash}"), Some(OTHER_ADMIN), None).await.0,
         StatusCode::NOT_FOUND,
@@ -456,7 +459,9 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     assert_eq!(client.call(Method::DELETE, &revoke_path, admin, None).await.0, StatusCode::NO_CONTENT);
     let revoked_chunk = format!("/recording/chunks/{first_chunk}");
     let revoked_asset = format!("/assets/{logo_hash}");
-    for suffix in ["", "/events", "/recording", "/recording/manifest", revoked_chunk.as_str(), "/assets", revoked_asset.as_str()] {
+    for suffix in
+        ["", "/events", "/recording", "/recording/manifest", revoked_chunk.as_str(), "/assets", revoked_asset.as_str()]
+    {
         assert_eq!(
             client.call(Method::GET, &format!("/v1/shared/{token}{suffix}"), None, None).await.0,
             StatusCode::GONE,

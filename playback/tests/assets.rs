@@ -35,8 +35,14 @@ async fn site() -> SocketAddr {
         .route("/img/bg.png", typed("image/png", BACKGROUND))
         .route("/other.png", typed("image/png", OTHER))
         .route("/fonts/shop.woff2", typed("font/woff2", FONT))
-        .route("/css/site.css", typed("text/css", b"@import url(\"theme.css\");\nbody { background: url(../img/bg.png) }\n"))
-        .route("/css/theme.css", typed("text/css", b"@font-face { font-family: Shop; src: url(/fonts/shop.woff2) format(\"woff2\") }\n"))
+        .route(
+            "/css/site.css",
+            typed("text/css", b"@import url(\"theme.css\");\nbody { background: url(../img/bg.png) }\n"),
+        )
+        .route(
+            "/css/theme.css",
+            typed("text/css", b"@font-face { font-family: Shop; src: url(/fonts/shop.woff2) format(\"woff2\") }\n"),
+        )
         .route("/page.html", typed("text/html", b"<!doctype html><p>not an asset</p>"))
         .route(
             "/metadata.png",
@@ -130,9 +136,9 @@ async fn the_stage_archives_a_pages_assets_and_each_capability_reaches_only_its_
     let urls = |path: &str| format!("{origin}{path}");
     let listing = harness
         .wait_for(&format!("/v1/sessions/{shop}/assets"), |body| {
-            body["assets"].as_array().is_some_and(|assets| {
-                assets.len() == 8 && assets.iter().all(|asset| asset["status"] != "pending")
-            })
+            body["assets"]
+                .as_array()
+                .is_some_and(|assets| assets.len() == 8 && assets.iter().all(|asset| asset["status"] != "pending"))
         })
         .await;
     let listed: Vec<&str> = listing["assets"].as_array().unwrap().iter().map(|a| a["url"].as_str().unwrap()).collect();
@@ -154,7 +160,10 @@ async fn the_stage_archives_a_pages_assets_and_each_capability_reaches_only_its_
     assert_eq!(entry(&listing, &urls("/logo.png"))["content_type"], "image/png");
     assert_eq!(entry(&listing, &urls("/logo.png"))["bytes"], LOGO.len());
     let refused = entry(&listing, &unlisted_image);
-    assert_eq!((refused["status"].as_str(), refused["error"].as_str()), (Some("refused"), Some("refused: 127.0.0.1 is a loopback address")));
+    assert_eq!(
+        (refused["status"].as_str(), refused["error"].as_str()),
+        (Some("refused"), Some("refused: 127.0.0.1 is a loopback address"))
+    );
     let redirected = entry(&listing, &urls("/metadata.png"));
     assert_eq!(redirected["status"], "refused", "{redirected}");
     assert!(redirected["error"].as_str().unwrap().contains("169.254.169.254"), "{redirected}");
@@ -185,8 +194,9 @@ async fn the_stage_archives_a_pages_assets_and_each_capability_reaches_only_its_
     assert_eq!((status, font.as_slice()), (StatusCode::OK, FONT));
 
     // The other session's image: a token of the project reaches it, this session's grant does not.
-    let other_listing =
-        harness.wait_for(&format!("/v1/sessions/{elsewhere}/assets"), |body| body["assets"][0]["status"] == "archived").await;
+    let other_listing = harness
+        .wait_for(&format!("/v1/sessions/{elsewhere}/assets"), |body| body["assets"][0]["status"] == "archived")
+        .await;
     let other_hash = other_listing["assets"][0]["hash"].as_str().unwrap().to_string();
     assert_eq!(harness.send_raw(bearer(&format!("{base}{other_hash}"), None)).await.0, StatusCode::NOT_FOUND);
     let (status, bytes, _) = harness.send_raw(bearer(&format!("/v1/assets/{other_hash}"), Some(ADMIN_TOKEN))).await;
@@ -198,7 +208,10 @@ async fn the_stage_archives_a_pages_assets_and_each_capability_reaches_only_its_
         "another project's token"
     );
     let tampered = format!("{}x/", base.trim_end_matches('/'));
-    assert_eq!(harness.send_raw(bearer(&format!("{tampered}{}", hash_of("/logo.png")), None)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        harness.send_raw(bearer(&format!("{tampered}{}", hash_of("/logo.png")), None)).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // A share link reaches its session's copies only, until it is revoked.
     let share = Request::post(format!("/v1/sessions/{shop}/shares"))
@@ -233,10 +246,10 @@ async fn a_project_with_assets_off_lists_none_and_its_pages_are_not_fetched() {
     let allowed = origin.clone();
     let harness = start(move |config| {
         config.assets.allowed_origins = vec![allowed];
-        config.assets.projects.insert(
-            "demo".into(),
-            playback_assets::ProjectAssets { enabled: Some(false), ..Default::default() },
-        );
+        config
+            .assets
+            .projects
+            .insert("demo".into(), playback_assets::ProjectAssetsConfig { enabled: Some(false), ..Default::default() });
         config.projects.push(playback_ingest_gateway::Project {
             id: "other".into(),
             key: "pk_other".into(),

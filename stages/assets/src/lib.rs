@@ -37,4 +37,5 @@ mod stage;
 pub use config::{AssetsConfig, ProjectAssetRules, ProjectAssetsConfig};
 pub use failure::{Failure, Refusal};
 pub use guard::{Resolver, SystemResolver};
-pub use stage::{asset_key, sha256_hex, AssetStage, GROUP};
+pub use playback_schemas::asset::asset_blob_key as asset_key;
+pub use stage::{sha256_hex, AssetStage, GROUP};

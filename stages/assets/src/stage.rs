@@ -10,6 +10,7 @@ use playback_blobs::{validate_key, BlobStore};
 use playback_log::{EventLog, LogError, Topic};
 use playback_runtime::metrics::{self as runtime_metrics, Sink};
 use playback_runtime::{drop_record, retry, At, Commit, Decoded, DropReason, Poll, Stage, TopicOf, RAW_BATCHES};
+use playback_schemas::asset::{asset_blob_key as asset_key, is_asset_hash};
 use playback_schemas::{json, now_ms, RawBatch};
 use playback_warehouse::{AssetRow, AssetStatus, SessionAssetRow, Warehouse};
 use serde_json::Value;
@@ -415,7 +416,7 @@ impl Running {
         let mut refs = Vec::new();
         for reference in css::scan(&bytes) {
             let without_fragment = reference.value.split('#').next().unwrap_or_default();
-            let target = if is_hash(without_fragment) {
+            let target = if is_asset_hash(without_fragment) {
                 let warehouse = &self.warehouse;
                 let hash = without_fragment.to_string();
                 let found = retry::until_ok("read asset by hash", || warehouse.asset_by_hash(project_id, &hash)).await;
@@ -679,11 +680,6 @@ fn sheet_refs(bytes: &[u8], url: &str) -> Vec<(RefKind, String)> {
     refs
 }
 
-/// The blob key of an asset copy: `assets/{project_id}/{hash}`.
-pub fn asset_key(project_id: &str, hash: &str) -> String {
-    format!("assets/{project_id}/{hash}")
-}
-
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -692,9 +688,4 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         hex.push_str(&format!("{byte:02x}"));
     }
     hex
-}
-
-/// Whether a stored stylesheet's reference is a bare hash (an archived target).
-fn is_hash(value: &str) -> bool {
-    value.len() == 64 && value.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
 }

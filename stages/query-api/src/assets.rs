@@ -165,7 +165,7 @@ async fn serve(
     let bytes = state.blobs.get(&asset_blob_key(project_id, hash)).await?.ok_or_else(|| {
         QueryError::Internal(format!("asset {hash} of project {project_id} is listed but its copy is missing"))
     })?;
-    let content_type = HeaderValue::from_str(content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let content_type =
+        HeaderValue::from_str(content_type).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     Ok((StatusCode::OK, fixed, [(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }

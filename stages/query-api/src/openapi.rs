@@ -72,7 +72,10 @@ fn public(mut operation: Value) -> Value {
 
 /// An archived asset's bytes, with the media type it was fetched with.
 fn asset_bytes() -> (&'static str, Value) {
-    ("200", json!({ "description": "the copy, with its stored Content-Type", "content": { "*/*": { "schema": { "type": "string", "format": "binary" } } } }))
+    (
+        "200",
+        json!({ "description": "the copy, with its stored Content-Type", "content": { "*/*": { "schema": { "type": "string", "format": "binary" } } } }),
+    )
 }
 
 /// A chunk: immutable, so cached for a year and revalidated by its ETag.
