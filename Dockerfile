@@ -81,5 +81,5 @@ ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/playback"]
 CMD ["--help"]
 
 LABEL org.opencontainers.image.title="playback" \
-      org.opencontainers.image.description="Self-hosted session replay: gateway, sessionizer, scorer, archiver, query API and web UI" \
+      org.opencontainers.image.description="Self-hosted session replay: gateway, sessionizer, scorer, archiver, asset stage, query API and web UI" \
       org.opencontainers.image.licenses="Apache-2.0"
