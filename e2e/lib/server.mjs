@@ -485,8 +485,8 @@ const STAGES = [
 
 /**
  * `PLAYBACK_ASSETS__ALLOWED_ORIGINS` of `env` with `origin` added: the asset
- * stage may fetch from the ingress, a loopback address the SSRF guard refuses
- * otherwise, as it may from the origins a test added.
+ * stage may fetch from the demo site through the ingress, a loopback address
+ * the SSRF guard refuses otherwise, as it may from the origins a test added.
  * @param {NodeJS.ProcessEnv} env
  * @param {string} origin
  */

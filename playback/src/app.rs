@@ -519,6 +519,7 @@ mod tests {
             key: "pk_shop".into(),
             enabled: true,
             sample_rate: 1.0,
+            inline_assets: false,
         });
         let first = local_access(&config).unwrap_or_else(|error| panic!("{error}"));
         let tokens: Vec<(String, Role)> =

@@ -163,6 +163,7 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
             key: "pk_other".into(),
             enabled: true,
             sample_rate: 1.0,
+            inline_assets: false,
         });
         config.auth.tokens.push(ApiToken {
             name: "vera".into(),

@@ -111,6 +111,7 @@ async fn the_stage_archives_a_pages_assets_and_each_capability_reaches_only_its_
             key: "pk_other".into(),
             enabled: true,
             sample_rate: 1.0,
+            inline_assets: false,
         });
         config.auth.tokens.push(ApiToken {
             name: "otto".into(),
@@ -255,6 +256,7 @@ async fn a_project_with_assets_off_lists_none_and_its_pages_are_not_fetched() {
             key: "pk_other".into(),
             enabled: true,
             sample_rate: 1.0,
+            inline_assets: false,
         });
         config.auth.tokens.push(ApiToken {
             name: "otto".into(),

@@ -15,6 +15,11 @@ export interface ProjectConfig {
   snapshot_interval_ms: number;
   session_idle_timeout_ms: number;
   session_max_ms: number;
+  /**
+   * Also send copies of images (rrweb `inlineImages`) and the fonts the page loads
+   * (`collectFonts`), for assets the server cannot fetch itself, such as ones behind a login.
+   */
+  inline_assets: boolean;
 }
 
 export const DEFAULT_CONFIG: Readonly<ProjectConfig> = {
@@ -25,6 +30,7 @@ export const DEFAULT_CONFIG: Readonly<ProjectConfig> = {
   snapshot_interval_ms: 5 * 60_000,
   session_idle_timeout_ms: 30 * 60_000,
   session_max_ms: 24 * 60 * 60_000,
+  inline_assets: false,
 };
 
 /** The gateway refuses bodies above 1 MiB; keep room for the envelope. */
@@ -49,6 +55,7 @@ export function parseConfig(raw: unknown): ProjectConfig {
     snapshot_interval_ms: numberIn(source.snapshot_interval_ms, d.snapshot_interval_ms, 10_000, 24 * 60 * 60_000),
     session_idle_timeout_ms: numberIn(source.session_idle_timeout_ms, d.session_idle_timeout_ms, 60_000, 7 * 24 * 60 * 60_000),
     session_max_ms: numberIn(source.session_max_ms, d.session_max_ms, 60_000, 7 * 24 * 60 * 60_000),
+    inline_assets: typeof source.inline_assets === 'boolean' ? source.inline_assets : d.inline_assets,
   };
 }
 

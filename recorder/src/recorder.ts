@@ -294,6 +294,8 @@ export class Recorder {
       maskTextClass: 'pb-mask',
       maskTextSelector,
       checkoutEveryNms: config.snapshot_interval_ms,
+      inlineImages: config.inline_assets,
+      collectFonts: config.inline_assets,
     });
     if (stop === undefined) {
       this.recording = false;

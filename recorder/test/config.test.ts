@@ -11,8 +11,10 @@ test('parseConfig keeps valid values and fills in defaults', () => {
     snapshot_interval_ms: 60000,
     session_idle_timeout_ms: 600000,
     session_max_ms: 3600000,
+    inline_assets: true,
   };
   assert.deepEqual(parseConfig(served), served);
+  assert.equal(parseConfig({ inline_assets: 'yes' }).inline_assets, false, 'only a boolean turns inlining on');
   assert.deepEqual(parseConfig({}), DEFAULT_CONFIG);
   assert.deepEqual(parseConfig(null), DEFAULT_CONFIG);
   assert.equal(parseConfig({ enabled: false }).enabled, false);

@@ -262,6 +262,7 @@ async fn project_config(State(state): State<GatewayState>, Path(key): Path<Strin
         "snapshot_interval_ms": settings.snapshot_interval_ms,
         "session_idle_timeout_ms": settings.session_idle_timeout_ms,
         "session_max_ms": settings.session_max_ms,
+        "inline_assets": project.inline_assets,
     });
     Ok(([(header::CACHE_CONTROL, "max-age=60")], Json(body)).into_response())
 }
@@ -354,7 +355,13 @@ mod tests {
     }
 
     fn app_with(recorder_js: Option<RecorderBundle>) -> Router {
-        let project = crate::Project { id: "demo".into(), key: "pk_demo".into(), enabled: true, sample_rate: 1.0 };
+        let project = crate::Project {
+            id: "demo".into(),
+            key: "pk_demo".into(),
+            enabled: true,
+            sample_rate: 1.0,
+            inline_assets: false,
+        };
         router(GatewayState {
             log: Arc::new(AcceptingLog),
             projects: Arc::new(ProjectRegistry::new([project])),
