@@ -667,7 +667,7 @@ func TestFullHasEveryObject(t *testing.T) {
 		counts[d["kind"].(string)]++
 	}
 	for kind, want := range map[string]int{
-		"Deployment": 5, "Service": 5, "PodDisruptionBudget": 5, "HorizontalPodAutoscaler": 5,
+		"Deployment": 6, "Service": 6, "PodDisruptionBudget": 6, "HorizontalPodAutoscaler": 6,
 		"Ingress": 2, "ServiceMonitor": 1, "Job": 1, "ConfigMap": 2, "ServiceAccount": 2,
 	} {
 		if counts[kind] != want {
@@ -714,7 +714,7 @@ func TestFullHasEveryObject(t *testing.T) {
 	} else if maxReplicas := int64(num(h, "spec", "maxReplicas")); maxReplicas < 2 || maxReplicas > partitions {
 		t.Errorf("sessionizer HPA maxReplicas %d, want 2 to %d", maxReplicas, partitions)
 	}
-	for _, target := range []string{"gateway", "query-api", "scorer", "archiver"} {
+	for _, target := range []string{"gateway", "query-api", "scorer", "archiver", "assets"} {
 		if _, ok := findHPA(r, release+"-playback-"+target); !ok {
 			t.Errorf("no HPA for %s", target)
 		}
