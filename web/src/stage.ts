@@ -16,6 +16,7 @@
 import type { eventWithTime } from '@rrweb/types';
 import type { Note, SessionFacts, TranscriptEvent } from './api';
 import { activeUntil, computeActivity, idleAt, type Activity } from './activity';
+import { renderFidelityLine } from './asset-fidelity';
 import { errorMessage } from './components';
 import { renderControls, renderShortcutsHelp, type Controls, type Speed } from './controls';
 import { h, notice } from './dom';
@@ -58,6 +59,8 @@ export interface StageOptions {
   recording: PromiseSettledResult<RecordingLoader>;
   /** Session offset to open at (`?t=` of the page). */
   startAt?: number;
+  /** The page asked to load missing assets from the live site (`live_assets=1`). */
+  liveAssets?: boolean;
 }
 
 export class SessionStage {
@@ -172,6 +175,9 @@ export class SessionStage {
       this.processing,
       this.playerMount,
       h('div', { class: 'player-bottom' }, [this.seekBar.element, this.controls.element]),
+      this.loader
+        ? renderFidelityLine(this.loader, options.liveAssets ?? false, () => (this.active ? this.currentOffset() : undefined)).element
+        : null,
       this.help,
     ]);
   }
