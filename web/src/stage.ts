@@ -558,7 +558,11 @@ export class SessionStage {
   private reservedBelow(): number {
     const bottom = this.element.querySelector<HTMLElement>('.player-bottom');
     const measured = bottom?.offsetHeight ?? 0;
-    return measured > 0 ? measured : 84;
+    // The asset line as it is closed: opening its list moves the page, not the player.
+    const fidelity = this.element.querySelector<HTMLElement>('.asset-fidelity');
+    const list = fidelity?.querySelector<HTMLElement>('.asset-fidelity-list');
+    const line = (fidelity?.offsetHeight ?? 0) - (list?.offsetHeight ?? 0);
+    return (measured > 0 ? measured : 84) + Math.max(0, line);
   }
 
   private renderMarks(): void {
