@@ -40,7 +40,11 @@ export function renderFidelityLine(
   currentOffset: () => number | undefined,
 ): FidelityLine {
   const dot = h('span', { class: 'asset-fidelity-dot', attrs: { 'aria-hidden': 'true' } });
-  const summaryText = h('span', { class: 'asset-fidelity-text', testid: 'asset-fidelity-summary' });
+  const summaryText = h('span', {
+    class: 'asset-fidelity-text',
+    testid: 'asset-fidelity-summary',
+    attrs: { 'aria-live': 'polite' },
+  });
   const liveNote = h('span', { class: 'asset-fidelity-live', text: 'Missing assets load from the live site' });
   liveNote.hidden = !live;
   const list = h('ul', { class: 'asset-fidelity-list', testid: 'asset-fidelity-list' });
@@ -63,7 +67,7 @@ export function renderFidelityLine(
     toggle,
     h('span', { text: 'Load missing assets from the live site' }),
   ]);
-  const element = h('div', { class: 'asset-fidelity', testid: 'asset-fidelity', attrs: { role: 'status' } }, [
+  const element = h('div', { class: 'asset-fidelity', testid: 'asset-fidelity' }, [
     details,
     liveNote,
     toggleLabel,

@@ -10,6 +10,7 @@ import {
   type AssetListing,
   type ListedAsset,
 } from '../src/assets';
+import { liveAssetsRequested, liveAssetsUrl } from '../src/asset-fidelity';
 import { meta } from './events';
 
 const PAGE = 'https://shop.test/catalog/index.html';
@@ -327,4 +328,13 @@ test('the fidelity line counts the listing and the URLs found, and groups the re
   assert.equal(fidelitySummary(assetFidelity({ base: BASE, assets: [archived('https://a.test/1', 'h')] }, ['https://a.test/1'])), 'The 1 asset is archived');
   const all = Array.from({ length: 41 }, (_, index) => archived(`https://a.test/${index}`, `h${index}`));
   assert.equal(fidelitySummary(assetFidelity({ base: BASE, assets: all }, [])), 'All 41 assets archived');
+});
+
+test('the live-assets switch sets or clears live_assets=1 and keeps the moment and the rest of the URL', () => {
+  assert.equal(liveAssetsUrl('https://pb.test/sessions/s1?t=5', true, 12_345.6), 'https://pb.test/sessions/s1?t=12346&live_assets=1');
+  assert.equal(liveAssetsUrl('https://pb.test/s/tok?live_assets=1&t=9', false, 2_000), 'https://pb.test/s/tok?t=2000');
+  assert.equal(liveAssetsUrl('https://pb.test/s/tok', true), 'https://pb.test/s/tok?live_assets=1');
+  assert.equal(liveAssetsRequested(new URLSearchParams('live_assets=1')), true);
+  assert.equal(liveAssetsRequested(new URLSearchParams('live_assets=0')), false);
+  assert.equal(liveAssetsRequested(new URLSearchParams('')), false);
 });
