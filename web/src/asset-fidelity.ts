@@ -75,11 +75,11 @@ export function renderFidelityLine(
 
   const render = (): void => {
     const fidelity = assetFidelity(loader.assetListing, loader.assetsFound);
-    element.hidden = fidelity.used === 0 && !live;
+    element.dataset.state = loader.assetsListed ? 'listed' : 'checking';
     element.dataset.used = String(fidelity.used);
     element.dataset.missing = String(fidelity.missing.length);
     element.classList.toggle('is-complete', fidelity.missing.length === 0);
-    summaryText.textContent = fidelitySummary(fidelity);
+    summaryText.textContent = loader.assetsListed ? fidelitySummary(fidelity) : 'Checking the page’s assets…';
     // Nothing to load from the site: the switch stays only to turn it off again.
     toggleLabel.hidden = fidelity.missing.length === 0 && !live;
     details.classList.toggle('is-empty', fidelity.missing.length === 0);

@@ -78,6 +78,8 @@ export class RecordingLoader {
   private stopped = false;
   /** The asset listing, empty until it arrived (and for good when it could not be had). */
   assetListing: AssetListing = EMPTY_LISTING;
+  /** Whether the listing arrived, or failed and counts as empty. */
+  assetsListed = false;
   /** Keys of the asset URLs found in the events loaded so far. */
   readonly assetsFound = new Set<string>();
   private readonly assetPolicy: Promise<AssetPolicy>;
@@ -101,6 +103,7 @@ export class RecordingLoader {
     this.applyManifest(manifest);
     this.assetPolicy = assets.then((listing) => {
       this.assetListing = listing;
+      this.assetsListed = true;
       if (!this.stopped) for (const listener of this.listeners) listener.assets?.();
       return assetPolicy(listing, liveAssets);
     });

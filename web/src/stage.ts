@@ -558,11 +558,22 @@ export class SessionStage {
   private reservedBelow(): number {
     const bottom = this.element.querySelector<HTMLElement>('.player-bottom');
     const measured = bottom?.offsetHeight ?? 0;
-    // The asset line as it is closed: opening its list moves the page, not the player.
-    const fidelity = this.element.querySelector<HTMLElement>('.asset-fidelity');
-    const list = fidelity?.querySelector<HTMLElement>('.asset-fidelity-list');
-    const line = (fidelity?.offsetHeight ?? 0) - (list?.offsetHeight ?? 0);
-    return (measured > 0 ? measured : 84) + Math.max(0, line);
+    return (measured > 0 ? measured : 84) + this.fidelityRowHeight();
+  }
+
+  /**
+   * One row of the asset line, whatever it says: the player keeps its size
+   * when the line's text changes, wraps or opens its list (the page moves).
+   */
+  private fidelityRowHeight(): number {
+    const line = this.element.querySelector<HTMLElement>('.asset-fidelity');
+    const summary = line?.querySelector<HTMLElement>('.asset-fidelity-summary');
+    if (!line || !summary || line.hidden) return 0;
+    const style = getComputedStyle(line);
+    const frame = ['paddingTop', 'paddingBottom', 'borderTopWidth', 'borderBottomWidth'] as const;
+    let height = summary.offsetHeight;
+    for (const side of frame) height += parseFloat(style[side]) || 0;
+    return Math.round(height);
   }
 
   private renderMarks(): void {
