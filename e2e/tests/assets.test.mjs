@@ -129,10 +129,12 @@ async function replayShot(browser, server, pagePath, expect) {
     await page.locator('#player iframe').first().waitFor({ state: 'attached', timeout: 30_000 });
     await page.locator('[data-testid=player-controls]').waitFor({ timeout: 30_000 });
     const line = page.locator('[data-testid=asset-fidelity]');
-    await waitFor(async () => Number(await line.getAttribute('data-used')) === expect.used, {
+    const counted = async () =>
+      (await line.getAttribute('data-state')) === 'listed' && Number(await line.getAttribute('data-used')) === expect.used;
+    await waitFor(counted, {
       timeout: 15_000,
       interval: 100,
-      message: `the fidelity line counts ${expect.used} assets`,
+      message: `the fidelity line has the listing and counts ${expect.used} assets`,
     });
     const handle = await page.locator('#player iframe').first().elementHandle();
     const frame = await handle?.contentFrame();

@@ -45,8 +45,6 @@ export function renderFidelityLine(
     testid: 'asset-fidelity-summary',
     attrs: { 'aria-live': 'polite' },
   });
-  const liveNote = h('span', { class: 'asset-fidelity-live', text: 'Missing assets load from the live site' });
-  liveNote.hidden = !live;
   const list = h('ul', { class: 'asset-fidelity-list', testid: 'asset-fidelity-list' });
   const details = h('details', { class: 'asset-fidelity-details' }, [
     h('summary', { class: 'asset-fidelity-summary' }, [dot, summaryText]),
@@ -69,7 +67,6 @@ export function renderFidelityLine(
   ]);
   const element = h('div', { class: 'asset-fidelity', testid: 'asset-fidelity' }, [
     details,
-    liveNote,
     toggleLabel,
   ]);
 
