@@ -19,28 +19,22 @@
  * never changed: whatever is rewritten is copied.
  */
 import { EventType, IncrementalSource, type eventWithTime } from '@rrweb/types';
+import type { components } from './generated/api';
+
+type Schemas = components['schemas'];
 
 /** An asset's state on the server; `pending` was seen but not fetched yet. */
 export type AssetStatus = 'archived' | 'failed' | 'refused' | 'pending';
 
-/** One asset of the listing (`GET /v1/sessions/{id}/assets`). */
-export interface ListedAsset {
-  url: string;
-  status: AssetStatus;
-  /** Lowercase hex SHA-256; "" unless archived. */
-  hash: string;
-  content_type: string;
-  bytes: number;
-  /** Why a failed or refused asset is not archived, e.g. "403 from cdn.example.com". */
-  error: string;
-}
+/** One asset of the listing: `hash`, `content_type` and `bytes` are set only when archived. */
+export type ListedAsset = Omit<Schemas['AssetEntry'], 'status'> & { status: AssetStatus };
 
-/** `GET /v1/sessions/{id}/assets` and `GET /v1/shared/{token}/assets`. */
-export interface AssetListing {
-  /** Path prefix an archived asset's hash is appended to; carries its own capability. */
-  base: string;
-  assets: ListedAsset[];
-}
+/**
+ * `GET /v1/sessions/{id}/assets` and `GET /v1/shared/{token}/assets`: `base`
+ * is the path prefix an archived asset's hash is appended to, carrying its
+ * own capability.
+ */
+export type AssetListing = Omit<Schemas['AssetListing'], 'assets'> & { assets: ListedAsset[] };
 
 /** What an older server (or one with the asset stage off) amounts to: nothing archived. */
 export const EMPTY_LISTING: AssetListing = { base: '', assets: [] };
