@@ -19,6 +19,7 @@
  * never changed: whatever is rewritten is copied.
  */
 import { EventType, IncrementalSource, type eventWithTime } from '@rrweb/types';
+import { cssUrl, scanCss } from './css-refs';
 import type { components } from './generated/api';
 
 type Schemas = components['schemas'];
@@ -99,10 +100,6 @@ const NODE_ELEMENT = 2;
 const NODE_TEXT = 3;
 const LINK_RELS = new Set(['stylesheet', 'icon', 'apple-touch-icon', 'mask-icon']);
 const PRELOAD_AS = new Set(['style', 'font', 'image']);
-/** `@import` with its target (a string or `url()`) and the rest of the rule, or a `url()`. */
-const CSS_REFERENCE =
-  /@import\s+(?:url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)|"([^"]*)"|'([^']*)')[^;]*;?|url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)/gi;
-
 /**
  * The rewriter of one window: it follows the window's document base and its
  * nodes from event to event, so events must come in recorded order. One
@@ -290,7 +287,7 @@ export class AssetRewriter {
     for (const name of ['rel', 'as', 'type'] as const) {
       if (!(name in attributes)) continue;
       const value = attributes[name];
-      next[name] = typeof value === 'string' ? value.toLowerCase() : undefined;
+      next[name] = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
     }
     if ('_cssText' in attributes) next.inlined = typeof attributes._cssText === 'string';
     return next;
@@ -401,23 +398,27 @@ export class AssetRewriter {
     return kept.length === 0 ? null : kept.join(', ');
   }
 
-  /** CSS text with its `url()` and `@import` targets rewritten; the same string when nothing changes. */
+  /**
+   * CSS text with its `url()` and `@import` targets rewritten (found as the
+   * stage finds them); the same string when nothing changes. A removed
+   * `@import` goes with its whole rule; a removed `url()` is `url("data:,")`.
+   */
   private rewriteCss(css: string): string {
     if (!/url\(|@import/i.test(css)) return css;
-    return css.replace(CSS_REFERENCE, (match: string, ...groups: (string | undefined)[]) => {
-      const isImport = match.charAt(0) === '@';
-      const raw = isImport
-        ? (groups[0] ?? groups[1] ?? groups[2] ?? groups[3] ?? groups[4] ?? '')
-        : (groups[5] ?? groups[6] ?? groups[7] ?? '');
-      const target = this.target(raw);
-      if (target === undefined) return match;
-      if (isImport) {
-        if (target === null) return '';
-        const rest = match.replace(/^@import\s+(?:url\([^)]*\)|"[^"]*"|'[^']*')/i, '');
-        return `@import url(${cssString(target)})${rest}`;
+    let out = '';
+    let copied = 0;
+    for (const ref of scanCss(css)) {
+      const target = this.target(ref.value);
+      if (target === undefined) continue;
+      if (target === null && ref.rule) {
+        out += css.slice(copied, ref.rule.start);
+        copied = ref.rule.end;
+        continue;
       }
-      return `url(${cssString(target ?? 'data:,')})`;
-    });
+      out += css.slice(copied, ref.start) + cssUrl(target ?? 'data:,');
+      copied = ref.end;
+    }
+    return copied === 0 ? css : out + css.slice(copied);
   }
 
   /** The resolved href of the first `<base href>` in the subtree, if any. */
@@ -506,10 +507,6 @@ export function parseSrcset(value: string): SrcsetCandidate[] {
     candidates.push({ url, descriptors, text: descriptors ? `${url} ${descriptors}` : url });
   }
   return candidates;
-}
-
-function cssString(value: string): string {
-  return `"${value.replace(/["\\\n]/g, (char) => (char === '\n' ? '\\a ' : `\\${char}`))}"`;
 }
 
 /** Maps a list, returning the list itself when every item comes back unchanged. */

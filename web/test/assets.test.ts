@@ -93,7 +93,7 @@ function pageEvents(): eventWithTime[] {
         el('link', { rel: 'stylesheet', href: 'https://cdn.test/site.css' }),
         el('link', { rel: 'shortcut icon', href: '/favicon.ico' }),
         el('link', { rel: 'preload', as: 'script', href: 'https://cdn.test/app.js' }),
-        el('link', { rel: 'preload', as: 'font', href: 'https://cdn.test/font.woff2', crossorigin: '' }),
+        el('link', { rel: 'preload', as: ' Font ', href: 'https://cdn.test/font.woff2', crossorigin: '' }),
         el('link', { rel: 'canonical', href: 'https://shop.test/catalog/' }),
         el('link', { _cssText: '.hero { background: url("https://cdn.test/bg.png"); }' }),
         el('style', { _cssText: '@import url("https://cdn.test/site.css") screen;\n.x { background: url(https://cdn.test/hero.png) }' }, [text('')]),
@@ -107,7 +107,7 @@ function pageEvents(): eventWithTime[] {
           el('source', { srcset: 'https://cdn.test/hero.png', type: 'image/webp' }),
           el('source', { src: 'https://cdn.test/bg.png', type: 'image/png' }),
         ]),
-        el('input', { type: 'image', src: 'https://evil.test/x.png' }),
+        el('input', { type: 'IMAGE ', src: 'https://evil.test/x.png' }),
         el('svg', {}, [
           el('use', { href: 'https://cdn.test/sprite.svg#cart' }, [], { isSVG: true }),
           el('use', { href: '#local' }, [], { isSVG: true }),
