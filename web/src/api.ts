@@ -9,6 +9,7 @@
  * (`/v1/shared/...`) carry none: the link is the credential.
  */
 import type { eventWithTime } from '@rrweb/types';
+import type { AssetListing } from './assets';
 import { clearToken, getToken } from './auth';
 import type { components } from './generated/api';
 
@@ -104,6 +105,8 @@ export interface RecordingChunk {
 export interface RecordingSource {
   manifest(signal?: AbortSignal): Promise<RecordingManifest>;
   chunk(chunkId: string, signal?: AbortSignal): Promise<RecordingChunk>;
+  /** The session's assets, with `base` made absolute (the replay frame has a base of its own). */
+  assets(signal?: AbortSignal): Promise<AssetListing>;
 }
 
 export type SimilarSession = SessionSummary & Omit<Schemas['SimilarSession'], keyof Schemas['SessionFields']>;
@@ -263,7 +266,17 @@ export function sessionRecording(id: string): RecordingSource {
   return {
     manifest: (signal) => request<RecordingManifest>(`${base}/manifest`, { signal }),
     chunk: (chunkId, signal) => request<RecordingChunk>(`${base}/chunks/${encodeURIComponent(chunkId)}`, { signal }),
+    assets: async (signal) => absoluteBase(await request<AssetListing>(`${sessionPath(id)}/assets`, { signal })),
   };
+}
+
+/**
+ * The listing with its base resolved against the page: the copies are loaded
+ * from inside the replay frame, where a recorded `<base href>` may stand.
+ */
+function absoluteBase(listing: AssetListing): AssetListing {
+  const base = listing.base ? new URL(listing.base, window.location.href).href : '';
+  return { base, assets: Array.isArray(listing.assets) ? listing.assets : [] };
 }
 
 export async function getSimilar(id: string, limit: number, signal?: AbortSignal): Promise<SimilarSession[]> {
@@ -345,5 +358,7 @@ export function sharedRecording(token: string): RecordingSource {
     manifest: (signal) => request<RecordingManifest>(`${base}/manifest`, { signal, auth: false }),
     chunk: (chunkId, signal) =>
       request<RecordingChunk>(`${base}/chunks/${encodeURIComponent(chunkId)}`, { signal, auth: false }),
+    assets: async (signal) =>
+      absoluteBase(await request<AssetListing>(`${sharedPath(token)}/assets`, { signal, auth: false })),
   };
 }

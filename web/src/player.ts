@@ -7,6 +7,7 @@
  * and a clear message for whatever did not.
  */
 import { getSession, getTranscript, sessionRecording, statusOf } from './api';
+import { liveAssetsRequested } from './asset-fidelity';
 import { errorMessage } from './components';
 import { openRecording } from './recording';
 import { h, notice } from './dom';
@@ -45,7 +46,7 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
     const [session, transcript, recording] = await Promise.allSettled([
       getSession(sessionId, signal),
       getTranscript(sessionId, signal),
-      openRecording(sessionRecording(sessionId), startOffset(context.query), signal),
+      openRecording(sessionRecording(sessionId), startOffset(context.query), signal, liveAssetsRequested(context.query)),
     ]);
     if (signal.aborted) return;
 
@@ -60,6 +61,7 @@ export function renderSessionPage(root: HTMLElement, context: RouteContext, sess
       transcript,
       recording,
       startAt: startOffset(context.query),
+      liveAssets: liveAssetsRequested(context.query),
     });
     content.replaceChildren(
       renderSessionHeader(session.value, { actions: [renderShareButton(sessionId)] }),

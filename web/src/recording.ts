@@ -13,9 +13,16 @@
  * says the recording is not complete, it is fetched again by itself (every 2 s,
  * slower while nothing changes, at most every 15 s) until it is complete or
  * the loader is stopped.
+ *
+ * Every event is rewritten before anyone sees it, so that the replay loads the
+ * page's assets from Playback's copies (src/assets.ts), with the asset listing
+ * fetched beside the manifest. The rewriting follows a window's document in
+ * order, so a chunk that arrives before the chunk it continues waits for it;
+ * a snapshot chunk starts afresh.
  */
 import type { eventWithTime } from '@rrweb/types';
 import type { ChunkInfo, ManifestWindow, RecordingManifest, RecordingSource } from './api';
+import { AssetRewriter, assetPolicy, EMPTY_LISTING, type AssetListing, type AssetPolicy } from './assets';
 
 /** Chunks fetched at once behind the first frame. */
 const STREAM_CONCURRENCY = 2;
@@ -48,6 +55,8 @@ export interface LoaderListener {
   manifest?(manifest: RecordingManifest): void;
   /** A background fetch failed (it is tried again later). */
   error?(error: unknown): void;
+  /** The asset listing arrived, or events brought asset URLs not seen before. */
+  assets?(): void;
 }
 
 export class RecordingLoader {
@@ -67,11 +76,37 @@ export class RecordingLoader {
   private pollDelay = POLL_FIRST_MS;
   private retryTimer: number | undefined;
   private stopped = false;
+  /** The asset listing, empty until it arrived (and for good when it could not be had). */
+  assetListing: AssetListing = EMPTY_LISTING;
+  /** Whether the listing arrived, or failed and counts as empty. */
+  assetsListed = false;
+  /** Keys of the asset URLs found in the events loaded so far. */
+  readonly assetsFound = new Set<string>();
+  private readonly assetPolicy: Promise<AssetPolicy>;
+  /** Events of fetched chunks that wait for the chunk before them, by chunk id. */
+  private readonly held = new Map<string, eventWithTime[]>();
+  /** The rewriter as it stands after each chunk given out, by chunk id. */
+  private readonly rewriters = new Map<string, AssetRewriter>();
 
-  constructor(source: RecordingSource, manifest: RecordingManifest) {
+  /**
+   * `assets` is the asset listing on its way (`EMPTY_LISTING` when it fails);
+   * `liveAssets` keeps the original URL of an asset with no copy.
+   */
+  constructor(
+    source: RecordingSource,
+    manifest: RecordingManifest,
+    assets: Promise<AssetListing> = Promise.resolve(EMPTY_LISTING),
+    liveAssets = false,
+  ) {
     this.source = source;
     this.manifest = manifest;
     this.applyManifest(manifest);
+    this.assetPolicy = assets.then((listing) => {
+      this.assetListing = listing;
+      this.assetsListed = true;
+      if (!this.stopped) for (const listener of this.listeners) listener.assets?.();
+      return assetPolicy(listing, liveAssets);
+    });
   }
 
   get complete(): boolean {
@@ -219,12 +254,13 @@ export class RecordingLoader {
   }
 
   private load(tab: LoadedWindow, chunk: ChunkInfo): Promise<void> {
-    if (tab.loaded.has(chunk.id)) return Promise.resolve();
+    if (tab.loaded.has(chunk.id) || this.held.has(chunk.id)) return Promise.resolve();
     const running = this.inflight.get(chunk.id);
     if (running) return running;
     const loading = (async () => {
       try {
         const body = await this.source.chunk(chunk.id, this.abort.signal);
+        const policy = await this.assetPolicy;
         if (this.stopped) return;
         this.retryAt.delete(chunk.id);
         const fresh: eventWithTime[] = [];
@@ -233,12 +269,10 @@ export class RecordingLoader {
           tab.seqs.add(batch.seq);
           for (const event of batch.events) fresh.push(event);
         }
-        tab.loaded.add(chunk.id);
-        if (fresh.length === 0) return;
         // Stable: events of one timestamp keep their recorded order.
         fresh.sort((a, b) => a.timestamp - b.timestamp);
-        tab.events = mergeSorted(tab.events, fresh);
-        for (const listener of this.listeners) listener.events?.(tab, fresh);
+        this.held.set(chunk.id, fresh);
+        this.release(tab, policy);
       } catch (error) {
         const previous = this.retryAt.get(chunk.id);
         const wait = previous ? Math.min(POLL_MAX_MS, previous.wait * 2) : RETRY_FIRST_MS;
@@ -250,6 +284,32 @@ export class RecordingLoader {
     })();
     this.inflight.set(chunk.id, loading);
     return loading;
+  }
+
+  /**
+   * Rewrites and gives out, in chunk order, every held chunk whose start is
+   * known: a snapshot chunk, the window's first, or one whose previous chunk
+   * was given out.
+   */
+  private release(tab: LoadedWindow, policy: AssetPolicy): void {
+    const foundBefore = this.assetsFound.size;
+    for (let index = 0; index < tab.chunks.length; index++) {
+      const chunk = tab.chunks[index];
+      const events = this.held.get(chunk.id);
+      if (events === undefined) continue;
+      const previous = index > 0 ? this.rewriters.get(tab.chunks[index - 1].id) : undefined;
+      if (!chunk.snapshot && index > 0 && previous === undefined) continue;
+      const rewriter = chunk.snapshot || previous === undefined ? new AssetRewriter(policy, this.assetsFound) : previous;
+      const fresh: eventWithTime[] = [];
+      for (const event of events) fresh.push(rewriter.rewrite(event));
+      this.rewriters.set(chunk.id, rewriter);
+      this.held.delete(chunk.id);
+      tab.loaded.add(chunk.id);
+      if (fresh.length === 0) continue;
+      tab.events = mergeSorted(tab.events, fresh);
+      for (const listener of this.listeners) listener.events?.(tab, fresh);
+    }
+    if (this.assetsFound.size !== foundBefore) for (const listener of this.listeners) listener.assets?.();
   }
 
   /** Keeps up to STREAM_CONCURRENCY background fetches going, in the order of `nextChunks`. */
@@ -286,7 +346,7 @@ export class RecordingLoader {
   private nextChunk(): { window: LoadedWindow; chunk: ChunkInfo } | null {
     const now = Date.now();
     const wanted = (window: LoadedWindow, chunk: ChunkInfo): boolean => {
-      if (window.loaded.has(chunk.id) || this.inflight.has(chunk.id)) return false;
+      if (window.loaded.has(chunk.id) || this.held.has(chunk.id) || this.inflight.has(chunk.id)) return false;
       const retry = this.retryAt.get(chunk.id);
       return !retry || retry.at <= now;
     };
@@ -316,17 +376,21 @@ export class RecordingLoader {
 }
 
 /**
- * Fetches the manifest and at once the chunks of the frame at `startAt` (a
- * session offset; the first window's start when undefined), so they load
- * while the rest of the page (session, transcript) is still on its way.
+ * Fetches the manifest and the asset listing, and at once the chunks of the
+ * frame at `startAt` (a session offset; the first window's start when
+ * undefined), so they load while the rest of the page (session, transcript)
+ * is still on its way. A listing that cannot be had (an older server) is an
+ * empty one: the replay then loads no asset at all, unless `liveAssets`.
  */
 export async function openRecording(
   source: RecordingSource,
   startAt: number | undefined,
   signal?: AbortSignal,
+  liveAssets = false,
 ): Promise<RecordingLoader> {
+  const assets = source.assets(signal).catch(() => EMPTY_LISTING);
   const manifest = await source.manifest(signal);
-  const loader = new RecordingLoader(source, manifest);
+  const loader = new RecordingLoader(source, manifest, assets, liveAssets);
   signal?.addEventListener('abort', () => loader.stop());
   const windows = loader.orderedWindows();
   if (windows.length > 0) {

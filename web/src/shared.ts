@@ -5,6 +5,7 @@
  * wrong one (404) says so.
  */
 import { getSharedSession, getSharedTranscript, sharedRecording, statusOf } from './api';
+import { liveAssetsRequested } from './asset-fidelity';
 import { errorMessage } from './components';
 import { openRecording } from './recording';
 import { h, notice } from './dom';
@@ -26,7 +27,7 @@ export function renderSharedPage(root: HTMLElement, context: RouteContext, token
     const [session, transcript, recording] = await Promise.allSettled([
       getSharedSession(token, signal),
       getSharedTranscript(token, signal),
-      openRecording(sharedRecording(token), startOffset(context.query), signal),
+      openRecording(sharedRecording(token), startOffset(context.query), signal, liveAssetsRequested(context.query)),
     ]);
     if (signal.aborted) return;
     if (session.status === 'rejected') {
@@ -38,6 +39,7 @@ export function renderSharedPage(root: HTMLElement, context: RouteContext, token
       transcript,
       recording,
       startAt: startOffset(context.query),
+      liveAssets: liveAssetsRequested(context.query),
     });
     content.replaceChildren(
       renderSharedHeader(session.value),

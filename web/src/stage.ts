@@ -16,6 +16,7 @@
 import type { eventWithTime } from '@rrweb/types';
 import type { Note, SessionFacts, TranscriptEvent } from './api';
 import { activeUntil, computeActivity, idleAt, type Activity } from './activity';
+import { renderFidelityLine } from './asset-fidelity';
 import { errorMessage } from './components';
 import { renderControls, renderShortcutsHelp, type Controls, type Speed } from './controls';
 import { h, notice } from './dom';
@@ -58,6 +59,8 @@ export interface StageOptions {
   recording: PromiseSettledResult<RecordingLoader>;
   /** Session offset to open at (`?t=` of the page). */
   startAt?: number;
+  /** The page asked to load missing assets from the live site (`live_assets=1`). */
+  liveAssets?: boolean;
 }
 
 export class SessionStage {
@@ -172,6 +175,9 @@ export class SessionStage {
       this.processing,
       this.playerMount,
       h('div', { class: 'player-bottom' }, [this.seekBar.element, this.controls.element]),
+      this.loader
+        ? renderFidelityLine(this.loader, options.liveAssets ?? false, () => (this.active ? this.currentOffset() : undefined)).element
+        : null,
       this.help,
     ]);
   }
@@ -552,7 +558,22 @@ export class SessionStage {
   private reservedBelow(): number {
     const bottom = this.element.querySelector<HTMLElement>('.player-bottom');
     const measured = bottom?.offsetHeight ?? 0;
-    return measured > 0 ? measured : 84;
+    return (measured > 0 ? measured : 84) + this.fidelityRowHeight();
+  }
+
+  /**
+   * One row of the asset line, whatever it says: the player keeps its size
+   * when the line's text changes, wraps or opens its list (the page moves).
+   */
+  private fidelityRowHeight(): number {
+    const line = this.element.querySelector<HTMLElement>('.asset-fidelity');
+    const summary = line?.querySelector<HTMLElement>('.asset-fidelity-summary');
+    if (!line || !summary || line.hidden) return 0;
+    const style = getComputedStyle(line);
+    const frame = ['paddingTop', 'paddingBottom', 'borderTopWidth', 'borderBottomWidth'] as const;
+    let height = summary.offsetHeight;
+    for (const side of frame) height += parseFloat(style[side]) || 0;
+    return Math.round(height);
   }
 
   private renderMarks(): void {
