@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::{batch, now_ms, session_events, start, Harness, ADMIN_TOKEN};
+use common::{add_project, batch, now_ms, session_events, start, Harness, ADMIN_TOKEN};
 use playback_query_api::{ApiToken, Role};
 use serde_json::{json, Value};
 
@@ -158,24 +158,12 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     let allowed = site.clone();
     let harness = start(move |config| {
         config.assets.allowed_origins = vec![allowed];
-        config.projects.push(playback_ingest_gateway::Project {
-            id: "other".into(),
-            key: "pk_other".into(),
-            enabled: true,
-            sample_rate: 1.0,
-            inline_assets: false,
-        });
+        add_project(config, "other", "otto", OTHER_ADMIN);
         config.auth.tokens.push(ApiToken {
             name: "vera".into(),
             token: VIEWER.into(),
             project: "demo".into(),
             role: Role::Viewer,
-        });
-        config.auth.tokens.push(ApiToken {
-            name: "otto".into(),
-            token: OTHER_ADMIN.into(),
-            project: "other".into(),
-            role: Role::Admin,
         });
     })
     .await;

@@ -15,8 +15,7 @@ use axum::http::{header, Request, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use common::{batch, now_ms, start, ADMIN_TOKEN};
-use playback_query_api::{ApiToken, Role};
+use common::{add_project, batch, now_ms, start, ADMIN_TOKEN};
 use serde_json::{json, Value};
 
 const LOGO: &[u8] = b"\x89PNG\r\n\x1a\nlogo of the shop";
@@ -106,19 +105,7 @@ async fn the_stage_archives_a_pages_assets_and_each_capability_reaches_only_its_
     let allowed = origin.clone();
     let harness = start(move |config| {
         config.assets.allowed_origins = vec![allowed];
-        config.projects.push(playback_ingest_gateway::Project {
-            id: "other".into(),
-            key: "pk_other".into(),
-            enabled: true,
-            sample_rate: 1.0,
-            inline_assets: false,
-        });
-        config.auth.tokens.push(ApiToken {
-            name: "otto".into(),
-            token: OTHER_ADMIN.into(),
-            project: "other".into(),
-            role: Role::Admin,
-        });
+        add_project(config, "other", "otto", OTHER_ADMIN);
     })
     .await;
 
@@ -251,19 +238,7 @@ async fn a_project_with_assets_off_lists_none_and_its_pages_are_not_fetched() {
             .assets
             .projects
             .insert("demo".into(), playback_assets::ProjectAssetsConfig { enabled: Some(false), ..Default::default() });
-        config.projects.push(playback_ingest_gateway::Project {
-            id: "other".into(),
-            key: "pk_other".into(),
-            enabled: true,
-            sample_rate: 1.0,
-            inline_assets: false,
-        });
-        config.auth.tokens.push(ApiToken {
-            name: "otto".into(),
-            token: OTHER_ADMIN.into(),
-            project: "other".into(),
-            role: Role::Admin,
-        });
+        add_project(config, "other", "otto", OTHER_ADMIN);
     })
     .await;
     let off = uuid::Uuid::now_v7().to_string();

@@ -57,6 +57,23 @@ pub async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
     Harness { router, _stages: stages, _dir: dir }
 }
 
+/// Adds project `id` (recorder key `pk_{id}`) with an admin token `token` named `name`.
+pub fn add_project(config: &mut Config, id: &str, name: &str, token: &str) {
+    config.projects.push(playback_ingest_gateway::Project {
+        id: id.into(),
+        key: format!("pk_{id}"),
+        enabled: true,
+        sample_rate: 1.0,
+        inline_assets: false,
+    });
+    config.auth.tokens.push(playback_query_api::ApiToken {
+        name: name.into(),
+        token: token.into(),
+        project: id.into(),
+        role: playback_query_api::Role::Admin,
+    });
+}
+
 impl Harness {
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {
         let response = self.router.clone().oneshot(request).await.unwrap();

@@ -222,20 +222,7 @@ pub(super) fn examples() -> Vec<ExampleQuery> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The `name Type` lines of a `CREATE TABLE`, without the materialized columns.
-    fn stored_columns(create: &str) -> Vec<(String, String)> {
-        let body = &create[create.find('(').unwrap() + 1..create.find(") ENGINE").unwrap()];
-        let mut columns = Vec::new();
-        for line in body.lines().map(str::trim).filter(|line| !line.is_empty()) {
-            if line.contains("MATERIALIZED") {
-                continue;
-            }
-            let (name, kind) = line.trim_end_matches(',').split_once(' ').unwrap();
-            columns.push((name.to_string(), kind.to_string()));
-        }
-        columns
-    }
+    use crate::clickhouse::schema::tests::stored_columns;
 
     fn expected<T: Table>() -> Vec<(String, String)> {
         T::COLUMNS.iter().map(|column| (column.name.into(), column.clickhouse.into())).collect()

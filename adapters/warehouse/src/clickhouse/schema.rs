@@ -251,12 +251,12 @@ pub fn migration_statements() -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{SessionRow, Table};
 
     /// The `name Type` lines of a `CREATE TABLE`, without the materialized columns.
-    fn stored_columns(create: &str) -> Vec<(String, String)> {
+    pub(crate) fn stored_columns(create: &str) -> Vec<(String, String)> {
         let body = &create[create.find('(').unwrap() + 1..create.find(") ENGINE").unwrap()];
         let mut columns = Vec::new();
         for line in body.lines().map(str::trim).filter(|line| !line.is_empty()) {
