@@ -17,8 +17,9 @@ pub struct Project {
     #[serde(default = "full_sample")]
     pub sample_rate: f64,
     /// Whether recorders also send copies of images (rrweb `inlineImages`) and the fonts the
-    /// page loads (`collectFonts`), for sites whose assets the asset stage cannot fetch, such
-    /// as ones behind a login (false: recordings grow by what they inline).
+    /// page creates with the FontFace API (`collectFonts`), for sites whose assets the asset
+    /// stage cannot fetch, such as ones behind a login (false: recordings grow by what they
+    /// inline).
     #[serde(default)]
     pub inline_assets: bool,
 }
