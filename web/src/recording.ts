@@ -289,7 +289,10 @@ export class RecordingLoader {
   /**
    * Rewrites and gives out, in chunk order, every held chunk whose start is
    * known: a snapshot chunk, the window's first, or one whose previous chunk
-   * was given out.
+   * was given out. A chunk waits only while the chunk before it is on its way
+   * (in flight or waiting itself); otherwise, as when that chunk was retired
+   * by a merge or is not asked for, it goes out with what is known of the
+   * window so far, and the page's CSP blocks any URL this leaves unrewritten.
    */
   private release(tab: LoadedWindow, policy: AssetPolicy): void {
     const foundBefore = this.assetsFound.size;
@@ -297,9 +300,13 @@ export class RecordingLoader {
       const chunk = tab.chunks[index];
       const events = this.held.get(chunk.id);
       if (events === undefined) continue;
-      const previous = index > 0 ? this.rewriters.get(tab.chunks[index - 1].id) : undefined;
-      if (!chunk.snapshot && index > 0 && previous === undefined) continue;
-      const rewriter = chunk.snapshot || previous === undefined ? new AssetRewriter(policy, this.assetsFound) : previous;
+      const before = index > 0 ? tab.chunks[index - 1].id : undefined;
+      const previous = before === undefined ? undefined : this.rewriters.get(before);
+      const coming = before !== undefined && (this.inflight.has(before) || this.held.has(before));
+      if (!chunk.snapshot && previous === undefined && coming) continue;
+      const rewriter = chunk.snapshot
+        ? new AssetRewriter(policy, this.assetsFound)
+        : (previous ?? this.nearestRewriter(tab, index) ?? new AssetRewriter(policy, this.assetsFound));
       const fresh: eventWithTime[] = [];
       for (const event of events) fresh.push(rewriter.rewrite(event));
       this.rewriters.set(chunk.id, rewriter);
@@ -310,6 +317,15 @@ export class RecordingLoader {
       for (const listener of this.listeners) listener.events?.(tab, fresh);
     }
     if (this.assetsFound.size !== foundBefore) for (const listener of this.listeners) listener.assets?.();
+  }
+
+  /** The rewriter of the nearest chunk before `index` that was given out. */
+  private nearestRewriter(tab: LoadedWindow, index: number): AssetRewriter | undefined {
+    for (let earlier = index - 1; earlier >= 0; earlier--) {
+      const rewriter = this.rewriters.get(tab.chunks[earlier].id);
+      if (rewriter !== undefined) return rewriter;
+    }
+    return undefined;
   }
 
   /** Keeps up to STREAM_CONCURRENCY background fetches going, in the order of `nextChunks`. */
