@@ -277,6 +277,10 @@ export class RecordingLoader {
         const previous = this.retryAt.get(chunk.id);
         const wait = previous ? Math.min(POLL_MAX_MS, previous.wait * 2) : RETRY_FIRST_MS;
         this.retryAt.set(chunk.id, { at: Date.now() + wait, wait });
+        // Once it is no longer in flight, the chunks waiting for it go out without it.
+        void this.assetPolicy.then((policy) => {
+          if (!this.stopped) this.release(tab, policy);
+        });
         throw error;
       } finally {
         this.inflight.delete(chunk.id);

@@ -143,11 +143,12 @@ test('a chunk whose previous chunk is not on its way is not held: it goes out wi
   const source: RecordingSource = {
     manifest: () => Promise.resolve(manifest),
     assets: () => Promise.resolve(LISTING),
-    // The snapshot chunk cannot be read (a blob retired by a merge): only the next one arrives.
+    // The snapshot chunk cannot be read (a blob retired by a merge), and fails only once the
+    // next one arrived: that one waits while it is in flight, then goes out without it.
     chunk: (id) => {
       if (id === 'c0') {
         failures++;
-        return Promise.reject(new Error('gone'));
+        return new Promise((_, reject) => setTimeout(() => reject(new Error('gone')), 5));
       }
       return Promise.resolve({ window_id: 'w', batches: [{ seq: 1, events }] });
     },
