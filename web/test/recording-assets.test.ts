@@ -22,6 +22,24 @@ function chunkInfo(id: string, first: number, last: number, seq: number, snapsho
   return { id, first_seq: seq, last_seq: seq, first_ts_ms: first, last_ts_ms: last, snapshot, events: 2, bytes: 1 };
 }
 
+/** One window of two chunks: `c0` opens with the snapshot, `c1` continues it. */
+function snapshotThenMutations(): RecordingManifest {
+  return {
+    session_id: 's',
+    complete: true,
+    session_events: 4,
+    archived_events: 4,
+    windows: [
+      {
+        window_id: 'w',
+        first_ts_ms: 100,
+        last_ts_ms: 400,
+        chunks: [chunkInfo('c0', 100, 200, 0, true), chunkInfo('c1', 300, 400, 1, false)],
+      },
+    ],
+  };
+}
+
 /** A snapshot with one `<img>` (id 5) whose src is relative to the page. */
 function snapshotWithImage(timestamp: number, src: string): eventWithTime {
   const node = {
@@ -75,20 +93,7 @@ function manualSource(chunks: Record<string, eventWithTime[]>, manifest: Recordi
 }
 
 test('a chunk that arrives before the one it continues waits for it, then is rewritten with its page and nodes', async () => {
-  const manifest: RecordingManifest = {
-    session_id: 's',
-    complete: true,
-    session_events: 4,
-    archived_events: 4,
-    windows: [
-      {
-        window_id: 'w',
-        first_ts_ms: 100,
-        last_ts_ms: 400,
-        chunks: [chunkInfo('c0', 100, 200, 0, true), chunkInfo('c1', 300, 400, 1, false)],
-      },
-    ],
-  };
+  const manifest = snapshotThenMutations();
   const chunks = {
     c0: [meta(100, 'https://shop.test/page'), snapshotWithImage(200, 'a.png')],
     c1: [setSrc(300, 'b.png'), setSrc(400, 'https://elsewhere.test/c.png')],
@@ -124,20 +129,7 @@ test('a chunk that arrives before the one it continues waits for it, then is rew
 });
 
 test('a chunk whose previous chunk is not on its way is not held: it goes out with what is known', async () => {
-  const manifest: RecordingManifest = {
-    session_id: 's',
-    complete: true,
-    session_events: 4,
-    archived_events: 4,
-    windows: [
-      {
-        window_id: 'w',
-        first_ts_ms: 100,
-        last_ts_ms: 400,
-        chunks: [chunkInfo('c0', 100, 200, 0, true), chunkInfo('c1', 300, 400, 1, false)],
-      },
-    ],
-  };
+  const manifest = snapshotThenMutations();
   const events = [setSrc(300, 'https://shop.test/b.png')];
   let failures = 0;
   const source: RecordingSource = {
