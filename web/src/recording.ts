@@ -311,11 +311,11 @@ export class RecordingLoader {
       const rewriter = chunk.snapshot
         ? new AssetRewriter(policy, this.assetsFound)
         : (previous ?? this.nearestRewriter(tab, index) ?? new AssetRewriter(policy, this.assetsFound));
-      const fresh: eventWithTime[] = [];
-      for (const event of events) fresh.push(rewriter.rewrite(event));
       this.rewriters.set(chunk.id, rewriter);
       this.held.delete(chunk.id);
       tab.loaded.add(chunk.id);
+      const fresh: eventWithTime[] = [];
+      for (const event of events) fresh.push(rewriteOrKeep(rewriter, event));
       if (fresh.length === 0) continue;
       tab.events = mergeSorted(tab.events, fresh);
       for (const listener of this.listeners) listener.events?.(tab, fresh);
@@ -392,6 +392,20 @@ export class RecordingLoader {
       }
     }
     return null;
+  }
+}
+
+/**
+ * `event` with its asset URLs rewritten; the event as recorded when it has a
+ * shape the rewriting does not know (it is never lost, and the page's CSP
+ * blocks any URL it names).
+ */
+function rewriteOrKeep(rewriter: AssetRewriter, event: eventWithTime): eventWithTime {
+  try {
+    return rewriter.rewrite(event);
+  } catch (error) {
+    console.warn('playback: an event kept its asset URLs', error);
+    return event;
   }
 }
 
