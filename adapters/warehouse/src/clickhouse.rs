@@ -18,13 +18,15 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AssetRow, AssetStatus, ChunkRow, EventRow, Mark, NoteRow, PageAfter, SavedFilterRow, SessionAsset, SessionAssetRow,
-    SessionHit, SessionOrder, SessionQuery, SessionRow, ShareRow, UserSession, Warehouse, WarehouseError,
+    AssetRow, AssetStatus, ChunkRow, EventRow, Mark, NoteRow, PageAfter, RetentionOutcome, RetentionPlan,
+    SavedFilterRow, SessionAsset, SessionAssetRow, SessionHit, SessionOrder, SessionQuery, SessionRow, ShareRow,
+    UserSession, Warehouse, WarehouseError,
 };
 
 mod assets;
 mod examples;
 mod records;
+mod retention;
 mod schema;
 mod sql;
 mod views;
@@ -262,6 +264,10 @@ impl Warehouse for ClickHouseWarehouse {
             )));
         }
         Ok(())
+    }
+
+    async fn apply_retention(&self, plan: &RetentionPlan) -> Result<RetentionOutcome, WarehouseError> {
+        self.retention(plan).await
     }
 
     async fn insert_events(&self, rows: Vec<EventRow>) -> Result<(), WarehouseError> {

@@ -9,12 +9,14 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, params_from_iter, Connection, Row};
 
 use crate::{
-    AssetRow, ChunkRow, EventRow, Mark, NoteRow, PropertyMatch, SavedFilterRow, SessionAsset, SessionAssetRow,
-    SessionFilter, SessionHit, SessionQuery, SessionRow, ShareRow, Table, UserSession, Warehouse, WarehouseError,
+    AssetRow, ChunkRow, EventRow, Mark, NoteRow, PropertyMatch, RetentionOutcome, RetentionPlan, SavedFilterRow,
+    SessionAsset, SessionAssetRow, SessionFilter, SessionHit, SessionQuery, SessionRow, ShareRow, Table, UserSession,
+    Warehouse, WarehouseError,
 };
 
 mod assets;
 mod list;
+mod retention;
 
 /// Versioned migrations; each runs once, in order.
 const MIGRATIONS: &[&str] = &[
@@ -85,6 +87,8 @@ ALTER TABLE sessions ADD COLUMN viewport_height INTEGER NOT NULL DEFAULT 0;
 "#,
     // The asset tables (`embedded/assets.rs`).
     assets::MIGRATION,
+    // Asset sightings by URL, for retention (`embedded/retention.rs`).
+    retention::MIGRATION,
 ];
 
 /// The `email` trait, as `sessions_by_email` indexes it; NULL when the traits are not JSON.
@@ -415,6 +419,10 @@ impl Warehouse for SqliteWarehouse {
             Ok(())
         })
         .await
+    }
+
+    async fn apply_retention(&self, plan: &RetentionPlan) -> Result<RetentionOutcome, WarehouseError> {
+        self.retention(plan).await
     }
 
     async fn insert_events(&self, rows: Vec<EventRow>) -> Result<(), WarehouseError> {

@@ -25,10 +25,12 @@ pub mod columns;
 pub mod conformance;
 pub mod embedded;
 mod event_kind;
+pub mod retention;
 
 pub use assets::{AssetRow, AssetStatus, SessionAsset, SessionAssetRow};
 pub use columns::{Column, Table};
 pub use event_kind::EventKind;
+pub use retention::{ProjectCutoff, RetentionOutcome, RetentionPlan, TableRemoval};
 
 /// One transcript event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -377,6 +379,14 @@ pub trait Warehouse: Send + Sync + 'static {
     /// readiness probes.
     async fn check(&self) -> Result<(), WarehouseError> {
         Ok(())
+    }
+    /// Removes what is past each project's retention (or, with `plan.dry_run`, only counts
+    /// it): the expired sessions with their transcript, chunk rows, notes, shares and asset
+    /// sightings, and the asset rows no remaining session uses. Returns what went, with the
+    /// chunk and asset blobs that the blob store should remove after the rows.
+    async fn apply_retention(&self, plan: &RetentionPlan) -> Result<RetentionOutcome, WarehouseError> {
+        let _ = plan;
+        Err(WarehouseError::storage("this warehouse has no retention"))
     }
     /// Upserts transcript events on their identity.
     async fn insert_events(&self, rows: Vec<EventRow>) -> Result<(), WarehouseError>;
