@@ -4,6 +4,12 @@
 //! in one transaction (group commit), with `synchronous=FULL`, so a publish that returned is on
 //! disk. Consumers read through their own connections and are woken by a watch channel when
 //! something is appended.
+//!
+//! Trimming ([`EventLog::trim`]) goes through the same writer thread, one batch of deletions
+//! per turn, so a publish waits at most one batch behind it. The newest record of every
+//! partition stays, since the next offset of a partition is read back from it on open. The
+//! file is in `auto_vacuum=INCREMENTAL` mode, so freed pages go back to the file system
+//! after a trim; a log created before that mode is converted by one `VACUUM` on its first trim.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,13 +21,17 @@ use playback_schemas::now_ms;
 use rusqlite::{params, Connection};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic};
+use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic, TrimOptions, TrimReport};
 
 const MAX_GROUP_COMMIT: usize = 512;
+
+/// Work on the write connection outside the publish transaction: one batch of a trim.
+type Maintenance = Box<dyn FnOnce(&mut Connection) -> Result<u64, rusqlite::Error> + Send>;
 
 enum WriteOp {
     Publish { topic: Topic, key: Vec<u8>, value: Vec<u8>, done: oneshot::Sender<Result<(), LogError>> },
     Commit { group: String, topic: Topic, offsets: Vec<(i32, i64)>, done: oneshot::Sender<Result<(), LogError>> },
+    Maintain { work: Maintenance, done: oneshot::Sender<Result<u64, LogError>> },
 }
 
 /// The embedded event log.
@@ -45,7 +55,7 @@ fn open(path: &Path) -> Result<Connection, LogError> {
     let connection = Connection::open(path).map_err(storage)?;
     connection
         .execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;
+            "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;
              CREATE TABLE IF NOT EXISTS log (
                  topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
                  key BLOB NOT NULL, value BLOB NOT NULL, ts INTEGER NOT NULL,
@@ -109,6 +119,20 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
+        // A trim's batch runs on its own, outside the publish transaction.
+        let mut writes = Vec::with_capacity(ops.len());
+        for op in ops {
+            match op {
+                WriteOp::Maintain { work, done } => {
+                    let _ = done.send(work(&mut connection).map_err(storage));
+                }
+                other => writes.push(other),
+            }
+        }
+        let ops = writes;
+        if ops.is_empty() {
+            continue;
+        }
         let mut assigned = next.clone();
         let result = write_ops(&mut connection, &ops, &mut assigned, partitions);
         let published = ops.iter().any(|op| matches!(op, WriteOp::Publish { .. }));
@@ -122,6 +146,9 @@ fn writer_loop(
             match op {
                 WriteOp::Publish { done, .. } | WriteOp::Commit { done, .. } => {
                     let _ = done.send(reply);
+                }
+                WriteOp::Maintain { done, .. } => {
+                    let _ = done.send(Err(LogError::storage("maintenance in a publish batch")));
                 }
             }
         }
@@ -150,6 +177,7 @@ fn write_ops(
                 )?;
                 *offset += 1;
             }
+            WriteOp::Maintain { .. } => {}
             WriteOp::Commit { group, topic, offsets, .. } => {
                 for (partition, next_offset) in offsets {
                     transaction.execute(
@@ -210,6 +238,45 @@ impl EventLog for SqliteLog {
         Ok(self.partitions)
     }
 
+    async fn trim(&self, options: &TrimOptions) -> Result<TrimReport, LogError> {
+        let mut report = TrimReport { bytes_before: self.bytes_on_disk(), ..TrimReport::default() };
+        let batch = options.batch_rows.max(1);
+        for topic in Topic::ALL {
+            let mut removed = 0u64;
+            for (partition, offsets) in self.trimmable(topic, options.before_ms).await? {
+                if options.dry_run {
+                    removed += offsets.len() as u64;
+                    continue;
+                }
+                for step in offsets.chunks(batch) {
+                    let step = step.to_vec();
+                    removed += self
+                        .maintain(move |connection| {
+                            let transaction = connection.transaction()?;
+                            let mut count = 0;
+                            {
+                                let mut delete = transaction.prepare_cached(
+                                    "DELETE FROM log WHERE topic = ?1 AND partition = ?2 AND offset = ?3",
+                                )?;
+                                for offset in step {
+                                    count += delete.execute(params![topic.name(), partition, offset])? as u64;
+                                }
+                            }
+                            transaction.commit()?;
+                            Ok(count)
+                        })
+                        .await?;
+                }
+            }
+            report.removed.push((topic, removed));
+        }
+        if !options.dry_run {
+            self.maintain(reclaim).await?;
+        }
+        report.bytes_after = self.bytes_on_disk();
+        Ok(report)
+    }
+
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || -> Result<_, LogError> {
@@ -234,6 +301,134 @@ impl EventLog for SqliteLog {
         .await
         .map_err(blocking_call_failed)?
     }
+}
+
+impl SqliteLog {
+    /// Runs `work` on the writer thread, between publish batches.
+    async fn maintain(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<u64, rusqlite::Error> + Send + 'static,
+    ) -> Result<u64, LogError> {
+        let (done, wait) = oneshot::channel();
+        let op = WriteOp::Maintain { work: Box::new(work), done };
+        self.writes.send(op).await.map_err(|_| LogError::unavailable("log writer stopped"))?;
+        wait.await.map_err(|_| LogError::unavailable("log writer stopped"))?
+    }
+
+    /// The size of the log's file and its write-ahead log.
+    fn bytes_on_disk(&self) -> u64 {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let size = |path: &Path| std::fs::metadata(path).map(|meta| meta.len()).unwrap_or(0);
+        size(&self.path) + size(Path::new(&wal))
+    }
+
+    /// The offsets of `topic` that a trim removes, per partition, in ascending order.
+    async fn trimmable(&self, topic: Topic, before_ms: i64) -> Result<Vec<(i32, Vec<i64>)>, LogError> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let connection = open(&path)?;
+            trimmable_offsets(&connection, topic, before_ms).map_err(storage)
+        })
+        .await
+        .map_err(blocking_call_failed)?
+    }
+}
+
+/// Per partition of `topic`: the offsets of the records that were appended before
+/// `before_ms`, that every group committed past, that are not the partition's newest, and, on
+/// a compacted topic, that a newer record of their key replaces (or that are a tombstone).
+/// A topic no group reads keeps everything, unless it is compacted.
+fn trimmable_offsets(
+    connection: &Connection,
+    topic: Topic,
+    before_ms: i64,
+) -> Result<Vec<(i32, Vec<i64>)>, rusqlite::Error> {
+    let mut groups: Vec<String> = Vec::new();
+    {
+        let mut statement = connection.prepare("SELECT DISTINCT grp FROM committed WHERE topic = ?1")?;
+        for group in statement.query_map(params![topic.name()], |row| row.get::<_, String>(0))? {
+            groups.push(group?);
+        }
+    }
+    if groups.is_empty() && !topic.is_compacted() {
+        return Ok(Vec::new());
+    }
+    let mut partitions: Vec<(i32, i64)> = Vec::new();
+    {
+        let mut statement =
+            connection.prepare("SELECT partition, MAX(offset) FROM log WHERE topic = ?1 GROUP BY partition")?;
+        for row in statement.query_map(params![topic.name()], |row| Ok((row.get(0)?, row.get(1)?)))? {
+            partitions.push(row?);
+        }
+    }
+    let mut committed =
+        connection.prepare("SELECT next_offset FROM committed WHERE grp = ?1 AND topic = ?2 AND partition = ?3")?;
+    let mut trimmable = Vec::new();
+    for (partition, newest) in partitions {
+        // Below every group's committed offset, and below the newest record.
+        let mut bound = newest;
+        for group in &groups {
+            let next: Option<i64> =
+                committed.query_map(params![group, topic.name(), partition], |row| row.get(0))?.next().transpose()?;
+            bound = bound.min(next.unwrap_or(0));
+        }
+        let mut offsets = Vec::new();
+        if topic.is_compacted() {
+            let mut statement = connection.prepare_cached(
+                "SELECT offset, key, length(value) = 0, ts FROM log WHERE topic = ?1 AND partition = ?2 \
+                 AND offset < ?3 ORDER BY offset",
+            )?;
+            let rows = statement.query_map(params![topic.name(), partition, bound], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?, row.get::<_, bool>(2)?, row.get::<_, i64>(3)?))
+            })?;
+            let mut records = Vec::new();
+            for row in rows {
+                records.push(row?);
+            }
+            // The newest offset of each key in the whole partition, not only below the bound.
+            let mut newest_of_key: HashMap<Vec<u8>, i64> = HashMap::new();
+            let mut keys = connection
+                .prepare_cached("SELECT key, MAX(offset) FROM log WHERE topic = ?1 AND partition = ?2 GROUP BY key")?;
+            for row in keys.query_map(params![topic.name(), partition], |row| Ok((row.get(0)?, row.get(1)?)))? {
+                let (key, offset) = row?;
+                newest_of_key.insert(key, offset);
+            }
+            for (offset, key, tombstone, ts) in records {
+                let replaced = newest_of_key.get(&key).is_some_and(|newest| *newest > offset);
+                if ts < before_ms && (replaced || tombstone) {
+                    offsets.push(offset);
+                }
+            }
+        } else {
+            let mut statement = connection.prepare_cached(
+                "SELECT offset FROM log WHERE topic = ?1 AND partition = ?2 AND offset < ?3 AND ts < ?4 ORDER BY offset",
+            )?;
+            for offset in statement.query_map(params![topic.name(), partition, bound, before_ms], |row| row.get(0))? {
+                offsets.push(offset?);
+            }
+        }
+        if !offsets.is_empty() {
+            trimmable.push((partition, offsets));
+        }
+    }
+    Ok(trimmable)
+}
+
+/// Gives freed pages back to the file system: converts a log created before incremental
+/// auto-vacuum with one `VACUUM`, then truncates the write-ahead log.
+fn reclaim(connection: &mut Connection) -> Result<u64, rusqlite::Error> {
+    let mode: i64 = connection.query_row("PRAGMA auto_vacuum", [], |row| row.get(0))?;
+    if mode == 0 {
+        connection.execute_batch("PRAGMA auto_vacuum=INCREMENTAL; VACUUM;")?;
+    } else {
+        // Each step of the statement frees pages; it is done when it returns no more rows.
+        let mut statement = connection.prepare("PRAGMA incremental_vacuum")?;
+        let mut rows = statement.query([])?;
+        while rows.next()?.is_some() {}
+    }
+    connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(0)
 }
 
 /// A consumer of the embedded log. Every consumer of a group reads every partition: the

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, AlterConfig, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer as _, StreamConsumer};
@@ -26,7 +26,7 @@ use rdkafka::util::Timeout;
 use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 
-use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic};
+use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic, TrimOptions, TrimReport};
 
 /// Connection and topic settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +41,10 @@ pub struct KafkaConfig {
     /// Partitions of topics that `migrate` creates (12). The consumers of a group share them.
     pub partitions: i32,
     pub replication_factor: i32,
+    /// How long the brokers keep raw batches: `retention.ms` of the raw topic, which `migrate`
+    /// sets on a new topic and on an existing one alike (604 800 000, 7 days). The stages
+    /// read a batch within seconds; the rest is room for an outage.
+    pub raw_retention_ms: u64,
     /// How long a publish may wait for the brokers before it fails (10 s).
     pub publish_timeout_ms: u64,
     /// Extra librdkafka settings for every client, for example `security.protocol` and
@@ -60,6 +64,7 @@ impl Default for KafkaConfig {
             group_prefix: "playback-".into(),
             partitions: 12,
             replication_factor: 3,
+            raw_retention_ms: 7 * 86_400_000,
             publish_timeout_ms: 10_000,
             client: BTreeMap::new(),
             sasl_username: String::new(),
@@ -165,16 +170,21 @@ impl KafkaLog {
         }
     }
 
-    /// Creates every topic that is missing; existing topics are left as they are.
+    /// Creates every topic that is missing, and sets `retention.ms` of the raw topic whether
+    /// it was there or not; other settings of existing topics are left as they are.
     pub async fn create_topics(&self) -> Result<(), LogError> {
         let admin: AdminClient<DefaultClientContext> = self.client_config().create().map_err(unavailable)?;
         let names: Vec<(Topic, String)> = Topic::ALL.into_iter().map(|topic| (topic, self.topic_name(topic))).collect();
+        let raw_retention = self.config.raw_retention_ms.to_string();
         let mut new_topics = Vec::new();
         for (topic, name) in &names {
             let mut new_topic =
                 NewTopic::new(name, self.config.partitions, TopicReplication::Fixed(self.config.replication_factor));
             if topic.is_compacted() {
                 new_topic = new_topic.set("cleanup.policy", "compact");
+            }
+            if *topic == Topic::RawBatches {
+                new_topic = new_topic.set("retention.ms", &raw_retention);
             }
             new_topics.push(new_topic);
         }
@@ -192,11 +202,38 @@ impl KafkaLog {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             match self.check_topics().await {
-                Ok(()) => return Ok(()),
+                Ok(()) => break,
                 Err(error) if tokio::time::Instant::now() >= deadline => return Err(error),
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         }
+        // An existing raw topic gets the configured retention too. AlterConfigs replaces the
+        // topic's dynamic settings, and Playback sets no other on the raw topic.
+        let raw_name = self.topic_name(Topic::RawBatches);
+        let alter = AlterConfig::new(ResourceSpecifier::Topic(&raw_name)).set("retention.ms", &raw_retention);
+        let results = admin.alter_configs(&[alter], &options).await.map_err(unavailable)?;
+        for result in results {
+            if let Err((_, code)) = result {
+                return Err(LogError::unavailable_from(format!("cannot set retention.ms of {raw_name}"), code));
+            }
+        }
+        Ok(())
+    }
+
+    /// A setting of `topic` as the brokers report it, such as `retention.ms`.
+    pub async fn topic_setting(&self, topic: Topic, name: &str) -> Result<Option<String>, LogError> {
+        let admin: AdminClient<DefaultClientContext> = self.client_config().create().map_err(unavailable)?;
+        let topic_name = self.topic_name(topic);
+        let options = AdminOptions::new().request_timeout(Some(Timeout::After(Duration::from_secs(10))));
+        let results =
+            admin.describe_configs(&[ResourceSpecifier::Topic(&topic_name)], &options).await.map_err(unavailable)?;
+        for result in results {
+            let resource = result.map_err(|code| LogError::unavailable_from("cannot describe the topic", code))?;
+            if let Some(entry) = resource.get(name) {
+                return Ok(entry.value.clone());
+            }
+        }
+        Ok(None)
     }
 
     /// Checks that the brokers answer and every topic exists.
@@ -292,6 +329,15 @@ impl EventLog for KafkaLog {
             counts.insert(topic, count);
         }
         Ok(count)
+    }
+
+    async fn trim(&self, options: &TrimOptions) -> Result<TrimReport, LogError> {
+        let _ = options;
+        let note = format!(
+            "kafka removes raw batches by retention.ms ({} ms) and compacts the changelog by itself",
+            self.config.raw_retention_ms
+        );
+        Ok(TrimReport { note: Some(note), ..TrimReport::default() })
     }
 
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {

@@ -73,6 +73,29 @@ pub struct Record {
     pub timestamp_ms: i64,
 }
 
+/// What [`EventLog::trim`] removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrimOptions {
+    /// Records appended before this (ms since the epoch) may go.
+    pub before_ms: i64,
+    /// Count only.
+    pub dry_run: bool,
+    /// Records removed per write, so that publishes wait at most that long.
+    pub batch_rows: usize,
+}
+
+/// What [`EventLog::trim`] removed, or would remove.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrimReport {
+    /// Records per topic.
+    pub removed: Vec<(Topic, u64)>,
+    /// The size of the log's files before and after, where it has files.
+    pub bytes_before: u64,
+    pub bytes_after: u64,
+    /// Why nothing was removed, when the log does not trim here.
+    pub note: Option<String>,
+}
+
 /// Keys with their newest values, as a compacted read returns them.
 pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
 
@@ -147,6 +170,15 @@ pub trait EventLog: Send + Sync + 'static {
     /// and the sessionizer's changelog, by `{project}/{session}`) find one session's records in
     /// partitions of the same number.
     async fn partitions(&self, topic: Topic) -> Result<i32, LogError>;
+
+    /// Removes the records that every consumer group has committed past and that were
+    /// appended before `options.before_ms` (with `options.dry_run` only counts them), then
+    /// gives the space back. A compacted topic keeps the newest value of each key. A log whose
+    /// server trims by itself (Kafka, by `retention.ms`) removes nothing and says why.
+    async fn trim(&self, options: &TrimOptions) -> Result<TrimReport, LogError> {
+        let _ = options;
+        Ok(TrimReport { note: Some("this log trims by itself".into()), ..TrimReport::default() })
+    }
 
     /// Whether the log can serve now: for readiness probes.
     async fn check(&self) -> Result<(), LogError> {

@@ -47,3 +47,19 @@ async fn kafka_producer_is_idempotent_with_acks_all() {
     };
     assert!(producer_id >= 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_sets_the_retention_of_the_raw_topic_also_when_it_exists() {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let Some(config) = testsuite::kafka(&format!("test-{unique}")) else { return };
+    let log =
+        KafkaLog::connect(playback_log::kafka::KafkaConfig { raw_retention_ms: 3_600_000, ..config.clone() }).unwrap();
+    log.create_topics().await.unwrap();
+    assert_eq!(log.topic_setting(Topic::RawBatches, "retention.ms").await.unwrap().as_deref(), Some("3600000"));
+    let again = KafkaLog::connect(playback_log::kafka::KafkaConfig { raw_retention_ms: 7_200_000, ..config }).unwrap();
+    again.create_topics().await.unwrap();
+    assert_eq!(again.topic_setting(Topic::RawBatches, "retention.ms").await.unwrap().as_deref(), Some("7200000"));
+    let report = again.trim(&playback_log::TrimOptions { before_ms: i64::MAX, dry_run: false, batch_rows: 10 }).await;
+    let report = report.unwrap();
+    assert!(report.removed.is_empty() && report.note.is_some_and(|note| note.contains("retention.ms")));
+}
