@@ -315,6 +315,9 @@ pub async fn all_in_one(config: &Config) -> anyhow::Result<(Router, Stages)> {
     let access = local_access(config)?;
     let mut stages = JoinSet::new();
     spawn_consumers(config, &adapters, &mut stages);
+    if config.retention.in_up {
+        spawn_retention(config, &adapters, &mut stages);
+    }
 
     let apis = admin_router(&adapters)
         .merge(playback_ingest_gateway::router(gateway_state(config, Arc::clone(&adapters.log))))
@@ -476,11 +479,76 @@ pub async fn scorer(config: Config) -> anyhow::Result<()> {
 
 /// Sets and verifies the bucket lifecycle when chunks go to S3, returning its expiry in days; the
 /// archiver does this at start so that a bucket never holds chunks without a retention rule.
+///
+/// The rule is a backstop behind `playback retention`: it expires an object no earlier than
+/// the longest `retention_days` plus 32 days (a month partition's worth, and a day for the
+/// daily run), so an object never goes before its row; `s3.expire_days` can only lengthen it.
 async fn ensure_lifecycle(config: &Config) -> anyhow::Result<Option<i32>> {
     if config.blobs.backend == Backend::Server {
-        return backends::apply_s3_lifecycle(&config.blobs.s3).await.map(Some);
+        let mut s3 = config.blobs.s3.clone();
+        s3.expire_days = lifecycle_days(config);
+        return backends::apply_s3_lifecycle(&s3).await.map(Some);
     }
     Ok(None)
+}
+
+/// The days after which the bucket's lifecycle rule expires objects.
+#[cfg(feature = "s3")]
+fn lifecycle_days(config: &Config) -> i32 {
+    let floor = i64::from(crate::retention::longest_retention_days(config)) + 32;
+    i64::from(config.blobs.s3.expire_days).max(floor).min(i64::from(i32::MAX)) as i32
+}
+
+/// Without S3 there is no lifecycle rule.
+#[cfg(not(feature = "s3"))]
+fn lifecycle_days(_config: &Config) -> i32 {
+    0
+}
+
+/// `playback retention`: removes what is past each project's retention from the stores that
+/// config names, as of `now_ms` (with `dry_run`, only counts it).
+pub async fn retention(
+    config: &Config,
+    dry_run: bool,
+    now_ms: i64,
+) -> anyhow::Result<crate::retention::RetentionReport> {
+    let adapters = open_adapters(config).await?;
+    let report = crate::retention::apply(
+        config,
+        adapters.log.as_ref(),
+        adapters.warehouse.as_ref(),
+        adapters.blobs.as_ref(),
+        dry_run,
+        now_ms,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// The retention job inside `playback up`: first shortly after start, then every
+/// `interval_hours`. A failed run is logged and tried again at the next turn.
+fn spawn_retention(config: &Config, adapters: &Adapters, stages: &mut Stages) {
+    let config = config.clone();
+    let (log, warehouse, blobs) =
+        (Arc::clone(&adapters.log), Arc::clone(&adapters.warehouse), Arc::clone(&adapters.blobs));
+    stages.spawn(async move {
+        let mut wait = Duration::from_secs(config.retention.first_run_after_s);
+        loop {
+            tokio::time::sleep(wait).await;
+            wait = Duration::from_secs(u64::from(config.retention.interval_hours.max(1)) * 3_600);
+            let now_ms = playback_schemas::now_ms();
+            match crate::retention::apply(&config, log.as_ref(), warehouse.as_ref(), blobs.as_ref(), false, now_ms)
+                .await
+            {
+                Ok(report) => {
+                    for line in report.lines() {
+                        tracing::info!(message = "retention", report = %line);
+                    }
+                }
+                Err(error) => tracing::warn!(message = "retention run failed", error = %format!("{error:#}")),
+            }
+        }
+    });
 }
 
 /// `playback assets`.
@@ -519,6 +587,7 @@ mod tests {
             key: "pk_shop".into(),
             enabled: true,
             sample_rate: 1.0,
+            retention_days: 365,
             inline_assets: false,
         });
         let first = local_access(&config).unwrap_or_else(|error| panic!("{error}"));

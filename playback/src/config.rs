@@ -41,6 +41,38 @@ pub struct Config {
     pub assets: AssetsConfig,
     pub auth: AuthConfig,
     pub share: ShareConfig,
+    /// The retention job (docs/operations.md, "Retention").
+    pub retention: RetentionConfig,
+}
+
+/// The retention job: `playback retention`, daily inside `playback up`, a CronJob in the chart.
+/// How long sessions are kept is each project's `retention_days`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Records of the embedded event log go once every consumer group has read them and they
+    /// are this old (168 h, a week).
+    pub log_max_age_hours: u32,
+    /// About how many rows one SQLite transaction removes, so ingest never waits long (5000).
+    pub batch_rows: usize,
+    /// Whether `playback up` runs the job in the background (true).
+    pub in_up: bool,
+    /// How long `playback up` waits after it started before the first run (60 s).
+    pub first_run_after_s: u64,
+    /// Hours between two runs inside `playback up` (24).
+    pub interval_hours: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            log_max_age_hours: 168,
+            batch_rows: 5_000,
+            in_up: true,
+            first_run_after_s: 60,
+            interval_hours: 24,
+        }
+    }
 }
 
 /// Who may use the query API.
@@ -178,6 +210,7 @@ impl Default for Config {
                 key: "pk_demo".into(),
                 enabled: true,
                 sample_rate: 1.0,
+                retention_days: 365,
                 inline_assets: false,
             }],
             log: LogConfig::default(),
@@ -192,6 +225,7 @@ impl Default for Config {
             assets: AssetsConfig::default(),
             auth: AuthConfig::default(),
             share: ShareConfig::default(),
+            retention: RetentionConfig::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod backends;
 pub mod config;
 pub mod readiness;
+pub mod retention;
 pub mod seed;
 pub mod ui;
 pub mod verify;

@@ -71,6 +71,13 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Remove what is past each project's `retention_days` from every store (the warehouse,
+    /// the blobs, the embedded event log), and print what went per store.
+    Retention {
+        /// Print what would go; remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check that every acknowledged batch is in the sessions, the transcript and the
     /// recording exactly once and in order; exits 1 when one is lost, duplicated or out of order.
     Verify {
@@ -144,6 +151,13 @@ fn main() -> anyhow::Result<()> {
                     batch,
                 };
                 app::seed(config, options).await.map(|_| ())
+            }
+            Command::Retention { dry_run } => {
+                let report = app::retention(&config, dry_run, playback_schemas::now_ms()).await?;
+                for line in report.lines() {
+                    println!("{line}");
+                }
+                Ok(())
             }
             Command::Verify { acknowledged, wait } => {
                 let report = app::verify(config, &acknowledged, std::time::Duration::from_secs(wait)).await?;

@@ -178,6 +178,7 @@ async fn bad_requests_get_clear_statuses() {
             key: "pk_off".into(),
             enabled: false,
             sample_rate: 1.0,
+            retention_days: 365,
             inline_assets: false,
         });
     })

@@ -64,6 +64,7 @@ pub fn add_project(config: &mut Config, id: &str, name: &str, token: &str) {
         key: format!("pk_{id}"),
         enabled: true,
         sample_rate: 1.0,
+        retention_days: 365,
         inline_assets: false,
     });
     config.auth.tokens.push(playback_query_api::ApiToken {

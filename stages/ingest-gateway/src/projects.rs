@@ -16,6 +16,10 @@ pub struct Project {
     /// The share of visitors recorded, from 0 to 1.
     #[serde(default = "full_sample")]
     pub sample_rate: f64,
+    /// How many days a session is kept after it ended: `playback retention` removes it from
+    /// every store after that (365).
+    #[serde(default = "a_year")]
+    pub retention_days: u32,
     /// Whether recorders also send copies of images (rrweb `inlineImages`) and the fonts the
     /// page creates with the FontFace API (`collectFonts`), for sites whose assets the asset
     /// stage cannot fetch, such as ones behind a login (false: recordings grow by what they
@@ -30,6 +34,10 @@ fn enabled_by_default() -> bool {
 
 fn full_sample() -> f64 {
     1.0
+}
+
+fn a_year() -> u32 {
+    365
 }
 
 /// The projects, looked up by key.

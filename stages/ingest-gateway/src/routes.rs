@@ -360,6 +360,7 @@ mod tests {
             key: "pk_demo".into(),
             enabled: true,
             sample_rate: 1.0,
+            retention_days: 365,
             inline_assets: false,
         };
         router(GatewayState {
