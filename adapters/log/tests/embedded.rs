@@ -57,3 +57,43 @@ fn partitioning_is_stable() {
     assert_eq!(first, partition_for(b"session-1", 8));
     assert!((0..8).contains(&first));
 }
+
+fn trim_all(dry_run: bool) -> playback_log::TrimOptions {
+    playback_log::TrimOptions { before_ms: i64::MAX, dry_run, batch_rows: 3 }
+}
+
+fn removed(report: &playback_log::TrimReport, topic: Topic) -> u64 {
+    report.removed.iter().filter(|(of, _)| *of == topic).map(|(_, count)| *count).sum()
+}
+
+#[tokio::test]
+async fn a_trim_keeps_what_a_group_has_not_read_and_the_newest_value_of_each_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open(dir.path().join("log.db"), 1).unwrap();
+    for index in 0..10 {
+        log.publish(Topic::RawBatches, b"p/s", format!("batch {index}").into_bytes()).await.unwrap();
+    }
+    let mut ahead = log.consumer(Topic::RawBatches, "ahead").await.unwrap();
+    ahead.commit(&[(0, 10)]).await.unwrap();
+    let mut behind = log.consumer(Topic::RawBatches, "behind").await.unwrap();
+    behind.commit(&[(0, 4)]).await.unwrap();
+    for (key, value) in [("p/a", "1"), ("p/b", "1"), ("p/a", "2"), ("p/b", ""), ("p/c", "1")] {
+        log.publish(Topic::SessionizerState, key.as_bytes(), value.as_bytes().to_vec()).await.unwrap();
+    }
+
+    let dry = log.trim(&trim_all(true)).await.unwrap();
+    let real = log.trim(&trim_all(false)).await.unwrap();
+    assert_eq!(dry.removed, real.removed, "a dry run counts what the trim removes");
+    assert_eq!(removed(&real, Topic::RawBatches), 4, "only what the slower group has read");
+    assert_eq!(removed(&real, Topic::SessionizerState), 3, "replaced values and the tombstone");
+    let mut state = log.read_compacted(Topic::SessionizerState).await.unwrap();
+    state.sort();
+    assert_eq!(state, vec![(b"p/a".to_vec(), b"2".to_vec()), (b"p/c".to_vec(), b"1".to_vec())]);
+
+    let mut late = log.consumer(Topic::RawBatches, "behind").await.unwrap();
+    let records = late.poll(100, std::time::Duration::from_millis(500)).await.unwrap();
+    let offsets: Vec<i64> = records.iter().map(|record| record.offset).collect();
+    assert_eq!(offsets, (4..10).collect::<Vec<i64>>(), "the slower group reads on where it was");
+    let none = log.trim(&playback_log::TrimOptions { before_ms: 0, ..trim_all(false) }).await.unwrap();
+    assert_eq!(removed(&none, Topic::RawBatches), 0, "nothing is older than the epoch");
+}
