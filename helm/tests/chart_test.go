@@ -469,6 +469,52 @@ func TestConfig(t *testing.T) {
 	}
 }
 
+// The retention CronJob runs `playback retention` daily, never two at once, with the stages'
+// ConfigMap and the credentials every stage but the gateway has.
+func TestRetentionCronJob(t *testing.T) {
+	for _, set := range valueSets(t) {
+		t.Run(set.name, func(t *testing.T) {
+			r := render(t, set.args...)
+			jobs := r.kind("CronJob")
+			if len(jobs) != 1 {
+				t.Fatalf("want one CronJob, got %d", len(jobs))
+			}
+			job := jobs[0]
+			if str(job, "spec", "schedule") == "" || str(job, "spec", "concurrencyPolicy") != "Forbid" {
+				t.Errorf("CronJob schedule %q, concurrencyPolicy %q", str(job, "spec", "schedule"), str(job, "spec", "concurrencyPolicy"))
+			}
+			pod := get(job, "spec", "jobTemplate", "spec", "template", "spec")
+			if str(pod, "restartPolicy") != "Never" || get(pod, "automountServiceAccountToken") != false {
+				t.Errorf("CronJob pod restartPolicy %q, token mounted %v", str(pod, "restartPolicy"), get(pod, "automountServiceAccountToken"))
+			}
+			containers := list(pod, "containers")
+			if len(containers) != 1 {
+				t.Fatalf("want one container, got %d", len(containers))
+			}
+			if args := list(containers[0], "args"); len(args) != 1 || args[0] != "retention" {
+				t.Errorf("CronJob args %v, want [retention]", args)
+			}
+			configMap := ""
+			for _, volume := range list(pod, "volumes") {
+				if str(volume, "name") == "config" {
+					configMap = str(volume, "configMap", "name")
+				}
+			}
+			if configMap != release+"-playback" {
+				t.Errorf("CronJob reads ConfigMap %q, want the stages' %s-playback", configMap, release)
+			}
+			env := envByName(containers[0])
+			if _, ok := env["PLAYBACK_CONFIG"]; !ok {
+				t.Error("the CronJob has no PLAYBACK_CONFIG")
+			}
+		})
+	}
+	r := render(t, withRequired("--set", "retention.enabled=false")...)
+	if jobs := r.kind("CronJob"); len(jobs) != 0 {
+		t.Errorf("retention.enabled=false renders %d CronJob(s)", len(jobs))
+	}
+}
+
 func TestMigrateJob(t *testing.T) {
 	for _, set := range valueSets(t) {
 		t.Run(set.name, func(t *testing.T) {
@@ -668,7 +714,7 @@ func TestFullHasEveryObject(t *testing.T) {
 	}
 	for kind, want := range map[string]int{
 		"Deployment": 6, "Service": 6, "PodDisruptionBudget": 6, "HorizontalPodAutoscaler": 6,
-		"Ingress": 2, "ServiceMonitor": 1, "Job": 1, "ConfigMap": 2, "ServiceAccount": 2,
+		"Ingress": 2, "ServiceMonitor": 1, "Job": 1, "ConfigMap": 2, "ServiceAccount": 2, "CronJob": 1,
 	} {
 		if counts[kind] != want {
 			t.Errorf("%d %s, want %d", counts[kind], kind, want)
