@@ -78,7 +78,14 @@ impl RetentionReport {
                 for (topic, records) in &self.log.removed {
                     lines.push(format!("log {}: {verb} {records} records", topic.name()));
                 }
-                lines.push(format!("log file: {} bytes before, {} after", self.log.bytes_before, self.log.bytes_after));
+                if self.dry_run {
+                    lines.push(format!("log file: {} bytes", self.log.bytes_before));
+                } else {
+                    lines.push(format!(
+                        "log file: {} bytes before, {} after",
+                        self.log.bytes_before, self.log.bytes_after
+                    ));
+                }
             }
         }
         lines

@@ -387,3 +387,27 @@ async fn retention_on_clickhouse_and_s3_drops_whole_months_and_deletes_shorter_r
         std::panic::resume_unwind(error.into_panic());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playback_up_runs_the_job_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    projects(&mut config);
+    config.retention.first_run_after_s = 0;
+    config.paths.demo_dir = Some("".into());
+    let warehouse = playback_warehouse::embedded::SqliteWarehouse::open(&dir.path().join("warehouse.db")).unwrap();
+    warehouse.migrate().await.unwrap();
+    let blobs = playback_blobs::LocalDir::open(dir.path().join("blobs")).unwrap();
+    let now = playback_schemas::now_ms();
+    let seeded = seed(&warehouse, &blobs, now).await;
+    let expired = seeded.iter().find(|session| session.end_ms < now - 365 * DAY).unwrap().clone();
+
+    let (_router, _stages) = playback::app::all_in_one(&config).await.unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while warehouse.get_session(Some(&expired.project_id), &expired.session_id).await.unwrap().is_some() {
+        assert!(tokio::time::Instant::now() < deadline, "playback up did not run the retention job");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let newest = &seeded[0];
+    assert!(warehouse.get_session(Some(&newest.project_id), &newest.session_id).await.unwrap().is_some());
+}
