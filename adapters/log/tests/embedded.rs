@@ -97,3 +97,35 @@ async fn a_trim_keeps_what_a_group_has_not_read_and_the_newest_value_of_each_key
     let none = log.trim(&playback_log::TrimOptions { before_ms: 0, ..trim_all(false) }).await.unwrap();
     assert_eq!(removed(&none, Topic::RawBatches), 0, "nothing is older than the epoch");
 }
+
+#[tokio::test]
+async fn a_log_from_before_incremental_vacuum_is_converted_and_shrinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.db");
+    {
+        // The tables as an older Playback created them, without auto_vacuum.
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode=WAL;
+                 CREATE TABLE log (topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+                     key BLOB NOT NULL, value BLOB NOT NULL, ts INTEGER NOT NULL,
+                     PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+                 CREATE TABLE committed (grp TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
+                     next_offset INTEGER NOT NULL, PRIMARY KEY (grp, topic, partition)) WITHOUT ROWID;",
+            )
+            .unwrap();
+    }
+    let log = SqliteLog::open(&path, 1).unwrap();
+    for _ in 0..500 {
+        log.publish(Topic::RawBatches, b"p/s", vec![b'x'; 4_096]).await.unwrap();
+    }
+    let mut consumer = log.consumer(Topic::RawBatches, "reader").await.unwrap();
+    consumer.commit(&[(0, 500)]).await.unwrap();
+    let report = log.trim(&trim_all(false)).await.unwrap();
+    assert_eq!(removed(&report, Topic::RawBatches), 499);
+    assert!(report.bytes_after * 10 < report.bytes_before, "{} bytes of {}", report.bytes_after, report.bytes_before);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let mode: i64 = connection.query_row("PRAGMA auto_vacuum", [], |row| row.get(0)).unwrap();
+    assert_eq!(mode, 2, "incremental from now on");
+}
