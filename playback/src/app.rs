@@ -614,6 +614,19 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "s3")]
+    #[test]
+    fn the_lifecycle_rule_outlives_the_longest_retention_by_a_month() {
+        let mut config = Config::default();
+        config.blobs.s3.expire_days = 0;
+        config.projects[0].retention_days = 90;
+        assert_eq!(lifecycle_days(&config), 122);
+        config.blobs.s3.expire_days = 365;
+        assert_eq!(lifecycle_days(&config), 365, "a longer configured expiry stands");
+        config.projects[0].retention_days = 365;
+        assert_eq!(lifecycle_days(&config), 397, "never before the row's partition goes");
+    }
+
     #[test]
     fn query_api_refuses_to_start_without_tokens_or_key() {
         let config = Config::default();

@@ -9,7 +9,8 @@
 //! the job waits for each mutation to finish before the next. `notes` and `shares` are not
 //! partitioned: the rows of the sessions in a dropped month go by mutation before the month.
 //! `assets` and `asset_hashes` are not partitioned and keep their rows: the URLs of a project
-//! are few, and a copy stays useful to newer sessions.
+//! are few, and a copy stays useful to newer sessions. `saved_filters` belong to the project,
+//! not to a session, and stay.
 //!
 //! So a session of the longest retention lives up to a month past it, until its whole month
 //! goes; `kept_from` tells the blob store from when rows are kept. Only statements that
