@@ -222,10 +222,10 @@ impl SqliteWarehouse {
                 let Some(last) = page.last().cloned() else { break };
                 let mut sessions: Vec<String> = page.into_iter().map(|(_, session_id)| session_id).collect();
                 while !sessions.is_empty() {
-                    let (project, step_plan, todo) = (project_id.clone(), plan.clone(), sessions.clone());
+                    let (project, step_plan, batch) = (project_id.clone(), plan.clone(), sessions.clone());
                     let (handled, step) = Self::with(connection, move |connection| {
                         let mut step = RetentionOutcome::default();
-                        let handled = remove_sessions(connection, &project, &todo, &step_plan, &mut step)?;
+                        let handled = remove_sessions(connection, &project, &batch, &step_plan, &mut step)?;
                         Ok((handled, step))
                     })
                     .await?;
