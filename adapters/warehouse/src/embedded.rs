@@ -9,11 +9,13 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, params_from_iter, Connection, Row};
 
 use crate::{
-    AssetRow, ChunkRow, EventRow, Mark, NoteRow, PropertyMatch, SavedFilterRow, SessionAsset, SessionAssetRow,
-    SessionFilter, SessionHit, SessionQuery, SessionRow, ShareRow, Table, UserSession, Warehouse, WarehouseError,
+    AssetRow, ChunkRow, DeleteOptions, EventRow, Mark, NoteRow, PropertyMatch, SavedFilterRow, SessionAsset,
+    SessionAssetRow, SessionDeletion, SessionFilter, SessionHit, SessionQuery, SessionRow, ShareRow, Table,
+    UserSession, Warehouse, WarehouseError,
 };
 
 mod assets;
+mod deletion;
 mod list;
 
 /// Versioned migrations; each runs once, in order.
@@ -744,6 +746,19 @@ impl Warehouse for SqliteWarehouse {
     async fn session_assets(&self, project_id: &str, session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError> {
         let (project_id, session_id) = (project_id.to_string(), session_id.to_string());
         Self::with(&self.reader, move |connection| assets::of_session(connection, &project_id, &session_id)).await
+    }
+
+    async fn delete_sessions(
+        &self,
+        project_id: &str,
+        session_ids: &[String],
+        options: DeleteOptions,
+    ) -> Result<SessionDeletion, WarehouseError> {
+        let (project_id, session_ids) = (project_id.to_string(), session_ids.to_vec());
+        Self::with(&self.writer, move |connection| {
+            deletion::delete_sessions(connection, &project_id, &session_ids, options)
+        })
+        .await
     }
 }
 
