@@ -15,7 +15,7 @@ use playback_schemas::now_ms;
 use rusqlite::{params, Connection};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic};
+use crate::{partition_for, Consumer, EventLog, KeyDeletion, KeyValues, LogError, Record, Topic};
 
 const MAX_GROUP_COMMIT: usize = 512;
 
@@ -75,6 +75,21 @@ impl SqliteLog {
                 let (name, partition, max_offset) = row.map_err(storage)?;
                 if let Some(topic) = Topic::from_name(&name) {
                     next.insert((topic, partition), max_offset + 1);
+                }
+            }
+            // Records may have been deleted from the end of a partition (deletion on request):
+            // offsets are never given out again below what a group has committed.
+            let mut committed_statement = connection
+                .prepare("SELECT topic, partition, MAX(next_offset) FROM committed GROUP BY topic, partition")
+                .map_err(storage)?;
+            let committed_rows = committed_statement
+                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i32>(1)?, row.get::<_, i64>(2)?)))
+                .map_err(storage)?;
+            for row in committed_rows {
+                let (name, partition, committed) = row.map_err(storage)?;
+                if let Some(topic) = Topic::from_name(&name) {
+                    let entry = next.entry((topic, partition)).or_insert(0);
+                    *entry = (*entry).max(committed);
                 }
             }
         }
@@ -208,6 +223,36 @@ impl EventLog for SqliteLog {
 
     async fn partitions(&self, _topic: Topic) -> Result<i32, LogError> {
         Ok(self.partitions)
+    }
+
+    async fn delete_key(&self, topic: Topic, key: &[u8], dry_run: bool) -> Result<KeyDeletion, LogError> {
+        let path = self.path.clone();
+        let key = key.to_vec();
+        tokio::task::spawn_blocking(move || -> Result<KeyDeletion, LogError> {
+            let connection = open(&path)?;
+            // Freed cells and pages are overwritten with zeros, and the write-ahead log, which
+            // holds the pages as they were, is emptied after the delete.
+            connection.pragma_update(None, "secure_delete", "ON").map_err(storage)?;
+            let removed = if dry_run {
+                connection
+                    .query_row(
+                        "SELECT COUNT(*) FROM log WHERE topic = ?1 AND key = ?2",
+                        params![topic.name(), key],
+                        |row| row.get::<_, i64>(0),
+                    )
+                    .map_err(storage)?
+                    .max(0) as u64
+            } else {
+                let removed = connection
+                    .execute("DELETE FROM log WHERE topic = ?1 AND key = ?2", params![topic.name(), key])
+                    .map_err(storage)? as u64;
+                connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(storage)?;
+                removed
+            };
+            Ok(KeyDeletion { removed, not_removed: None })
+        })
+        .await
+        .map_err(blocking_call_failed)?
     }
 
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
