@@ -45,7 +45,7 @@ fn open(path: &Path) -> Result<Connection, LogError> {
     let connection = Connection::open(path).map_err(storage)?;
     connection
         .execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON;
              CREATE TABLE IF NOT EXISTS log (
                  topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
                  key BLOB NOT NULL, value BLOB NOT NULL, ts INTEGER NOT NULL,
@@ -230,9 +230,8 @@ impl EventLog for SqliteLog {
         let key = key.to_vec();
         tokio::task::spawn_blocking(move || -> Result<KeyDeletion, LogError> {
             let connection = open(&path)?;
-            // Freed cells and pages are overwritten with zeros, and the write-ahead log, which
-            // holds the pages as they were, is emptied after the delete.
-            connection.pragma_update(None, "secure_delete", "ON").map_err(storage)?;
+            // Freed cells and pages are overwritten with zeros (`secure_delete`, set by `open`),
+            // and the write-ahead log, which holds the pages as they were, is emptied after.
             let removed = if dry_run {
                 connection
                     .query_row(
@@ -246,7 +245,7 @@ impl EventLog for SqliteLog {
                 let removed = connection
                     .execute("DELETE FROM log WHERE topic = ?1 AND key = ?2", params![topic.name(), key])
                     .map_err(storage)? as u64;
-                connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(storage)?;
+                truncate_wal(&connection).map_err(storage)?;
                 removed
             };
             Ok(KeyDeletion { removed, not_removed: None })
@@ -422,6 +421,20 @@ fn end_offsets(connection: &Connection, topic: Topic, partitions: i32) -> Result
         ends.push((partition, max_offset.map_or(0, |offset| offset + 1)));
     }
     Ok(ends)
+}
+
+/// Checkpoints the write-ahead log and truncates it to nothing, retrying while a reader still
+/// holds an older snapshot (for up to about a second; a later checkpoint then overwrites it).
+fn truncate_wal(connection: &Connection) -> Result<(), rusqlite::Error> {
+    for _ in 0..100 {
+        let busy: i64 = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    tracing::warn!(message = "the write-ahead log is still read; deleted records stay in it until the next checkpoint");
+    Ok(())
 }
 
 /// Reads a group's committed offsets; for tools and tests.

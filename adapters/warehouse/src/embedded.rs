@@ -111,7 +111,11 @@ fn storage(error: impl Into<crate::Cause>) -> WarehouseError {
 fn connect(path: &Path) -> Result<Connection, WarehouseError> {
     let connection = Connection::open(path).map_err(storage)?;
     connection
-        .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;")
+        // secure_delete: a row that an upsert replaces or a deletion removes is overwritten with
+        // zeros in the file, so deleted text does not stay readable there.
+        .execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON;",
+        )
         .map_err(storage)?;
     // exp2 is not among SQLite's built-in functions in every build; the recency factor needs it.
     connection

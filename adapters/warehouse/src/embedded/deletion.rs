@@ -1,6 +1,6 @@
 //! Deleting sessions on SQLite: one transaction over every table that holds rows of a
-//! session, on the writer connection with `secure_delete` on, so the freed cells and pages are
-//! overwritten with zeros; then a `TRUNCATE` checkpoint, so the write-ahead log, which still
+//! session, on the writer connection, which has `secure_delete` on (`embedded.rs`), so the
+//! freed cells and pages are overwritten with zeros; then a `TRUNCATE` checkpoint, so the write-ahead log, which still
 //! holds the pages as they were, is emptied too.
 //!
 //! Each function runs on a connection inside [`super::SqliteWarehouse::with`], on the blocking
@@ -25,7 +25,6 @@ pub(super) fn delete_sessions(
     if session_ids.is_empty() {
         return Ok(SessionDeletion::default());
     }
-    connection.pragma_update(None, "secure_delete", "ON")?;
     let condition = format!("project_id = ?1 AND session_id IN ({})", placeholders_after_first(session_ids.len()));
     let mut values: Vec<Value> = vec![Value::Text(project_id.to_string())];
     values.extend(session_ids.iter().map(|session_id| Value::Text(session_id.clone())));
@@ -45,7 +44,7 @@ pub(super) fn delete_sessions(
     transaction.commit()?;
     if !options.dry_run {
         // The log holds the pages from before the delete until it is checkpointed and reset.
-        connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        truncate_wal(connection)?;
     }
     let [sessions, events, chunks, notes, shares, session_assets] = counts;
     Ok(SessionDeletion { sessions, events, chunks, notes, shares, session_assets, in_progress: 0 })
@@ -55,4 +54,18 @@ pub(super) fn delete_sessions(
 fn placeholders_after_first(count: usize) -> String {
     let numbered: Vec<String> = (2..count + 2).map(|number| format!("?{number}")).collect();
     numbered.join(", ")
+}
+
+/// Checkpoints the write-ahead log and truncates it to nothing, retrying while a reader still
+/// holds an older snapshot (for up to about a second; a later checkpoint then overwrites it).
+fn truncate_wal(connection: &Connection) -> Result<(), rusqlite::Error> {
+    for _ in 0..100 {
+        let busy: i64 = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    tracing::warn!(message = "the write-ahead log is still read; deleted pages stay in it until the next checkpoint");
+    Ok(())
 }
