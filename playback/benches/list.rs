@@ -82,7 +82,7 @@ fn state(warehouse: Arc<dyn Warehouse>, blobs: Arc<dyn BlobStore>) -> QueryState
         share_lifetimes: ShareLifetimes { default_hours: 24, max_hours: 24 * 30 },
         projects: Default::default(),
         // Listings never write to the log; it is there because the API also deletes.
-        log: Arc::new(SqliteLog::open(tempfile::tempdir().unwrap().into_path().join("log.db"), 1).unwrap()),
+        log: Arc::new(SqliteLog::open(tempfile::tempdir().unwrap().keep().join("log.db"), 1).unwrap()),
     }
 }
 
