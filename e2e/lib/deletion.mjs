@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Api, waitFor } from './api.mjs';
-import { DEMO_USER_ID } from './demo.mjs';
+import { DEMO_ERROR_MESSAGE, DEMO_USER_ID } from './demo.mjs';
 import { findInDirectory } from './privacy.mjs';
 
 /** Text of the demo page that only the recording holds. */
@@ -125,14 +125,20 @@ export async function deleteDemoUser(t, server, sessionId, prepared) {
 }
 
 /**
- * The files of the server's own data that still hold the user id, the page text or the
- * note, once `settled` (while ClickHouse removes the parts its mutations replaced, for its
- * `old_parts_lifetime`, the search is repeated until `timeout`).
+ * What only the deleted visit holds: its user id, its error event's message (the demo's
+ * other visits do not throw) and the note.
+ */
+export const DELETED_NEEDLES = [DEMO_USER_ID, DEMO_ERROR_MESSAGE, NOTE_TEXT];
+
+/**
+ * The files of the server's own data that hold any of `needles`, by needle. While ClickHouse
+ * removes the parts its mutations replaced (after its `old_parts_lifetime`), the search is
+ * repeated until it finds none of them or `timeout` ms have passed.
  * @param {import('./server.mjs').PlaybackServer} server
+ * @param {string[]} needles
  * @param {number} [timeout]
  */
-export async function holdingDeletedData(server, timeout = 0) {
-  const needles = [DEMO_USER_ID, DEMO_PAGE_TEXT, NOTE_TEXT];
+export async function holdingDeletedData(server, needles, timeout = 0) {
   const deadline = Date.now() + timeout;
   for (;;) {
     /** @type {Record<string, string[]>} */

@@ -1,13 +1,13 @@
 /**
  * Deletion on request on `playback up`: a demo visit recorded in Chromium identifies its user;
  * deleting the user over the API leaves every read answering 404, `playback verify` finding
- * nothing readable, and no file of the data directory holding the user id, the page's text or
- * a note's text, in any readable form.
+ * nothing readable, and no file of the data directory holding the user id, the page's text,
+ * the visit's error message or a note's text, in any readable form.
  */
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { launchBrowser } from '../lib/browser.mjs';
-import { DEMO_PAGE_TEXT, NOTE_TEXT, deleteDemoUser, holdingDeletedData, prepareForDeletion } from '../lib/deletion.mjs';
+import { DELETED_NEEDLES, DEMO_PAGE_TEXT, NOTE_TEXT, deleteDemoUser, holdingDeletedData, prepareForDeletion } from '../lib/deletion.mjs';
 import { DEMO_USER_ID, recordDemoSession } from '../lib/demo.mjs';
 import { startEmbedded, step, withServerLog } from '../lib/server.mjs';
 
@@ -22,9 +22,10 @@ test('deleting a user on playback up leaves nothing of them readable anywhere', 
     let prepared = { chunkIds: [], shareUrl: '' };
     await step(t, server, 'the visit is processed with its user, a note and a share link', async () => {
       prepared = await prepareForDeletion(server, demo.sessionId);
-      const before = await holdingDeletedData(server);
+      const before = await holdingDeletedData(server, [...DELETED_NEEDLES, DEMO_PAGE_TEXT]);
       assert.ok(before.holding[DEMO_USER_ID].length > 0, 'the search finds the user id before the deletion');
       assert.ok(before.holding[NOTE_TEXT].length > 0, 'the search finds the note before the deletion');
+      assert.ok(before.holding[DEMO_PAGE_TEXT].length > 0, 'the search finds the page text before the deletion');
     });
 
     await step(t, server, 'the user is deleted: every read answers 404 and verify finds nothing', async () => {
@@ -38,10 +39,11 @@ test('deleting a user on playback up leaves nothing of them readable anywhere', 
     await step(t, server, 'no file of the data directory holds the user, the page text or the note', async () => {
       // Stopped, so that everything is on disk and nothing changes while it is read.
       await server.kill('SIGTERM');
-      const { files, holding } = await holdingDeletedData(server);
+      const needles = [...DELETED_NEEDLES, DEMO_PAGE_TEXT];
+      const { files, holding } = await holdingDeletedData(server, needles);
       t.diagnostic(`searched ${files} files in ${server.dataDir}`);
       assert.ok(files > 0, 'the data directory has files');
-      for (const needle of [DEMO_USER_ID, DEMO_PAGE_TEXT, NOTE_TEXT]) {
+      for (const needle of needles) {
         assert.deepEqual(holding[needle], [], `files holding ${JSON.stringify(needle)}`);
       }
     });
