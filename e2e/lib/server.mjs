@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,10 @@ const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
  * @property {() => Promise<void>} restart starts the process(es) again on the same data, on new ports
  * @property {(acknowledgedFile: string, waitSeconds: number) => Promise<{code: number, output: string}>} verify
  *   runs `playback verify` (the loss and duplicate checker) on this server's storage
+ * @property {(args: string[]) => Promise<{code: number, output: string}>} verifyDeleted
+ *   runs `playback verify` with `args` (`--deleted-project …`) on this server's storage
+ * @property {string[]} ownData the paths under `dataDir` that hold only this server's data
+ *   (all of `dataDir` for `playback up`; this run's topics and database on the test stack)
  * @property {StageControl | null} stages one process per stage (distributed runs only)
  */
 
@@ -203,7 +207,17 @@ async function runToEnd(args, env, log) {
  * @returns {Promise<{code: number, output: string}>}
  */
 async function runVerify(acknowledgedFile, waitSeconds, env, log) {
-  const args = ['verify', '--acknowledged', acknowledgedFile, '--wait', String(waitSeconds)];
+  return runCommand(['verify', '--acknowledged', acknowledgedFile, '--wait', String(waitSeconds)], env, log);
+}
+
+/**
+ * Runs `playback <args>` to its end, its output in the server's log.
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ * @param {(text: string) => void} log
+ * @returns {Promise<{code: number, output: string}>}
+ */
+async function runCommand(args, env, log) {
   const child = spawn(PLAYBACK_BIN, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   /** @param {string} text */
@@ -313,6 +327,8 @@ export async function startEmbedded(t, options = {}) {
     stages: null,
     verify: (acknowledgedFile, waitSeconds) =>
       runVerify(acknowledgedFile, waitSeconds, { ...env, PLAYBACK_DATA_DIR: dataDir }, log),
+    verifyDeleted: (args) => runCommand(['verify', ...args], { ...env, PLAYBACK_DATA_DIR: dataDir }, log),
+    ownData: [dataDir],
     async kill(signal = 'SIGTERM') {
       const running = current;
       current = null;
@@ -468,6 +484,27 @@ function distributedEnv(stack, run) {
   };
 }
 
+/**
+ * The test stack's files of run `run`: its Kafka topics' partition directories and its
+ * ClickHouse database's directories. Garage stores every run's objects together, under SSE-C.
+ * @param {string} stackDir
+ * @param {string} run
+ */
+async function ownStackData(stackDir, run) {
+  /** @type {string[]} */
+  const paths = [];
+  const kafka = path.join(stackDir, 'kafka', 'data');
+  for (const name of await readdir(kafka).catch(() => [])) {
+    if (name.startsWith(`e2e-${run}.`)) {
+      paths.push(path.join(kafka, name));
+    }
+  }
+  for (const below of ['data', 'metadata']) {
+    paths.push(path.join(stackDir, 'clickhouse', 'data', below, `e2e_${run}`));
+  }
+  return paths;
+}
+
 /** The line of a consumer stage that gives its admin address. */
 const ADMIN_LISTENING = /playback admin listening on (http:\/\/[^\s]+)/;
 
@@ -559,6 +596,8 @@ export async function startDistributed(t, options = {}) {
     output,
     written,
     verify: (acknowledgedFile, waitSeconds) => runVerify(acknowledgedFile, waitSeconds, env, log),
+    verifyDeleted: (args) => runCommand(['verify', ...args], env, log),
+    ownData: await ownStackData(/** @type {string} */ (stack.PLAYBACK_STACK_DIR), run),
     stages: {
       async stop(name, signal = 'SIGKILL') {
         const running = current.find((stage) => stage.name === name);

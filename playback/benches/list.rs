@@ -24,6 +24,7 @@ use axum::Router;
 use http_body_util::{BodyExt, Full};
 use playback::seed::{seed, SeedOptions};
 use playback_blobs::{BlobStore, LocalDir};
+use playback_log::embedded::SqliteLog;
 use playback_query_api::{ApiToken, QueryState, RecencyConfig, Role, ShareLifetimes, ShareSigner, Tokens};
 use playback_scorer::ScoreConfig;
 use playback_warehouse::clickhouse::{ClickHouseConfig, ClickHouseWarehouse};
@@ -80,6 +81,8 @@ fn state(warehouse: Arc<dyn Warehouse>, blobs: Arc<dyn BlobStore>) -> QueryState
         share_signer: ShareSigner::new(&[7u8; 32]).unwrap(),
         share_lifetimes: ShareLifetimes { default_hours: 24, max_hours: 24 * 30 },
         projects: Default::default(),
+        // Listings never write to the log; it is there because the API also deletes.
+        log: Arc::new(SqliteLog::open(tempfile::tempdir().unwrap().keep().join("log.db"), 1).unwrap()),
     }
 }
 

@@ -26,15 +26,15 @@ use crate::config::{Backend, Config};
 use crate::ui;
 
 /// The adapters every stage may use.
-struct Adapters {
-    log: Arc<dyn EventLog>,
-    warehouse: Arc<dyn Warehouse>,
-    blobs: Arc<dyn BlobStore>,
+pub(crate) struct Adapters {
+    pub(crate) log: Arc<dyn EventLog>,
+    pub(crate) warehouse: Arc<dyn Warehouse>,
+    pub(crate) blobs: Arc<dyn BlobStore>,
 }
 
 /// Opens the adapters that config names. Embedded storage is created and migrated on the
 /// spot; servers must have been prepared by `playback migrate`.
-async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
+pub(crate) async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
     let dir = &config.data_dir;
     let embedded = [config.log.backend, config.warehouse.backend, config.blobs.backend].contains(&Backend::Embedded);
     if embedded {
@@ -189,6 +189,7 @@ fn query_state(config: &Config, adapters: &Adapters, access: Access) -> QuerySta
             config.projects.iter().map(|project| (project.id.as_str(), project.key.as_str())),
             &config.query.ingest_url,
         )),
+        log: Arc::clone(&adapters.log),
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod backends;
 pub mod config;
+pub mod deletion;
 pub mod readiness;
 pub mod retention;
 pub mod seed;

@@ -78,16 +78,43 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Delete a session, or every session of a user, from every store (deletion on request),
+    /// and print the receipt: what was removed where, and what is not gone yet.
+    Delete {
+        /// The project.
+        #[arg(long)]
+        project: String,
+        /// Every session of this user.
+        #[arg(long, conflicts_with = "session", required_unless_present = "session")]
+        user: Option<String>,
+        /// This session.
+        #[arg(long)]
+        session: Option<String>,
+        /// Count what would go, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check that every acknowledged batch is in the sessions, the transcript and the
     /// recording exactly once and in order; exits 1 when one is lost, duplicated or out of order.
     Verify {
         /// JSON lines, one per batch the gateway answered 200: project_id, session_id,
         /// window_id, seq, events (how many) and transcript (indexes that must have a row).
-        #[arg(long)]
-        acknowledged: PathBuf,
+        #[arg(long, required_unless_present = "deleted_project")]
+        acknowledged: Option<PathBuf>,
         /// Seconds to keep checking while the pipeline catches up (default 0: check once).
         #[arg(long, default_value_t = 0)]
         wait: u64,
+        /// Instead, check that nothing of a deletion on request is readable any more (through
+        /// the query API, in the warehouse and blob store, or as a raw batch on the log) in
+        /// this project.
+        #[arg(long, conflicts_with = "acknowledged")]
+        deleted_project: Option<String>,
+        /// The deleted user.
+        #[arg(long, requires = "deleted_project")]
+        deleted_user: Option<String>,
+        /// A deleted session (the receipt lists them); may repeat.
+        #[arg(long, requires = "deleted_project")]
+        deleted_session: Vec<String>,
     },
 }
 
@@ -159,7 +186,27 @@ fn main() -> anyhow::Result<()> {
                 }
                 Ok(())
             }
-            Command::Verify { acknowledged, wait } => {
+            Command::Delete { project, user, session, dry_run } => {
+                let target = match (user, session) {
+                    (Some(user), _) => playback_query_api::deletion::Target::User(user),
+                    (None, Some(session)) => playback_query_api::deletion::Target::Session(session),
+                    (None, None) => anyhow::bail!("--user or --session is required"),
+                };
+                playback::deletion::run(config, project, target, dry_run).await
+            }
+            Command::Verify { acknowledged, wait, deleted_project, deleted_user, deleted_session } => {
+                if let Some(project_id) = deleted_project {
+                    let deleted =
+                        playback::verify::Deleted { project_id, user_id: deleted_user, session_ids: deleted_session };
+                    let report = playback::verify::run_deleted(&config, &deleted).await?;
+                    if !report.clean() {
+                        std::process::exit(1);
+                    }
+                    return Ok(());
+                }
+                let Some(acknowledged) = acknowledged else {
+                    anyhow::bail!("--acknowledged or --deleted-project is required");
+                };
                 let report = app::verify(config, &acknowledged, std::time::Duration::from_secs(wait)).await?;
                 if !report.clean() {
                     std::process::exit(1);

@@ -9,19 +9,28 @@
 //! - **recording**: every acknowledged batch in the merged chunks, with all its events, no event
 //!   text in two batches of one tab, and batches in time order.
 //!
+//! With the sessions (or the user) of a deletion on request, it checks instead that nothing
+//! of them is readable any more ([`check_deleted`]): through the query API, in the warehouse,
+//! in the blob store, or as a decodable raw batch on the event log.
+//!
 //! docs/guarantees.md says which promise each figure checks.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use playback_blobs::BlobStore;
+use playback_log::{EventLog, Topic};
 use playback_query_api::recording::assemble;
+use playback_query_api::{ApiToken, QueryState, RecencyConfig, Role, ShareLifetimes, ShareSigner, Tokens};
 use playback_schemas::json::from_str_deep;
+use playback_schemas::{AvroMessage, RawBatch};
 use playback_warehouse::Warehouse;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use tower::ServiceExt;
 
 /// One batch the gateway answered 200.
 #[derive(Debug, Clone, Deserialize)]
@@ -320,6 +329,225 @@ pub async fn run(
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// Sessions, or a user, deleted on request: what [`check_deleted`] looks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    pub project_id: String,
+    /// The user deleted, if it was a user (their sessions are in `session_ids` when known).
+    pub user_id: Option<String>,
+    pub session_ids: Vec<String>,
+}
+
+/// What of deleted sessions can still be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeletedReport {
+    pub sessions: u64,
+    /// Each read that still answered with something of them: `GET /v1/sessions/…: 200`,
+    /// `warehouse: events`, `blob: {key}`.
+    pub readable: Vec<String>,
+    /// Records of the sessions on the raw topic that a consumer can still decode, and those it
+    /// cannot (a value shredded by the destruction of its key, or removed to a tombstone).
+    pub raw_records_readable: u64,
+    pub raw_records_unreadable: u64,
+}
+
+impl DeletedReport {
+    pub fn clean(&self) -> bool {
+        self.readable.is_empty() && self.raw_records_readable == 0
+    }
+
+    /// The report, the last line being the one-line verdict that tests read.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        for what in &self.readable {
+            text.push_str(&format!("still readable: {what}\n"));
+        }
+        text.push_str(&format!(
+            "playback verify deleted: sessions={} readable={} raw_readable={} raw_unreadable={}",
+            self.sessions,
+            self.readable.len(),
+            self.raw_records_readable,
+            self.raw_records_unreadable
+        ));
+        text
+    }
+}
+
+/// The query API over the adapters, with a token of its own for `project_id`.
+fn query_router(
+    warehouse: &Arc<dyn Warehouse>,
+    blobs: &Arc<dyn BlobStore>,
+    log: &Arc<dyn EventLog>,
+    project_id: &str,
+    token: &str,
+) -> anyhow::Result<axum::Router> {
+    let tokens = Tokens::new(vec![ApiToken {
+        name: "playback-verify".into(),
+        token: token.into(),
+        project: project_id.into(),
+        role: Role::Admin,
+    }])
+    .map_err(anyhow::Error::msg)?;
+    let key = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let state = QueryState {
+        warehouse: Arc::clone(warehouse),
+        blobs: Arc::clone(blobs),
+        recency: RecencyConfig::default(),
+        tokens: Arc::new(tokens),
+        share_signer: ShareSigner::new(key.as_bytes()).map_err(anyhow::Error::msg)?,
+        share_lifetimes: ShareLifetimes::default(),
+        projects: Arc::default(),
+        log: Arc::clone(log),
+    };
+    Ok(playback_query_api::router(state))
+}
+
+/// The status and body of `GET path` on `router`.
+async fn api_get(router: &axum::Router, token: &str, path: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+    let request = axum::http::Request::get(path)
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(axum::body::Body::empty())?;
+    let response = router.clone().oneshot(request).await?;
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 << 20).await?;
+    Ok((status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null)))
+}
+
+/// Checks that nothing of `deleted` is readable: through every read of the query API (run in
+/// process over the same adapters), in the warehouse, in the blob store, and as a decodable
+/// record on the raw topic (read from the start by a consumer group of its own).
+pub async fn check_deleted(
+    warehouse: &Arc<dyn Warehouse>,
+    blobs: &Arc<dyn BlobStore>,
+    log: &Arc<dyn EventLog>,
+    deleted: &Deleted,
+) -> anyhow::Result<DeletedReport> {
+    let project = deleted.project_id.as_str();
+    let mut report = DeletedReport { sessions: deleted.session_ids.len() as u64, ..DeletedReport::default() };
+    let token = format!("pb_verify_{}", uuid::Uuid::new_v4().simple());
+    let router = query_router(warehouse, blobs, log, project, &token)?;
+
+    let mut paths = Vec::new();
+    for session_id in &deleted.session_ids {
+        for suffix in ["", "/events", "/recording", "/recording/manifest", "/similar", "/assets", "/shares", "/notes"] {
+            paths.push(format!("/v1/sessions/{session_id}{suffix}"));
+        }
+    }
+    if let Some(user_id) = &deleted.user_id {
+        paths.push(format!("/v1/users/{user_id}"));
+    }
+    for path in paths {
+        let (status, _) = api_get(&router, &token, &path).await?;
+        if status != 404 {
+            report.readable.push(format!("GET {path}: {status}"));
+        }
+    }
+    let mut listings = vec!["/v1/sessions?from=0&limit=500".to_string()];
+    if let Some(user_id) = &deleted.user_id {
+        let user: String = form_urlencoded::byte_serialize(user_id.as_bytes()).collect();
+        listings.push(format!("/v1/sessions?from=0&limit=500&user={user}"));
+    }
+    for path in listings {
+        let (_, page) = api_get(&router, &token, &path).await?;
+        for session in page["sessions"].as_array().into_iter().flatten() {
+            let listed = session["session_id"].as_str().unwrap_or_default();
+            let user_listed = deleted.user_id.as_deref().is_some_and(|user| session["user_id"] == user);
+            if deleted.session_ids.iter().any(|id| id == listed) || user_listed {
+                report.readable.push(format!("GET {path}: lists {listed}"));
+            }
+        }
+    }
+
+    for session_id in &deleted.session_ids {
+        let mut found = Vec::new();
+        if warehouse.get_session(None, session_id).await?.is_some() {
+            found.push("sessions");
+        }
+        if !warehouse.session_events(project, session_id).await?.is_empty() {
+            found.push("events");
+        }
+        if !warehouse.session_chunks(project, session_id).await?.is_empty() {
+            found.push("recording_chunks");
+        }
+        if !warehouse.session_notes(project, session_id).await?.is_empty() {
+            found.push("notes");
+        }
+        if !warehouse.session_shares(project, session_id).await?.is_empty() {
+            found.push("shares");
+        }
+        if !warehouse.session_assets(project, session_id).await?.is_empty() {
+            found.push("session_assets");
+        }
+        for table in found {
+            report.readable.push(format!("warehouse {table}: {session_id}"));
+        }
+    }
+    if let Some(user_id) = &deleted.user_id {
+        for session in warehouse.user_sessions(project, user_id).await? {
+            report.readable.push(format!("warehouse sessions of the user: {}", session.session_id));
+        }
+    }
+    let folders: Vec<String> = deleted.session_ids.iter().map(|id| format!("/{id}/")).collect();
+    for key in blobs.list(&format!("{project}/")).await? {
+        if folders.iter().any(|folder| key.contains(folder.as_str())) {
+            report.readable.push(format!("blob {key}"));
+        }
+    }
+    for session_id in &deleted.session_ids {
+        for key in blobs.list(&playback_query_api::deletion::session_keys_prefix(project, session_id)).await? {
+            report.readable.push(format!("blob {key}"));
+        }
+    }
+
+    let (readable, unreadable) = raw_records(log.as_ref(), project, &deleted.session_ids).await?;
+    report.raw_records_readable = readable;
+    report.raw_records_unreadable = unreadable;
+    Ok(report)
+}
+
+/// How many records of `session_ids` on the raw topic decode as a batch, and how many do not,
+/// read from the start by a consumer group of its own until it has caught up.
+pub async fn raw_records(log: &dyn EventLog, project_id: &str, session_ids: &[String]) -> anyhow::Result<(u64, u64)> {
+    let keys: HashSet<Vec<u8>> = session_ids.iter().map(|id| format!("{project_id}/{id}").into_bytes()).collect();
+    if keys.is_empty() {
+        return Ok((0, 0));
+    }
+    let group = format!("playback-verify-{}", uuid::Uuid::new_v4().simple());
+    let mut consumer = log.consumer(Topic::RawBatches, &group).await?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut readable, mut unreadable) = (0, 0);
+    loop {
+        let records = consumer.poll(1_000, Duration::from_millis(500)).await?;
+        for record in &records {
+            if keys.contains(&record.key) {
+                match RawBatch::decode(&record.value) {
+                    Ok(_) => readable += 1,
+                    Err(_) => unreadable += 1,
+                }
+            }
+        }
+        if records.is_empty() {
+            let owned = consumer.assignment().await?;
+            let lag = consumer.lag().await?;
+            if !owned.is_empty() && lag.iter().all(|(_, behind)| *behind == 0) {
+                return Ok((readable, unreadable));
+            }
+        }
+        if Instant::now() >= deadline {
+            anyhow::bail!("the raw topic was not read to its end within 120 s");
+        }
+    }
+}
+
+/// `playback verify --deleted-project …`: [`check_deleted`] on the adapters that config names,
+/// printing the report.
+pub async fn run_deleted(config: &crate::Config, deleted: &Deleted) -> anyhow::Result<DeletedReport> {
+    let adapters = crate::app::open_adapters(config).await?;
+    let report = check_deleted(&adapters.warehouse, &adapters.blobs, &adapters.log, deleted).await?;
+    println!("{}", report.render());
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -463,6 +463,22 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     let (_, other_project) = client.call(Method::GET, "/v1/project", Some(OTHER_ADMIN), None).await;
     assert_eq!(other_project["public_key"], "pk_other", "each token sees its own project's key");
 
+    // Deletion on request: admins only, in their project, with a receipt; then 404 everywhere.
+    let two_path = format!("/v1/sessions/{two}");
+    assert_eq!(client.call(Method::DELETE, &two_path, Some(VIEWER), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(client.call(Method::DELETE, &two_path, Some(OTHER_ADMIN), None).await.0, StatusCode::NOT_FOUND);
+    let (status, receipt) = client.call(Method::DELETE, &two_path, admin, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((receipt["session_ids"].clone(), receipt["warehouse"]["sessions"].as_u64()), (json!([two]), Some(1)));
+    assert_eq!(client.call(Method::GET, &two_path, admin, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(client.call(Method::DELETE, &two_path, admin, None).await.0, StatusCode::NOT_FOUND);
+    let user_path = "/v1/users/ada@example.com";
+    assert_eq!(client.call(Method::DELETE, user_path, Some(VIEWER), None).await.0, StatusCode::FORBIDDEN);
+    let (status, receipt) = client.call(Method::DELETE, user_path, admin, None).await;
+    assert_eq!((status, receipt["session_ids"].clone()), (StatusCode::OK, json!([one])));
+    assert_eq!(client.call(Method::GET, user_path, admin, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(client.call(Method::DELETE, user_path, admin, None).await.0, StatusCode::NOT_FOUND);
+
     // Every operation of the document was called and answered with success at least once.
     let mut documented = BTreeSet::new();
     for (path, item) in document["paths"].as_object().unwrap() {

@@ -21,7 +21,9 @@ use playback_schemas::now_ms;
 use rusqlite::{params, Connection};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic, TrimOptions, TrimReport};
+use crate::{
+    partition_for, Consumer, EventLog, KeyDeletion, KeyValues, LogError, Record, Topic, TrimOptions, TrimReport,
+};
 
 const MAX_GROUP_COMMIT: usize = 512;
 
@@ -55,7 +57,7 @@ fn open(path: &Path) -> Result<Connection, LogError> {
     let connection = Connection::open(path).map_err(storage)?;
     connection
         .execute_batch(
-            "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;
+            "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON;
              CREATE TABLE IF NOT EXISTS log (
                  topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
                  key BLOB NOT NULL, value BLOB NOT NULL, ts INTEGER NOT NULL,
@@ -85,6 +87,21 @@ impl SqliteLog {
                 let (name, partition, max_offset) = row.map_err(storage)?;
                 if let Some(topic) = Topic::from_name(&name) {
                     next.insert((topic, partition), max_offset + 1);
+                }
+            }
+            // Records may have been deleted from the end of a partition (deletion on request):
+            // offsets are never given out again below what a group has committed.
+            let mut committed_statement = connection
+                .prepare("SELECT topic, partition, MAX(next_offset) FROM committed GROUP BY topic, partition")
+                .map_err(storage)?;
+            let committed_rows = committed_statement
+                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i32>(1)?, row.get::<_, i64>(2)?)))
+                .map_err(storage)?;
+            for row in committed_rows {
+                let (name, partition, committed) = row.map_err(storage)?;
+                if let Some(topic) = Topic::from_name(&name) {
+                    let entry = next.entry((topic, partition)).or_insert(0);
+                    *entry = (*entry).max(committed);
                 }
             }
         }
@@ -275,6 +292,35 @@ impl EventLog for SqliteLog {
         }
         report.bytes_after = self.bytes_on_disk();
         Ok(report)
+    }
+
+    async fn delete_key(&self, topic: Topic, key: &[u8], dry_run: bool) -> Result<KeyDeletion, LogError> {
+        let path = self.path.clone();
+        let key = key.to_vec();
+        tokio::task::spawn_blocking(move || -> Result<KeyDeletion, LogError> {
+            let connection = open(&path)?;
+            // Freed cells and pages are overwritten with zeros (`secure_delete`, set by `open`),
+            // and the write-ahead log, which holds the pages as they were, is emptied after.
+            let removed = if dry_run {
+                connection
+                    .query_row(
+                        "SELECT COUNT(*) FROM log WHERE topic = ?1 AND key = ?2",
+                        params![topic.name(), key],
+                        |row| row.get::<_, i64>(0),
+                    )
+                    .map_err(storage)?
+                    .max(0) as u64
+            } else {
+                let removed = connection
+                    .execute("DELETE FROM log WHERE topic = ?1 AND key = ?2", params![topic.name(), key])
+                    .map_err(storage)? as u64;
+                truncate_wal(&connection).map_err(storage)?;
+                removed
+            };
+            Ok(KeyDeletion { removed, not_removed: None })
+        })
+        .await
+        .map_err(blocking_call_failed)?
     }
 
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
@@ -572,6 +618,20 @@ fn end_offsets(connection: &Connection, topic: Topic, partitions: i32) -> Result
         ends.push((partition, max_offset.map_or(0, |offset| offset + 1)));
     }
     Ok(ends)
+}
+
+/// Checkpoints the write-ahead log and truncates it to nothing, retrying while a reader still
+/// holds an older snapshot (for up to about a second; a later checkpoint then overwrites it).
+fn truncate_wal(connection: &Connection) -> Result<(), rusqlite::Error> {
+    for _ in 0..100 {
+        let busy: i64 = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+        if busy == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    tracing::warn!(message = "the write-ahead log is still read; deleted records stay in it until the next checkpoint");
+    Ok(())
 }
 
 /// Reads a group's committed offsets; for tools and tests.

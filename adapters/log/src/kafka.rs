@@ -26,7 +26,9 @@ use rdkafka::util::Timeout;
 use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 
-use crate::{partition_for, Consumer, EventLog, KeyValues, LogError, Record, Topic, TrimOptions, TrimReport};
+use crate::{
+    partition_for, Consumer, EventLog, KeyDeletion, KeyValues, LogError, Record, Topic, TrimOptions, TrimReport,
+};
 
 /// Connection and topic settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -271,6 +273,15 @@ fn client_config(config: &KafkaConfig) -> ClientConfig {
 
 #[async_trait]
 impl EventLog for KafkaLog {
+    async fn delete_key(&self, topic: Topic, _key: &[u8], _dry_run: bool) -> Result<KeyDeletion, LogError> {
+        let reason = if topic.is_compacted() {
+            "kafka cannot delete single records: a tombstone on the key removes them at the next compaction"
+        } else {
+            "kafka cannot delete single records: they are removed when the topic's retention.ms has passed"
+        };
+        Ok(KeyDeletion::not_possible(reason))
+    }
+
     async fn publish(&self, topic: Topic, key: &[u8], value: Vec<u8>) -> Result<(), LogError> {
         let name = self.topic_name(topic);
         // Our own partitioner, not librdkafka's, so that the embedded log and Kafka agree and a

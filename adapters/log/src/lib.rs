@@ -184,6 +184,30 @@ pub trait EventLog: Send + Sync + 'static {
     async fn check(&self) -> Result<(), LogError> {
         Ok(())
     }
+
+    /// Removes every record of `key` on `topic` (with `dry_run`, only counts them), for
+    /// deletion on request. A log that cannot remove single records (Kafka) removes nothing
+    /// and says why in [`KeyDeletion::not_removed`]; its records go with the topic's retention.
+    async fn delete_key(&self, topic: Topic, key: &[u8], dry_run: bool) -> Result<KeyDeletion, LogError> {
+        let _ = (topic, key, dry_run);
+        Ok(KeyDeletion::not_possible("this log cannot delete records"))
+    }
+}
+
+/// What [`EventLog::delete_key`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyDeletion {
+    /// How many records it removed (or, in a dry run, would remove).
+    pub removed: u64,
+    /// Why records of the key may remain: set when the log cannot remove them.
+    pub not_removed: Option<Cow<'static, str>>,
+}
+
+impl KeyDeletion {
+    /// Nothing removed, because the log cannot.
+    pub fn not_possible(reason: impl Into<Cow<'static, str>>) -> Self {
+        KeyDeletion { removed: 0, not_removed: Some(reason.into()) }
+    }
 }
 
 /// A member of a consumer group.

@@ -18,12 +18,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AssetRow, AssetStatus, ChunkRow, EventRow, Mark, NoteRow, PageAfter, RetentionOutcome, RetentionPlan,
-    SavedFilterRow, SessionAsset, SessionAssetRow, SessionHit, SessionOrder, SessionQuery, SessionRow, ShareRow,
-    UserSession, Warehouse, WarehouseError,
+    AssetRow, AssetStatus, ChunkRow, DeleteOptions, EventRow, Mark, NoteRow, PageAfter, RetentionOutcome,
+    RetentionPlan, SavedFilterRow, SessionAsset, SessionAssetRow, SessionDeletion, SessionHit, SessionOrder,
+    SessionQuery, SessionRow, ShareRow, UserSession, Warehouse, WarehouseError,
 };
 
 mod assets;
+mod deletion;
 mod examples;
 mod records;
 mod retention;
@@ -428,6 +429,15 @@ impl Warehouse for ClickHouseWarehouse {
             used.push(SessionAsset { url, first_seen_ms, asset });
         }
         Ok(used)
+    }
+
+    async fn delete_sessions(
+        &self,
+        project_id: &str,
+        session_ids: &[String],
+        options: DeleteOptions,
+    ) -> Result<SessionDeletion, WarehouseError> {
+        self.delete_session_rows(project_id, session_ids, options).await
     }
 }
 

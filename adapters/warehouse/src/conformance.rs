@@ -11,12 +11,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 mod assets;
+mod deletion;
 mod retention;
 
 pub use assets::{
     asset_upsert_keeps_the_highest_version, assets_are_found_by_hash, assets_are_read_by_url,
     session_assets_join_their_latest_fetch, session_assets_keep_the_earliest_sighting,
 };
+pub use deletion::sessions_are_deleted_with_every_row;
 pub use retention::retention_removes_expired_sessions_with_their_rows;
 
 use crate::{
@@ -56,6 +58,7 @@ macro_rules! warehouse_conformance_suite {
             assets_are_found_by_hash,
             session_assets_keep_the_earliest_sighting,
             session_assets_join_their_latest_fetch,
+            sessions_are_deleted_with_every_row,
             retention_removes_expired_sessions_with_their_rows,
         );
     };

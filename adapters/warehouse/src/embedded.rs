@@ -9,12 +9,13 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, params_from_iter, Connection, Row};
 
 use crate::{
-    AssetRow, ChunkRow, EventRow, Mark, NoteRow, PropertyMatch, RetentionOutcome, RetentionPlan, SavedFilterRow,
-    SessionAsset, SessionAssetRow, SessionFilter, SessionHit, SessionQuery, SessionRow, ShareRow, Table, UserSession,
-    Warehouse, WarehouseError,
+    AssetRow, ChunkRow, DeleteOptions, EventRow, Mark, NoteRow, PropertyMatch, RetentionOutcome, RetentionPlan,
+    SavedFilterRow, SessionAsset, SessionAssetRow, SessionDeletion, SessionFilter, SessionHit, SessionQuery,
+    SessionRow, ShareRow, Table, UserSession, Warehouse, WarehouseError,
 };
 
 mod assets;
+mod deletion;
 mod list;
 mod retention;
 
@@ -113,7 +114,11 @@ fn storage(error: impl Into<crate::Cause>) -> WarehouseError {
 fn connect(path: &Path) -> Result<Connection, WarehouseError> {
     let connection = Connection::open(path).map_err(storage)?;
     connection
-        .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;")
+        // secure_delete: a row that an upsert replaces or a deletion removes is overwritten with
+        // zeros in the file, so deleted text does not stay readable there.
+        .execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON;",
+        )
         .map_err(storage)?;
     // exp2 is not among SQLite's built-in functions in every build; the recency factor needs it.
     connection
@@ -752,6 +757,19 @@ impl Warehouse for SqliteWarehouse {
     async fn session_assets(&self, project_id: &str, session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError> {
         let (project_id, session_id) = (project_id.to_string(), session_id.to_string());
         Self::with(&self.reader, move |connection| assets::of_session(connection, &project_id, &session_id)).await
+    }
+
+    async fn delete_sessions(
+        &self,
+        project_id: &str,
+        session_ids: &[String],
+        options: DeleteOptions,
+    ) -> Result<SessionDeletion, WarehouseError> {
+        let (project_id, session_ids) = (project_id.to_string(), session_ids.to_vec());
+        Self::with(&self.writer, move |connection| {
+            deletion::delete_sessions(connection, &project_id, &session_ids, options)
+        })
+        .await
     }
 }
 

@@ -23,12 +23,14 @@ pub mod clickhouse;
 pub mod columns;
 #[cfg(any(test, feature = "testsuite"))]
 pub mod conformance;
+mod deletion;
 pub mod embedded;
 mod event_kind;
 pub mod retention;
 
 pub use assets::{AssetRow, AssetStatus, SessionAsset, SessionAssetRow};
 pub use columns::{Column, Table};
+pub use deletion::{DeleteOptions, SessionDeletion};
 pub use event_kind::EventKind;
 pub use retention::{ProjectCutoff, RetentionOutcome, RetentionPlan, TableRemoval};
 
@@ -444,4 +446,20 @@ pub trait Warehouse: Send + Sync + 'static {
     /// Every asset URL a session uses, by URL, each with its latest fetch when there is one
     /// (`None`: not fetched yet).
     async fn session_assets(&self, project_id: &str, session_id: &str) -> Result<Vec<SessionAsset>, WarehouseError>;
+
+    /// Removes every row of `session_ids` in `project_id`: the sessions with all their
+    /// versions, transcript events, chunk rows, notes, share links and session asset URLs
+    /// (`DeleteOptions::dry_run` only counts them). Deleted text does not stay readable in the
+    /// storage's files: SQLite overwrites it, ClickHouse rewrites the parts (mutations that may
+    /// still run when this returns, see [`SessionDeletion::in_progress`]). A warehouse that
+    /// cannot delete refuses.
+    async fn delete_sessions(
+        &self,
+        project_id: &str,
+        session_ids: &[String],
+        options: DeleteOptions,
+    ) -> Result<SessionDeletion, WarehouseError> {
+        let _ = (project_id, session_ids, options);
+        Err(WarehouseError::storage("this warehouse cannot delete sessions"))
+    }
 }

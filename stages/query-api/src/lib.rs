@@ -1,17 +1,19 @@
 //! The query API.
 //!
 //! Consumes: the warehouse (`sessions`, `events`, `recording_chunks`, `assets`,
-//! `session_assets`), the recording chunks and the archived assets in blob storage.
+//! `session_assets`), the recording chunks and the archived assets in blob storage; the event
+//! log only to delete a session's records and tombstone its changelog state (`deletion.rs`).
 //! Produces: the REST API of docs/api.md and the web UI's files.
 //! Guarantees: every route but the shared view takes a bearer token and reads only the token's
-//! project; writes are limited to notes, saved filters and share links; a session's recording
-//! is returned exactly as the recorder emitted it, each batch once even when chunks overlap
-//! after a replay, whole (streamed chunk by chunk, so memory is bounded by a few chunks) or
-//! chunk by chunk after a manifest.
+//! project; writes are limited to notes, saved filters, share links and deletion on request
+//! (admin); a session's recording is returned exactly as the recorder emitted it, each batch
+//! once even when chunks overlap after a replay, whole (streamed chunk by chunk, so memory is
+//! bounded by a few chunks) or chunk by chunk after a manifest.
 
 pub mod assets;
 pub mod auth;
 mod collab;
+pub mod deletion;
 mod error;
 mod list_query;
 pub mod metrics;
@@ -34,6 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::Router;
 use playback_blobs::BlobStore;
+use playback_log::EventLog;
 use playback_warehouse::Warehouse;
 
 pub(crate) use playback_schemas::now_ms;
@@ -71,6 +74,15 @@ pub struct QueryState {
     pub share_lifetimes: ShareLifetimes,
     /// Each project's public recorder key, for `GET /v1/project`.
     pub projects: Arc<ProjectKeys>,
+    /// The event log, which deletion on request removes a session's records from.
+    pub log: Arc<dyn EventLog>,
+}
+
+impl QueryState {
+    /// The stores a deletion removes from.
+    pub fn stores(&self) -> deletion::Stores<'_> {
+        deletion::Stores { warehouse: self.warehouse.as_ref(), blobs: self.blobs.as_ref(), log: self.log.as_ref() }
+    }
 }
 
 /// The REST routes under `/v1`.
@@ -79,7 +91,7 @@ pub fn router(state: QueryState) -> Router {
         .route("/v1/openapi.json", get(openapi::serve))
         .route("/v1/project", get(project::get))
         .route("/v1/sessions", get(sessions::list))
-        .route("/v1/sessions/{id}", get(sessions::get))
+        .route("/v1/sessions/{id}", get(sessions::get).delete(deletion::delete_session))
         .route("/v1/sessions/{id}/events", get(sessions::events))
         .route("/v1/sessions/{id}/recording", get(recording::get))
         .route("/v1/sessions/{id}/recording/manifest", get(recording::manifest))
@@ -94,7 +106,7 @@ pub fn router(state: QueryState) -> Router {
         .route("/v1/shares/{share_id}", delete(shares::revoke))
         .route("/v1/saved-filters", get(collab::list_filters).post(collab::save_filter))
         .route("/v1/saved-filters/{filter_id}", delete(collab::delete_filter))
-        .route("/v1/users/{user_id}", get(users::get))
+        .route("/v1/users/{user_id}", get(users::get).delete(deletion::delete_user))
         .route("/v1/shared/{token}", get(shares::session))
         .route("/v1/shared/{token}/events", get(shares::events))
         .route("/v1/shared/{token}/recording", get(shares::recording))

@@ -107,6 +107,11 @@ fn derived_schemas() -> serde_json::Map<String, Value> {
         wire::Transcript,
         wire::AssetEntry,
         wire::AssetListing,
+        wire::DeletionReceipt,
+        wire::WarehouseRemoved,
+        wire::BlobsRemoved,
+        wire::LogRemoved,
+        wire::PendingRemoval,
         Factor,
         EventKind,
     )))]
@@ -204,7 +209,10 @@ pub fn document() -> Value {
         "paths": {
             "/v1/project": { "get": operation("getProject", "The token's project: its public recorder key and ingest URL", vec![], ("200", ok("the project", schema_ref("ProjectInfo")))) },
             "/v1/sessions": { "get": operation("listSessions", "Sessions by end time, filtered", list_parameters(), ("200", ok("a page", schema_ref("SessionPage")))) },
-            "/v1/sessions/{id}": { "get": operation("getSession", "A session with its score breakdown and user", vec![id()], ("200", ok("the session", schema_ref("SessionDetail")))) },
+            "/v1/sessions/{id}": {
+                "get": operation("getSession", "A session with its score breakdown and user", vec![id()], ("200", ok("the session", schema_ref("SessionDetail")))),
+                "delete": forbidden(operation("deleteSession", "Deletes a session from every store, with a receipt (admin)", vec![id()], ("200", ok("what was removed where, and what is not gone yet", schema_ref("DeletionReceipt"))))),
+            },
             "/v1/sessions/{id}/events": { "get": operation("getTranscript", "The transcript", vec![id()], ("200", ok("the transcript", schema_ref("Transcript")))) },
             "/v1/sessions/{id}/recording": { "get": operation("getRecording", "The rrweb events per tab", vec![id(), window.clone()], ("200", ok("the recording", schema_ref("Recording")))) },
             "/v1/sessions/{id}/recording/manifest": { "get": operation("getRecordingManifest", "The recording's chunks per tab, by time", vec![id()], manifest()) },
@@ -228,7 +236,10 @@ pub fn document() -> Value {
                 "post": with_body(operation("saveFilter", "Saves list parameters under a name", vec![], ("201", ok("the saved filter", schema_ref("SavedFilter")))), schema_ref("NewSavedFilter")),
             },
             "/v1/saved-filters/{filter_id}": { "delete": operation("deleteSavedFilter", "Deletes a saved filter", vec![path_param("filter_id", "saved filter id")], no_content()) },
-            "/v1/users/{user_id}": { "get": operation("getUser", "A user's card", vec![path_param("user_id", "user id")], ("200", ok("the user", schema_ref("User")))) },
+            "/v1/users/{user_id}": {
+                "get": operation("getUser", "A user's card", vec![path_param("user_id", "user id")], ("200", ok("the user", schema_ref("User")))),
+                "delete": forbidden(operation("deleteUser", "Deletes every session of a user from every store, with a receipt (admin)", vec![path_param("user_id", "user id")], ("200", ok("what was removed where, and what is not gone yet", schema_ref("DeletionReceipt"))))),
+            },
             "/v1/shared/{token}": { "get": public(operation("getSharedSession", "The shared session, without the user", vec![token()], ("200", ok("the session", schema_ref("SessionDetail"))))) },
             "/v1/shared/{token}/events": { "get": public(operation("getSharedTranscript", "The shared session's transcript", vec![token()], ("200", ok("the transcript", schema_ref("Transcript"))))) },
             "/v1/shared/{token}/recording": { "get": public(operation("getSharedRecording", "The shared session's recording", vec![token(), window], ("200", ok("the recording", schema_ref("Recording"))))) },

@@ -325,3 +325,66 @@ pub struct AssetListing {
     /// By URL. Empty when the asset stage did not run for the session.
     pub assets: Vec<AssetEntry>,
 }
+
+/// What `DELETE /v1/sessions/{id}` or `DELETE /v1/users/{id}` removed, store by store, and
+/// what is not gone yet (docs/guarantees.md, "Deletion").
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DeletionReceipt {
+    pub project_id: String,
+    /// The user whose sessions these were; `null` for the deletion of one session.
+    pub user_id: Option<String>,
+    /// Every session deleted.
+    pub session_ids: Vec<String>,
+    /// Counted only, nothing removed (`playback delete --dry-run`).
+    pub dry_run: bool,
+    pub warehouse: WarehouseRemoved,
+    pub blobs: BlobsRemoved,
+    pub log: LogRemoved,
+    /// What is not gone yet, and when it will be; empty when everything is gone.
+    pub pending: Vec<PendingRemoval>,
+}
+
+/// Rows removed from the warehouse, each identity once (a session's versions count once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
+pub struct WarehouseRemoved {
+    /// Session rows; the user card is made of them.
+    pub sessions: u64,
+    /// Transcript rows.
+    pub events: u64,
+    /// Recording chunk rows.
+    pub chunks: u64,
+    pub notes: u64,
+    pub shares: u64,
+    pub session_assets: u64,
+}
+
+/// Objects removed from blob storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
+pub struct BlobsRemoved {
+    /// Recording chunks.
+    pub chunk_blobs: u64,
+    /// The sessions' data keys (`keys/{project}/{session}/…`): what is still stored elsewhere
+    /// under them can no longer be decrypted.
+    pub keys: u64,
+}
+
+/// What the event log removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
+pub struct LogRemoved {
+    /// Records with the sessions' keys, on every topic (0 on Kafka, which cannot remove them).
+    pub log_records: u64,
+    /// Tombstones published on the sessionizer's changelog, one per session, on a log that
+    /// cannot remove its records (Kafka); 0 where the records themselves were removed.
+    pub changelog_tombstones: u64,
+}
+
+/// Something of the deleted sessions that is not gone yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PendingRemoval {
+    /// `kafka_raw_batches`, `kafka_session_updates`, `kafka_changelog` or `clickhouse_mutations`.
+    pub store: String,
+    /// Its state now, such as `unreadable now` or `in progress`.
+    pub state: String,
+    /// When it will be gone, such as `by the topic's retention.ms`.
+    pub gone_by: String,
+}

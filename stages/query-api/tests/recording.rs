@@ -66,6 +66,7 @@ impl World {
             share_signer: ShareSigner::new(&[7u8; 32]).unwrap(),
             share_lifetimes: ShareLifetimes::default(),
             projects: Default::default(),
+            log: Arc::new(playback_log::embedded::SqliteLog::open(dir.path().join("log.db"), 1).unwrap()),
         };
         World { router: router(state), warehouse, blobs, _dir: dir }
     }

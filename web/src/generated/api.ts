@@ -131,7 +131,8 @@ export interface paths {
         get: operations["getSession"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Deletes a session from every store, with a receipt (admin) */
+        delete: operations["deleteSession"];
         options?: never;
         head?: never;
         patch?: never;
@@ -439,7 +440,8 @@ export interface paths {
         get: operations["getUser"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Deletes every session of a user from every store, with a receipt (admin) */
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
         patch?: never;
@@ -483,6 +485,38 @@ export interface components {
              */
             base: string;
         };
+        /** @description Objects removed from blob storage. */
+        BlobsRemoved: {
+            /**
+             * Format: int64
+             * @description Recording chunks.
+             */
+            chunk_blobs: number;
+            /**
+             * Format: int64
+             * @description The sessions' data keys (`keys/{project}/{session}/…`): what is still stored elsewhere
+             *     under them can no longer be decrypted.
+             */
+            keys: number;
+        };
+        /**
+         * @description What `DELETE /v1/sessions/{id}` or `DELETE /v1/users/{id}` removed, store by store, and
+         *     what is not gone yet (docs/guarantees.md, "Deletion").
+         */
+        DeletionReceipt: {
+            blobs: components["schemas"]["BlobsRemoved"];
+            /** @description Counted only, nothing removed (`playback delete --dry-run`). */
+            dry_run: boolean;
+            log: components["schemas"]["LogRemoved"];
+            /** @description What is not gone yet, and when it will be; empty when everything is gone. */
+            pending: components["schemas"]["PendingRemoval"][];
+            project_id: string;
+            /** @description Every session deleted. */
+            session_ids: string[];
+            /** @description The user whose sessions these were; `null` for the deletion of one session. */
+            user_id?: string | null;
+            warehouse: components["schemas"]["WarehouseRemoved"];
+        };
         Error: {
             error: string;
         };
@@ -514,6 +548,20 @@ export interface components {
             /** Format: double */
             weight: number;
         };
+        /** @description What the event log removed. */
+        LogRemoved: {
+            /**
+             * Format: int64
+             * @description Tombstones published on the sessionizer's changelog, one per session, on a log that
+             *     cannot remove its records (Kafka); 0 where the records themselves were removed.
+             */
+            changelog_tombstones: number;
+            /**
+             * Format: int64
+             * @description Records with the sessions' keys, on every topic (0 on Kafka, which cannot remove them).
+             */
+            log_records: number;
+        };
         /** @description A transcript event reduced to its time and kind, for the list's timeline bars. */
         Mark: {
             kind: components["schemas"]["EventKind"];
@@ -544,6 +592,15 @@ export interface components {
         };
         Notes: {
             notes: components["schemas"]["Note"][];
+        };
+        /** @description Something of the deleted sessions that is not gone yet. */
+        PendingRemoval: {
+            /** @description When it will be gone, such as `by the topic's retention.ms`. */
+            gone_by: string;
+            /** @description Its state now, such as `unreadable now` or `in progress`. */
+            state: string;
+            /** @description `kafka_raw_batches`, `kafka_session_updates`, `kafka_changelog` or `clickhouse_mutations`. */
+            store: string;
         };
         /** @description The caller's project as its recorders know it. */
         ProjectInfo: {
@@ -771,6 +828,30 @@ export interface components {
             session_count: number;
             traits?: unknown;
             user_id: string;
+        };
+        /** @description Rows removed from the warehouse, each identity once (a session's versions count once). */
+        WarehouseRemoved: {
+            /**
+             * Format: int64
+             * @description Recording chunk rows.
+             */
+            chunks: number;
+            /**
+             * Format: int64
+             * @description Transcript rows.
+             */
+            events: number;
+            /** Format: int64 */
+            notes: number;
+            /** Format: int64 */
+            session_assets: number;
+            /**
+             * Format: int64
+             * @description Session rows; the user card is made of them.
+             */
+            sessions: number;
+            /** Format: int64 */
+            shares: number;
         };
     };
     responses: never;
@@ -1261,6 +1342,65 @@ export interface operations {
             };
             /** @description no token, or an unknown one */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in the token's project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what was removed where, and what is not gone yet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionReceipt"];
+                };
+            };
+            /** @description a parameter or the body is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no token, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token is not an admin token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2330,6 +2470,65 @@ export interface operations {
             };
             /** @description no token, or an unknown one */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found in the token's project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description user id */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what was removed where, and what is not gone yet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionReceipt"];
+                };
+            };
+            /** @description a parameter or the body is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no token, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token is not an admin token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
