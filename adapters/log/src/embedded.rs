@@ -27,6 +27,8 @@ enum WriteOp {
 /// The embedded event log.
 pub struct SqliteLog {
     path: PathBuf,
+    /// SQLCipher keys of the file, the current first; none for a plaintext file.
+    keys: Arc<[[u8; 32]]>,
     partitions: i32,
     writes: mpsc::Sender<WriteOp>,
     appended: watch::Receiver<u64>,
@@ -41,8 +43,8 @@ fn blocking_call_failed(error: tokio::task::JoinError) -> LogError {
     LogError::storage_from("blocking sqlite call failed", error)
 }
 
-fn open(path: &Path) -> Result<Connection, LogError> {
-    let connection = Connection::open(path).map_err(storage)?;
+fn open(path: &Path, keys: &[[u8; 32]]) -> Result<Connection, LogError> {
+    let connection = playback_sqlcipher::open(path, keys).map_err(storage)?;
     connection
         .execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;
@@ -59,10 +61,18 @@ fn open(path: &Path) -> Result<Connection, LogError> {
 }
 
 impl SqliteLog {
-    /// Opens (or creates) the log at `path` with `partitions` partitions per topic.
+    /// Opens (or creates) the log at `path` with `partitions` partitions per topic, a plaintext
+    /// SQLite file.
     pub fn open(path: impl Into<PathBuf>, partitions: i32) -> Result<Self, LogError> {
+        Self::open_encrypted(path, partitions, &[])
+    }
+
+    /// Opens (or creates) the log at `path`, encrypted with SQLCipher under `keys[0]` (a file
+    /// under a later key is rekeyed; a plaintext file is encrypted in place).
+    pub fn open_encrypted(path: impl Into<PathBuf>, partitions: i32, keys: &[[u8; 32]]) -> Result<Self, LogError> {
         let path = path.into();
-        let connection = open(&path)?;
+        let keys: Arc<[[u8; 32]]> = Arc::from(keys);
+        let connection = open(&path, &keys)?;
         let mut next: HashMap<(Topic, i32), i64> = HashMap::new();
         {
             let mut statement = connection
@@ -85,7 +95,7 @@ impl SqliteLog {
             .name("playback-log-writer".into())
             .spawn(move || writer_loop(connection, receiver, next, partitions, appended_tx))
             .map_err(|error| LogError::storage_from("cannot start the log writer", error))?;
-        Ok(SqliteLog { path, partitions, writes, appended })
+        Ok(SqliteLog { path, keys, partitions, writes, appended })
     }
 
     async fn submit(&self, op: WriteOp, done: oneshot::Receiver<Result<(), LogError>>) -> Result<(), LogError> {
@@ -173,9 +183,10 @@ impl EventLog for SqliteLog {
 
     async fn consumer(&self, topic: Topic, group: &str) -> Result<Box<dyn Consumer>, LogError> {
         let path = self.path.clone();
+        let keys = Arc::clone(&self.keys);
         let group_name = group.to_string();
         let (connection, positions) = tokio::task::spawn_blocking(move || -> Result<_, LogError> {
-            let connection = open(&path)?;
+            let connection = open(&path, &keys)?;
             let mut positions = HashMap::new();
             {
                 let mut statement = connection
@@ -212,8 +223,9 @@ impl EventLog for SqliteLog {
 
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
         let path = self.path.clone();
+        let keys = Arc::clone(&self.keys);
         tokio::task::spawn_blocking(move || -> Result<_, LogError> {
-            let connection = open(&path)?;
+            let connection = open(&path, &keys)?;
             let mut statement = connection
                 .prepare("SELECT key, value FROM log WHERE topic = ?1 ORDER BY partition, offset")
                 .map_err(storage)?;
@@ -381,7 +393,7 @@ fn end_offsets(connection: &Connection, topic: Topic, partitions: i32) -> Result
 
 /// Reads a group's committed offsets; for tools and tests.
 pub fn committed_offsets(path: &Path, group: &str, topic: Topic) -> Result<Vec<(i32, i64)>, LogError> {
-    let connection = open(path)?;
+    let connection = open(path, &[])?;
     let mut statement = connection
         .prepare("SELECT partition, next_offset FROM committed WHERE grp = ?1 AND topic = ?2 ORDER BY partition")
         .map_err(storage)?;

@@ -107,7 +107,11 @@ fn storage(error: impl Into<crate::Cause>) -> WarehouseError {
 }
 
 fn connect(path: &Path) -> Result<Connection, WarehouseError> {
-    let connection = Connection::open(path).map_err(storage)?;
+    connect_keyed(path, &[])
+}
+
+fn connect_keyed(path: &Path, keys: &[[u8; 32]]) -> Result<Connection, WarehouseError> {
+    let connection = playback_sqlcipher::open(path, keys).map_err(storage)?;
     connection
         .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;")
         .map_err(storage)?;
@@ -141,8 +145,14 @@ impl SqliteWarehouse {
 
     /// Opens (or creates) the database file at `path`. Call [`Warehouse::migrate`] before use.
     pub fn open(path: &Path) -> Result<Self, WarehouseError> {
-        let writer = connect(path)?;
-        let reader = connect(path)?;
+        Self::open_encrypted(path, &[])
+    }
+
+    /// Opens (or creates) the database file at `path`, encrypted with SQLCipher under `keys[0]`
+    /// (a file under a later key is rekeyed; a plaintext file is encrypted in place).
+    pub fn open_encrypted(path: &Path, keys: &[[u8; 32]]) -> Result<Self, WarehouseError> {
+        let writer = connect_keyed(path, keys)?;
+        let reader = connect_keyed(path, keys)?;
         Ok(SqliteWarehouse { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)) })
     }
 
