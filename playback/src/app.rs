@@ -12,6 +12,7 @@ use playback_archiver::Archiver;
 use playback_assets::AssetStage;
 use playback_blobs::{BlobStore, LocalDir};
 use playback_ingest_gateway::{GatewayState, Limits, ProjectRegistry, RateLimiter, RecorderSettings};
+use playback_keys::{Keyring, SealedBlobs, SealedLog};
 use playback_log::embedded::SqliteLog;
 use playback_log::EventLog;
 use playback_query_api::{ApiToken, ProjectKeys, QueryState, RecencyConfig, Role, ShareLifetimes, ShareSigner, Tokens};
@@ -21,34 +22,46 @@ use playback_warehouse::embedded::SqliteWarehouse;
 use playback_warehouse::Warehouse;
 use tokio::task::JoinSet;
 
-use crate::backends;
 use crate::config::{Backend, Config};
 use crate::ui;
+use crate::{at_rest, backends};
 
 /// The adapters every stage may use.
 struct Adapters {
+    /// The event log, its values sealed under each session's data key.
     log: Arc<dyn EventLog>,
     warehouse: Arc<dyn Warehouse>,
+    /// The blob store, chunks and asset copies sealed.
     blobs: Arc<dyn BlobStore>,
+    /// The data keys, for destroying a session's.
+    #[allow(dead_code)] // used by the commands that destroy keys
+    keyring: Arc<Keyring>,
 }
 
-/// Opens the adapters that config names. Embedded storage is created and migrated on the
-/// spot; servers must have been prepared by `playback migrate`.
+/// Opens the adapters that config names: the one place every command gets its stores from, so
+/// each process seals and opens alike. Embedded storage is created (readable by the owner only)
+/// and migrated on the spot, its SQLite files encrypted; servers must have been prepared by
+/// `playback migrate`.
 async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
     let dir = &config.data_dir;
     let embedded = [config.log.backend, config.warehouse.backend, config.blobs.backend].contains(&Backend::Embedded);
+    let masters = at_rest::master_keys(config)?;
     if embedded {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
+        at_rest::tighten(dir).with_context(|| format!("cannot restrict the modes of {}", dir.display()))?;
     }
     let log: Arc<dyn EventLog> = match config.log.backend {
-        Backend::Embedded => {
-            Arc::new(SqliteLog::open(dir.join("log.db"), config.log.partitions).context("cannot open the event log")?)
-        }
+        Backend::Embedded => Arc::new(
+            SqliteLog::open_encrypted(dir.join("log.db"), config.log.partitions, &masters.database_keys("log.db"))
+                .context("cannot open the event log")?,
+        ),
         Backend::Server => backends::kafka_log(&config.log.kafka)?,
     };
     let warehouse: Arc<dyn Warehouse> = match config.warehouse.backend {
         Backend::Embedded => {
-            let warehouse = SqliteWarehouse::open(&dir.join("warehouse.db")).context("cannot open the warehouse")?;
+            let warehouse =
+                SqliteWarehouse::open_encrypted(&dir.join("warehouse.db"), &masters.database_keys("warehouse.db"))
+                    .context("cannot open the warehouse")?;
             warehouse.migrate().await.context("cannot migrate the warehouse")?;
             Arc::new(warehouse)
         }
@@ -58,7 +71,18 @@ async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
         Backend::Embedded => Arc::new(LocalDir::open(dir.join("blobs")).context("cannot open blob storage")?),
         Backend::Server => backends::s3_store(&config.blobs.s3)?,
     };
-    Ok(Adapters { log, warehouse, blobs })
+    let keyring = Arc::new(Keyring::new(
+        Arc::clone(&blobs),
+        masters,
+        Duration::from_millis(config.encryption.cache_ttl_ms),
+        config.encryption.cache_capacity,
+    ));
+    Ok(Adapters {
+        log: Arc::new(SealedLog::new(log, Arc::clone(&keyring))),
+        warehouse,
+        blobs: Arc::new(SealedBlobs::new(blobs, Arc::clone(&keyring))),
+        keyring,
+    })
 }
 
 /// `playback migrate`: creates the Kafka topics, the warehouse tables and the bucket's
@@ -229,6 +253,7 @@ fn register_metrics() {
     playback_archiver::metrics::register();
     playback_assets::metrics::register();
     playback_query_api::metrics::register();
+    playback_keys::metrics::register();
 }
 
 /// `/healthz` (the process runs), `/readyz` (its adapters answer) and `/metrics`.

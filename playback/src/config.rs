@@ -13,6 +13,8 @@ use playback_scorer::ScoreConfig;
 use playback_sessionizer::SessionizerConfig;
 use serde::{Deserialize, Serialize};
 
+pub use playback_keys::{EncryptionConfig, MasterKeyConfig};
+
 use crate::backends::{ClickHouseConfig, KafkaConfig, S3Config};
 
 /// Everything `playback` reads.
@@ -41,6 +43,9 @@ pub struct Config {
     pub assets: AssetsConfig,
     pub auth: AuthConfig,
     pub share: ShareConfig,
+    /// Encryption at rest: the master keys and the data key cache (docs/operations.md, "Keys
+    /// and rotation").
+    pub encryption: EncryptionConfig,
 }
 
 /// Who may use the query API.
@@ -192,6 +197,7 @@ impl Default for Config {
             assets: AssetsConfig::default(),
             auth: AuthConfig::default(),
             share: ShareConfig::default(),
+            encryption: EncryptionConfig::default(),
         }
     }
 }
