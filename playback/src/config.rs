@@ -365,6 +365,26 @@ mod tests {
 
     #[test]
     #[allow(clippy::result_large_err)]
+    fn master_keys_come_from_the_environment_inline() {
+        figment::Jail::expect_with(|jail| {
+            let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+            jail.set_env("PLAYBACK_ENCRYPTION__KEYS", format!(r#"[{{id="k1",key_file="/keys/k1"}},{{id="k2",key="{key}"}}]"#));
+            jail.set_env("PLAYBACK_ENCRYPTION__CURRENT", "k2");
+            let config = Config::load(None).unwrap();
+            assert_eq!(
+                config.encryption.keys,
+                vec![
+                    MasterKeyConfig { id: "k1".into(), key_file: Some("/keys/k1".into()), key: None },
+                    MasterKeyConfig { id: "k2".into(), key_file: None, key: Some(key.into()) },
+                ]
+            );
+            assert_eq!((config.encryption.current.as_str(), config.encryption.cache_ttl_ms), ("k2", 30_000));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
     fn paths_default_to_the_files_in_the_binary_and_a_set_one_serves_from_disk() {
         figment::Jail::expect_with(|jail| {
             assert_eq!(Config::load(None).unwrap().paths, Paths { web_dir: None, recorder_js: None, demo_dir: None });
