@@ -368,7 +368,10 @@ mod tests {
     fn master_keys_come_from_the_environment_inline() {
         figment::Jail::expect_with(|jail| {
             let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-            jail.set_env("PLAYBACK_ENCRYPTION__KEYS", format!(r#"[{{id="k1",key_file="/keys/k1"}},{{id="k2",key="{key}"}}]"#));
+            jail.set_env(
+                "PLAYBACK_ENCRYPTION__KEYS",
+                format!(r#"[{{id="k1",key_file="/keys/k1"}},{{id="k2",key="{key}"}}]"#),
+            );
             jail.set_env("PLAYBACK_ENCRYPTION__CURRENT", "k2");
             let config = Config::load(None).unwrap();
             assert_eq!(
