@@ -129,17 +129,24 @@ impl Keyring {
             return Ok(key);
         }
         let prefix = session_prefix(project, session);
+        let today = today();
         for blob_key in self.blobs.list(&prefix).await? {
+            let key_id = &blob_key[prefix.len()..];
+            // The asset key of a project lives for ever, so it changes daily: a copy's key is at
+            // most a day older than the copy, and a bucket lifecycle that expires both by age
+            // never leaves a copy without its key for more than a day.
+            if session == ASSET_SESSION && key_day(key_id) != Some(today) {
+                continue;
+            }
             let Some(wrapped) = self.blobs.get(&blob_key).await? else { continue };
             if cipher::wrapped_master_id(&wrapped) != Some(self.masters.current_id()) {
                 continue;
             }
-            let key_id = &blob_key[prefix.len()..];
             let key = self.unwrapped(project, &blob_key, key_id, &wrapped)?;
             self.remember(project, session, &key);
             return Ok(key);
         }
-        let key_id = uuid::Uuid::new_v4().simple().to_string();
+        let key_id = format!("{today}-{}", uuid::Uuid::new_v4().simple());
         let blob_key = format!("{prefix}{key_id}");
         let dek = cipher::random_key();
         let master_id = self.masters.current_id();
@@ -233,6 +240,17 @@ impl Keyring {
             .ok_or_else(|| KeyError::UnknownMaster { blob: blob_key.to_string(), master: master_id.to_string() })?;
         cipher::unwrap(&kek, blob_key, wrapped)
     }
+}
+
+/// Days since the Unix epoch, UTC.
+fn today() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    since.as_secs() / 86_400
+}
+
+/// The day a key was created, from its id `{day}-{random}`.
+fn key_day(key_id: &str) -> Option<u64> {
+    key_id.split_once('-')?.0.parse().ok()
 }
 
 fn stripe(project: &str, session: &str) -> usize {
