@@ -33,8 +33,7 @@ struct Adapters {
     warehouse: Arc<dyn Warehouse>,
     /// The blob store, chunks and asset copies sealed.
     blobs: Arc<dyn BlobStore>,
-    /// The data keys, for destroying a session's.
-    #[allow(dead_code)] // used by the commands that destroy keys
+    /// The data keys: for destroying a session's, and for re-wrapping them.
     keyring: Arc<Keyring>,
 }
 
@@ -531,6 +530,19 @@ pub async fn archiver(config: Config) -> anyhow::Result<()> {
     supervise(stages).await
 }
 
+/// `playback rewrap-keys`: every configured project's data keys re-wrapped under the current
+/// master key, with how many were not already; the embedded SQLite files are rekeyed as they
+/// are opened.
+pub async fn rewrap_keys(config: Config) -> anyhow::Result<Vec<(String, usize)>> {
+    let adapters = open_adapters(&config).await?;
+    let mut rewrapped = Vec::new();
+    for project in &config.projects {
+        let count = adapters.keyring.rewrap(&project.id).await.with_context(|| format!("project {}", project.id))?;
+        rewrapped.push((project.id.clone(), count));
+    }
+    Ok(rewrapped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,6 +580,34 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(mode.map(|mode| mode.mode() & 0o777).ok(), Some(0o600), "only the owner reads the tokens");
         }
+    }
+
+    #[tokio::test]
+    async fn after_a_rotation_and_a_rewrap_the_old_master_key_may_go() {
+        use playback_keys::MasterKeyConfig;
+        let dir = tempfile::tempdir().unwrap();
+        let key = |id: &str, byte: u8| {
+            use base64::Engine;
+            let key = base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+            MasterKeyConfig { id: id.into(), key_file: None, key: Some(key) }
+        };
+        let mut config = Config { data_dir: dir.path().join("data"), ..Config::default() };
+        config.encryption.keys = vec![key("old", 1)];
+        let before = open_adapters(&config).await.unwrap();
+        let sealed = before.keyring.session_key("demo", "s1").await.unwrap();
+        before.blobs.put("demo/2026-12-04/s1/w-0-0", b"chunk".to_vec()).await.unwrap();
+        drop(before);
+
+        config.encryption.keys = vec![key("old", 1), key("new", 2)];
+        config.encryption.current = "new".into();
+        assert_eq!(rewrap_keys(config.clone()).await.unwrap(), vec![("demo".to_string(), 1)]);
+        assert_eq!(rewrap_keys(config.clone()).await.unwrap(), vec![("demo".to_string(), 0)], "safe to run again");
+
+        config.encryption.keys = vec![key("new", 2)];
+        let after = open_adapters(&config).await.unwrap();
+        assert!(after.keyring.open("demo", "s1", sealed.key_id()).await.unwrap().is_some());
+        assert_eq!(after.blobs.get("demo/2026-12-04/s1/w-0-0").await.unwrap().unwrap(), b"chunk");
+        after.warehouse.check().await.unwrap();
     }
 
     #[test]

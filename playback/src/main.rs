@@ -82,6 +82,10 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         wait: u64,
     },
+    /// Re-wrap every project's data keys under the current master key (`[encryption] current`),
+    /// after which older master keys may be removed from the config (docs/operations.md, Keys
+    /// and rotation). Safe to run again.
+    RewrapKeys,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -150,6 +154,12 @@ fn main() -> anyhow::Result<()> {
                 let report = app::verify(config, &acknowledged, std::time::Duration::from_secs(wait)).await?;
                 if !report.clean() {
                     std::process::exit(1);
+                }
+                Ok(())
+            }
+            Command::RewrapKeys => {
+                for (project, rewrapped) in app::rewrap_keys(config).await? {
+                    println!("project {project}: {rewrapped} data keys re-wrapped");
                 }
                 Ok(())
             }
