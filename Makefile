@@ -4,7 +4,7 @@ CARGO ?= cargo
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: up build js bench bench-ingest bench-list bench-sessionizer bench-archive bench-readiness bench-player bench-memory test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-hostile test-faults test-helm fuzz lint openapi stack-up stack-down clean
+.PHONY: up build js bench bench-ingest bench-list bench-sessionizer bench-archive bench-readiness bench-player bench-memory bench-cipher test test-with-stack test-rust test-js test-e2e test-e2e-distributed test-hostile test-faults test-helm fuzz lint openapi stack-up stack-down clean
 
 up: ## Build, then run every stage in one process on 127.0.0.1:8080
 	./scripts/install-deps
@@ -93,7 +93,7 @@ clean:
 
 # Every benchmark, each figure printed next to a baseline measured in the same run, and the
 # ratio (docs/benchmarks.md). Starts the test servers once for all of them.
-BENCHES := bench-ingest bench-list bench-sessionizer bench-archive bench-readiness bench-player bench-memory
+BENCHES := bench-ingest bench-list bench-sessionizer bench-archive bench-readiness bench-player bench-memory bench-cipher
 bench: ## Every benchmark against its baseline (starts the test servers; about 40 min)
 	./scripts/install-deps --browser
 	npm run build
@@ -120,6 +120,9 @@ bench-player: ## Player first frame, seek and JS heap against rrweb-player with 
 	$(CARGO) build --release -p playback
 	npm run build
 	PLAYBACK_BIN=$(CURDIR)/target/release/playback node e2e/bench/player.mjs
+
+bench-cipher: ## Embedded warehouse inserts and listings on SQLCipher against plain SQLite, same sessions
+	$(CARGO) bench -p playback --bench cipher
 
 bench-memory: ## Query API memory while serving a ~100 MB recording, whole and chunk by chunk
 	$(CARGO) bench -p playback --bench recording_memory

@@ -449,7 +449,8 @@ function stackServers() {
  * The config of every process of a distributed run, as `PLAYBACK_*`
  * variables: Kafka, ClickHouse and S3 from the test stack, under names of
  * this run only (topic and group prefixes, a database, a key prefix), and
- * chunks encrypted with SSE-C.
+ * chunks encrypted with SSE-C, under one master key of this run that every
+ * process shares (the data keys are sealed blobs in the same bucket).
  * @param {NodeJS.ProcessEnv} stack
  * @param {string} run
  */
@@ -477,6 +478,7 @@ function distributedEnv(stack, run) {
     PLAYBACK_BLOBS__S3__PREFIX: `e2e-${run}/`,
     PLAYBACK_BLOBS__S3__ENCRYPTION__MODE: 'sse-c',
     PLAYBACK_BLOBS__S3__ENCRYPTION__KEY_BASE64: randomBytes(32).toString('base64'),
+    PLAYBACK_ENCRYPTION__KEYS: `[{id="e2e",key="${randomBytes(32).toString('base64')}"}]`,
     PLAYBACK_GATEWAY__LISTEN: '127.0.0.1:0',
     PLAYBACK_GATEWAY__SERVE_DEMO: 'true',
     PLAYBACK_QUERY__LISTEN: '127.0.0.1:0',

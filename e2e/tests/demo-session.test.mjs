@@ -147,7 +147,7 @@ test('a demo visit is recorded, sessionized, scored, archived losslessly and rep
       assert.equal(fields['#name'].value, INPUT_MASK, 'the replayed name field shows the mask');
     });
 
-    await step(t, server, 'the password is nowhere in the data directory or the API responses', async () => {
+    await step(t, server, 'the password is nowhere in the data directory or the API responses, and the page text only in the API', async () => {
       for (const route of [`/v1/sessions`, `/v1/sessions/${sessionId}`, `/v1/sessions/${sessionId}/events`, `/v1/sessions/${sessionId}/recording`]) {
         await api.getOk(route);
       }
@@ -159,7 +159,10 @@ test('a demo visit is recorded, sessionized, scored, archived losslessly and rep
       const { files, hits } = await findInDirectory(server.dataDir, [DEMO_PASSWORD, PAGE_TEXT]);
       t.diagnostic(`searched ${files.length} files in ${server.dataDir}`);
       assert.ok(files.length > 0, 'the data directory has files');
-      assert.ok((hits.get(PAGE_TEXT) ?? []).length > 0, `the search reads the stored recording: "${PAGE_TEXT}" is found`);
+      // The recording is stored sealed: its page text is served by the API, and in no file.
+      const recording = api.responses.find((response) => response.path === `/v1/sessions/${sessionId}/recording`);
+      assert.ok(recording?.text.includes(PAGE_TEXT), `the API serves the recording with "${PAGE_TEXT}"`);
+      assert.deepEqual(hits.get(PAGE_TEXT), [], 'files holding the page text');
       assert.deepEqual(hits.get(DEMO_PASSWORD), [], 'files holding the password');
     });
   });

@@ -53,7 +53,11 @@ const querySecret = "playback-query"
 var required = []string{
 	"--set", "secrets.apiTokens.existingSecret=" + querySecret,
 	"--set", "secrets.shareLinks.existingSecret=" + querySecret,
+	"--set", "secrets.encryption.existingSecret=" + masterKeysSecret,
 }
+
+// The Secret of the master keys, which every process mounts.
+const masterKeysSecret = "playback-master-keys"
 
 // withRequired prepends the required values to args.
 func withRequired(args ...string) []string {
@@ -618,6 +622,50 @@ func TestNoCredentialInEnv(t *testing.T) {
 // full.yaml names its Secrets and keys with sentinels: they appear only as secretKeyRef names and
 // keys, each stage gets the credentials it needs, and the query API alone the API tokens and the
 // share-link key.
+// Every process (each stage and the migrate Job) mounts the master keys' Secret read-only, and
+// playback.toml names each key's file there, with the current one.
+func TestMasterKeys(t *testing.T) {
+	r := render(t, "-f", filepath.Join(examplesDir, "full.yaml"))
+	pods := append(r.kind("Deployment"), r.kind("Job")...)
+	if len(pods) < 2 {
+		t.Fatalf("want the stages and the migrate Job, got %d pods", len(pods))
+	}
+	for _, d := range pods {
+		name := str(d, "metadata", "name")
+		var secret string
+		for _, volume := range list(podSpec(d), "volumes") {
+			if str(volume, "name") == "master-keys" {
+				secret = str(volume, "secret", "secretName")
+			}
+		}
+		if secret != "sentinel-master-keys-secret" {
+			t.Errorf("%s: master-keys volume from Secret %q, want sentinel-master-keys-secret", name, secret)
+		}
+		mounted := false
+		for _, mount := range list(onlyContainer(t, d), "volumeMounts") {
+			if str(mount, "name") == "master-keys" {
+				mounted = str(mount, "mountPath") == "/etc/playback-keys" && get(mount, "readOnly") == true
+			}
+		}
+		if !mounted {
+			t.Errorf("%s: the master keys are not mounted read-only at /etc/playback-keys", name)
+		}
+	}
+	config := configToml(t, r, release+"-playback")
+	if got := get(config, "encryption", "current"); got != "master-2026" {
+		t.Errorf("encryption.current = %v, want master-2026", got)
+	}
+	keys, _ := get(config, "encryption", "keys").([]map[string]any)
+	var files []string
+	for _, key := range keys {
+		files = append(files, fmt.Sprintf("%v=%v", key["id"], key["key_file"]))
+	}
+	want := []string{"master-2025=/etc/playback-keys/master-2025", "master-2026=/etc/playback-keys/master-2026"}
+	if !slices.Equal(files, want) {
+		t.Errorf("encryption.keys = %v, want %v", files, want)
+	}
+}
+
 func TestFullSecrets(t *testing.T) {
 	r := render(t, "-f", filepath.Join(examplesDir, "full.yaml"))
 	for _, d := range r.docs {
@@ -627,7 +675,8 @@ func TestFullSecrets(t *testing.T) {
 				return
 			}
 			n := len(path)
-			if n < 2 || path[n-2] != "secretKeyRef" || (path[n-1] != "name" && path[n-1] != "key") {
+			secretVolume := n >= 2 && path[n-2] == "secret" && path[n-1] == "secretName"
+			if !secretVolume && (n < 2 || path[n-2] != "secretKeyRef" || (path[n-1] != "name" && path[n-1] != "key")) {
 				t.Errorf("%s %s: sentinel %q outside a secretKeyRef, at %s", d["kind"], str(d, "metadata", "name"), s, strings.Join(path, "."))
 			}
 		})
@@ -823,7 +872,8 @@ func TestDefaultsRenderNoOptionalObjects(t *testing.T) {
 // either reference the chart refuses to render it.
 func TestQueryApiSecrets(t *testing.T) {
 	r := render(t, "--set", "secrets.apiTokens.existingSecret=api-tokens", "--set", "secrets.apiTokens.key=list",
-		"--set", "secrets.shareLinks.existingSecret=share-key", "--set", "secrets.shareLinks.key=hmac")
+		"--set", "secrets.shareLinks.existingSecret=share-key", "--set", "secrets.shareLinks.key=hmac",
+		"--set", "secrets.encryption.existingSecret="+masterKeysSecret)
 	want := map[string][2]string{
 		"PLAYBACK_AUTH__TOKENS":       {"api-tokens", "list"},
 		"PLAYBACK_SHARE__SIGNING_KEY": {"share-key", "hmac"},
@@ -869,7 +919,7 @@ func TestQueryApiSecrets(t *testing.T) {
 		}
 	}
 	// Without the query API, nothing requires its secrets.
-	off := render(t, "--set", "stages.queryApi.enabled=false")
+	off := render(t, "--set", "stages.queryApi.enabled=false", "--set", "secrets.encryption.existingSecret="+masterKeysSecret)
 	if off.named("Deployment", release+"-playback-query-api") != nil {
 		t.Error("stages.queryApi.enabled=false still renders the query API")
 	}
@@ -948,6 +998,11 @@ func TestBadValuesAreRefused(t *testing.T) {
 		{[]string{"--set", "share.signing_key=x"}, "signing_key", false},
 		{[]string{"--set", "share.default_hours=800"}, "share.default_hours", true},
 		{[]string{"--set", "s3.encryption.mode=sse-c"}, "secrets.sseC", true},
+		{[]string{"--set", "secrets.encryption.existingSecret="}, "secrets.encryption.existingSecret", true},
+		{[]string{"--set", "secrets.encryption.current=other"}, "secrets.encryption.current", true},
+		{[]string{"--set", "secrets.encryption.keys={a,b}"}, "secrets.encryption.current", true},
+		{[]string{"--set", "secrets.encryption.keys={a/b}"}, "keys", false},
+		{[]string{"--set", "config.encryption.current=a"}, "config.encryption", true},
 	} {
 		commands := []string{"template"}
 		if !c.guard {

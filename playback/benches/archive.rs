@@ -185,7 +185,10 @@ async fn main() {
     }
 
     // Wait for the merge (the tab idle for merge_idle_ms) and the retired blobs' deletion.
-    let warehouse = SqliteWarehouse::open(&dir.path().join("warehouse.db")).unwrap();
+    let masters = playback_keys::MasterKeys::local(&dir.path().join("master.key")).unwrap();
+    let warehouse =
+        SqliteWarehouse::open_encrypted(&dir.path().join("warehouse.db"), &masters.database_keys("warehouse.db"))
+            .unwrap();
     let blobs = LocalDir::open(dir.path().join("blobs")).unwrap();
     let patience = Duration::from_millis(archiver.merge_idle_ms + 3 * archiver.retire_grace_ms + 30_000);
     let settle_start = Instant::now();

@@ -111,6 +111,12 @@ async fn gateway(brokers: &str, prefix: &str, template: &Value) -> Duration {
     config.gateway.rate_limit_per_sec = 0.0;
     config.gateway.listen = "127.0.0.1:0".into();
     config.data_dir = std::env::temp_dir().join(format!("playback-bench-{}", std::process::id()));
+    // A process on Kafka needs a master key: the gateway seals every batch it publishes.
+    config.encryption.keys = vec![playback::config::MasterKeyConfig {
+        id: "bench".into(),
+        key_file: None,
+        key: Some("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=".into()),
+    }];
     playback::app::migrate(config.clone()).await.unwrap();
     let (address, _server) = playback::app::spawn_gateway(&config).await.unwrap();
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();

@@ -15,6 +15,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,6 +23,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use playback_blobs::{BlobStore, LocalDir};
+use playback_keys::{Keyring, MasterKeys, SealedBlobs};
 use playback_schemas::chunk::{encode_chunk, BatchEvents, Chunk};
 use playback_warehouse::embedded::SqliteWarehouse;
 use playback_warehouse::{ChunkRow, SessionRow, Warehouse};
@@ -140,9 +142,16 @@ struct Written {
 }
 
 async fn write_session(data_dir: &Path, session: &'static str, target_bytes: usize) -> Written {
-    let warehouse = SqliteWarehouse::open(&data_dir.join("warehouse.db")).unwrap();
+    // Written as `playback up` writes: the warehouse under the data dir's master key, the
+    // chunks sealed.
+    let masters = MasterKeys::local(&data_dir.join("master.key")).unwrap();
+    let warehouse =
+        SqliteWarehouse::open_encrypted(&data_dir.join("warehouse.db"), &masters.database_keys("warehouse.db"))
+            .unwrap();
     warehouse.migrate().await.unwrap();
-    let blobs = LocalDir::open(data_dir.join("blobs")).unwrap();
+    let stored: Arc<dyn BlobStore> = Arc::new(LocalDir::open(data_dir.join("blobs")).unwrap());
+    let keyring = Arc::new(Keyring::new(Arc::clone(&stored), masters, Duration::from_secs(30), 100));
+    let blobs = SealedBlobs::new(stored, keyring);
     let template = fixture();
     let mut random = Lcg(42);
     let mut written = Written {

@@ -12,6 +12,7 @@ use playback_archiver::Archiver;
 use playback_assets::AssetStage;
 use playback_blobs::{BlobStore, LocalDir};
 use playback_ingest_gateway::{GatewayState, Limits, ProjectRegistry, RateLimiter, RecorderSettings};
+use playback_keys::{Keyring, SealedBlobs, SealedLog};
 use playback_log::embedded::SqliteLog;
 use playback_log::EventLog;
 use playback_query_api::{ApiToken, ProjectKeys, QueryState, RecencyConfig, Role, ShareLifetimes, ShareSigner, Tokens};
@@ -21,34 +22,45 @@ use playback_warehouse::embedded::SqliteWarehouse;
 use playback_warehouse::Warehouse;
 use tokio::task::JoinSet;
 
-use crate::backends;
 use crate::config::{Backend, Config};
 use crate::ui;
+use crate::{at_rest, backends};
 
 /// The adapters every stage may use.
 pub(crate) struct Adapters {
+    /// The event log, its values sealed under each session's data key.
     pub(crate) log: Arc<dyn EventLog>,
     pub(crate) warehouse: Arc<dyn Warehouse>,
+    /// The blob store, chunks and asset copies sealed.
     pub(crate) blobs: Arc<dyn BlobStore>,
+    /// The data keys: for destroying a session's, and for re-wrapping them.
+    pub(crate) keyring: Arc<Keyring>,
 }
 
-/// Opens the adapters that config names. Embedded storage is created and migrated on the
-/// spot; servers must have been prepared by `playback migrate`.
+/// Opens the adapters that config names: the one place every command gets its stores from, so
+/// each process seals and opens alike. Embedded storage is created (readable by the owner only)
+/// and migrated on the spot, its SQLite files encrypted; servers must have been prepared by
+/// `playback migrate`.
 pub(crate) async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
     let dir = &config.data_dir;
     let embedded = [config.log.backend, config.warehouse.backend, config.blobs.backend].contains(&Backend::Embedded);
+    let masters = at_rest::master_keys(config)?;
     if embedded {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
+        at_rest::tighten(dir).with_context(|| format!("cannot restrict the modes of {}", dir.display()))?;
     }
     let log: Arc<dyn EventLog> = match config.log.backend {
-        Backend::Embedded => {
-            Arc::new(SqliteLog::open(dir.join("log.db"), config.log.partitions).context("cannot open the event log")?)
-        }
+        Backend::Embedded => Arc::new(
+            SqliteLog::open_encrypted(dir.join("log.db"), config.log.partitions, &masters.database_keys("log.db"))
+                .context("cannot open the event log")?,
+        ),
         Backend::Server => backends::kafka_log(&config.log.kafka)?,
     };
     let warehouse: Arc<dyn Warehouse> = match config.warehouse.backend {
         Backend::Embedded => {
-            let warehouse = SqliteWarehouse::open(&dir.join("warehouse.db")).context("cannot open the warehouse")?;
+            let warehouse =
+                SqliteWarehouse::open_encrypted(&dir.join("warehouse.db"), &masters.database_keys("warehouse.db"))
+                    .context("cannot open the warehouse")?;
             warehouse.migrate().await.context("cannot migrate the warehouse")?;
             Arc::new(warehouse)
         }
@@ -58,7 +70,18 @@ pub(crate) async fn open_adapters(config: &Config) -> anyhow::Result<Adapters> {
         Backend::Embedded => Arc::new(LocalDir::open(dir.join("blobs")).context("cannot open blob storage")?),
         Backend::Server => backends::s3_store(&config.blobs.s3)?,
     };
-    Ok(Adapters { log, warehouse, blobs })
+    let keyring = Arc::new(Keyring::new(
+        Arc::clone(&blobs),
+        masters,
+        Duration::from_millis(config.encryption.cache_ttl_ms),
+        config.encryption.cache_capacity,
+    ));
+    Ok(Adapters {
+        log: Arc::new(SealedLog::new(log, Arc::clone(&keyring))),
+        warehouse,
+        blobs: Arc::new(SealedBlobs::new(blobs, Arc::clone(&keyring))),
+        keyring,
+    })
 }
 
 /// `playback migrate`: creates the Kafka topics, the warehouse tables and the bucket's
@@ -230,6 +253,7 @@ fn register_metrics() {
     playback_archiver::metrics::register();
     playback_assets::metrics::register();
     playback_query_api::metrics::register();
+    playback_keys::metrics::register();
 }
 
 /// `/healthz` (the process runs), `/readyz` (its adapters answer) and `/metrics`.
@@ -486,8 +510,12 @@ pub async fn scorer(config: Config) -> anyhow::Result<()> {
 /// daily run), so an object never goes before its row; `s3.expire_days` can only lengthen it.
 async fn ensure_lifecycle(config: &Config) -> anyhow::Result<Option<i32>> {
     if config.blobs.backend == Backend::Server {
+        #[cfg_attr(not(feature = "s3"), allow(unused_mut))]
         let mut s3 = config.blobs.s3.clone();
-        s3.expire_days = lifecycle_days(config);
+        #[cfg(feature = "s3")]
+        {
+            s3.expire_days = lifecycle_days(config);
+        }
         return backends::apply_s3_lifecycle(&s3).await.map(Some);
     }
     Ok(None)
@@ -498,12 +526,6 @@ async fn ensure_lifecycle(config: &Config) -> anyhow::Result<Option<i32>> {
 fn lifecycle_days(config: &Config) -> i32 {
     let floor = i64::from(crate::retention::longest_retention_days(config)) + 32;
     i64::from(config.blobs.s3.expire_days).max(floor).min(i64::from(i32::MAX)) as i32
-}
-
-/// Without S3 there is no lifecycle rule.
-#[cfg(not(feature = "s3"))]
-fn lifecycle_days(_config: &Config) -> i32 {
-    0
 }
 
 /// `playback retention`: removes what is past each project's retention from the stores that
@@ -575,6 +597,19 @@ pub async fn archiver(config: Config) -> anyhow::Result<()> {
     supervise(stages).await
 }
 
+/// `playback rewrap-keys`: every configured project's data keys re-wrapped under the current
+/// master key, with how many were not already; the embedded SQLite files are rekeyed as they
+/// are opened.
+pub async fn rewrap_keys(config: Config) -> anyhow::Result<Vec<(String, usize)>> {
+    let adapters = open_adapters(&config).await?;
+    let mut rewrapped = Vec::new();
+    for project in &config.projects {
+        let count = adapters.keyring.rewrap(&project.id).await.with_context(|| format!("project {}", project.id))?;
+        rewrapped.push((project.id.clone(), count));
+    }
+    Ok(rewrapped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -626,6 +661,34 @@ mod tests {
         assert_eq!(lifecycle_days(&config), 365, "a longer configured expiry stands");
         config.projects[0].retention_days = 365;
         assert_eq!(lifecycle_days(&config), 397, "never before the row's partition goes");
+    }
+
+    #[tokio::test]
+    async fn after_a_rotation_and_a_rewrap_the_old_master_key_may_go() {
+        use playback_keys::MasterKeyConfig;
+        let dir = tempfile::tempdir().unwrap();
+        let key = |id: &str, byte: u8| {
+            use base64::Engine;
+            let key = base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+            MasterKeyConfig { id: id.into(), key_file: None, key: Some(key) }
+        };
+        let mut config = Config { data_dir: dir.path().join("data"), ..Config::default() };
+        config.encryption.keys = vec![key("old", 1)];
+        let before = open_adapters(&config).await.unwrap();
+        let sealed = before.keyring.session_key("demo", "s1").await.unwrap();
+        before.blobs.put("demo/2026-12-04/s1/w-0-0", b"chunk".to_vec()).await.unwrap();
+        drop(before);
+
+        config.encryption.keys = vec![key("old", 1), key("new", 2)];
+        config.encryption.current = "new".into();
+        assert_eq!(rewrap_keys(config.clone()).await.unwrap(), vec![("demo".to_string(), 1)]);
+        assert_eq!(rewrap_keys(config.clone()).await.unwrap(), vec![("demo".to_string(), 0)], "safe to run again");
+
+        config.encryption.keys = vec![key("new", 2)];
+        let after = open_adapters(&config).await.unwrap();
+        assert!(after.keyring.open("demo", "s1", sealed.key_id()).await.unwrap().is_some());
+        assert_eq!(after.blobs.get("demo/2026-12-04/s1/w-0-0").await.unwrap().unwrap(), b"chunk");
+        after.warehouse.check().await.unwrap();
     }
 
     #[test]

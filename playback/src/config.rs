@@ -13,6 +13,8 @@ use playback_scorer::ScoreConfig;
 use playback_sessionizer::SessionizerConfig;
 use serde::{Deserialize, Serialize};
 
+pub use playback_keys::{EncryptionConfig, MasterKeyConfig};
+
 use crate::backends::{ClickHouseConfig, KafkaConfig, S3Config};
 
 /// Everything `playback` reads.
@@ -43,6 +45,9 @@ pub struct Config {
     pub share: ShareConfig,
     /// The retention job (docs/operations.md, "Retention").
     pub retention: RetentionConfig,
+    /// Encryption at rest: the master keys and the data key cache (docs/operations.md, "Keys
+    /// and rotation").
+    pub encryption: EncryptionConfig,
 }
 
 /// The retention job: `playback retention`, daily inside `playback up`, a CronJob in the chart.
@@ -226,6 +231,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             share: ShareConfig::default(),
             retention: RetentionConfig::default(),
+            encryption: EncryptionConfig::default(),
         }
     }
 }
@@ -387,6 +393,29 @@ mod tests {
                 assert_eq!(config.log.kafka.sasl_username, "svc-playback");
                 assert_eq!(config.log.kafka.sasl_password, "s3cret/with=signs");
             }
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn master_keys_come_from_the_environment_inline() {
+        figment::Jail::expect_with(|jail| {
+            let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+            jail.set_env(
+                "PLAYBACK_ENCRYPTION__KEYS",
+                format!(r#"[{{id="k1",key_file="/keys/k1"}},{{id="k2",key="{key}"}}]"#),
+            );
+            jail.set_env("PLAYBACK_ENCRYPTION__CURRENT", "k2");
+            let config = Config::load(None).unwrap();
+            assert_eq!(
+                config.encryption.keys,
+                vec![
+                    MasterKeyConfig { id: "k1".into(), key_file: Some("/keys/k1".into()), key: None },
+                    MasterKeyConfig { id: "k2".into(), key_file: None, key: Some(key.into()) },
+                ]
+            );
+            assert_eq!((config.encryption.current.as_str(), config.encryption.cache_ttl_ms), ("k2", 30_000));
             Ok(())
         });
     }

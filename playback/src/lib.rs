@@ -6,6 +6,7 @@
 //! reads config, opens the adapters and hands them to the stages.
 
 pub mod app;
+pub mod at_rest;
 pub mod backends;
 pub mod config;
 pub mod deletion;

@@ -116,6 +116,10 @@ enum Command {
         #[arg(long, requires = "deleted_project")]
         deleted_session: Vec<String>,
     },
+    /// Re-wrap every project's data keys under the current master key (`[encryption] current`),
+    /// after which older master keys may be removed from the config (docs/operations.md, Keys
+    /// and rotation). Safe to run again.
+    RewrapKeys,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -123,6 +127,7 @@ fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PLAYBACK_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
+    playback::at_rest::restrict_file_modes();
     let cli = Cli::parse();
     let mut config = Config::load(cli.config.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -210,6 +215,12 @@ fn main() -> anyhow::Result<()> {
                 let report = app::verify(config, &acknowledged, std::time::Duration::from_secs(wait)).await?;
                 if !report.clean() {
                     std::process::exit(1);
+                }
+                Ok(())
+            }
+            Command::RewrapKeys => {
+                for (project, rewrapped) in app::rewrap_keys(config).await? {
+                    println!("project {project}: {rewrapped} data keys re-wrapped");
                 }
                 Ok(())
             }

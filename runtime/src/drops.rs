@@ -15,11 +15,15 @@ pub enum DropReason {
     UnreadableEvents,
     /// A value the stage built that does not encode with its schema.
     NotEncodable,
+    /// A record read with an empty value: its session's data keys are destroyed
+    /// (crypto-shredding), so what it held no longer opens.
+    Shredded,
 }
 
 impl DropReason {
     /// Every reason.
-    pub const ALL: [DropReason; 3] = [DropReason::Undecodable, DropReason::UnreadableEvents, DropReason::NotEncodable];
+    pub const ALL: [DropReason; 4] =
+        [DropReason::Undecodable, DropReason::UnreadableEvents, DropReason::NotEncodable, DropReason::Shredded];
 
     /// The `reason` label value.
     pub fn label(self) -> &'static str {
@@ -27,6 +31,7 @@ impl DropReason {
             DropReason::Undecodable => "undecodable",
             DropReason::UnreadableEvents => "unreadable_events",
             DropReason::NotEncodable => "not_encodable",
+            DropReason::Shredded => "shredded",
         }
     }
 }

@@ -160,6 +160,12 @@ fn decode<S: Stage>(records: Vec<Record>, offsets: &mut Offsets) -> Vec<Decoded<
     let mut decoded = Vec::with_capacity(records.len());
     for record in records {
         offsets.read(record.partition, record.offset);
+        // No topic a stage reads carries empty values but for records whose keys are destroyed.
+        if record.value.is_empty() {
+            let at = At::record(record.partition, record.offset, &record.key);
+            drop_record(S::NAME, topic, at, DropReason::Shredded, &"its session's data keys are destroyed");
+            continue;
+        }
         match S::Message::decode(&record.value) {
             Ok(message) => decoded.push(Decoded {
                 partition: record.partition,

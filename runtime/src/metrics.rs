@@ -11,6 +11,7 @@ use prometheus::{
     IntCounterVec, IntGaugeVec,
 };
 
+use crate::drops::DropReason;
 use crate::lag::LagSample;
 use crate::Stage;
 
@@ -119,6 +120,7 @@ pub fn register<S: Stage>() {
     for (topic, reason) in S::DROPS {
         RECORDS_DROPPED.with_label_values(&[stage, topic.name(), reason.label()]);
     }
+    RECORDS_DROPPED.with_label_values(&[stage, topic, DropReason::Shredded.label()]);
     LazyLock::force(&CONSUMER_LAG);
 }
 

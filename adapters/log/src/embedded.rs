@@ -39,6 +39,8 @@ enum WriteOp {
 /// The embedded event log.
 pub struct SqliteLog {
     path: PathBuf,
+    /// SQLCipher keys of the file, the current first; none for a plaintext file.
+    keys: Arc<[[u8; 32]]>,
     partitions: i32,
     writes: mpsc::Sender<WriteOp>,
     appended: watch::Receiver<u64>,
@@ -53,8 +55,8 @@ fn blocking_call_failed(error: tokio::task::JoinError) -> LogError {
     LogError::storage_from("blocking sqlite call failed", error)
 }
 
-fn open(path: &Path) -> Result<Connection, LogError> {
-    let connection = Connection::open(path).map_err(storage)?;
+fn open(path: &Path, keys: &[[u8; 32]]) -> Result<Connection, LogError> {
+    let connection = playback_sqlcipher::open(path, keys).map_err(storage)?;
     connection
         .execute_batch(
             "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA secure_delete=ON;
@@ -71,10 +73,18 @@ fn open(path: &Path) -> Result<Connection, LogError> {
 }
 
 impl SqliteLog {
-    /// Opens (or creates) the log at `path` with `partitions` partitions per topic.
+    /// Opens (or creates) the log at `path` with `partitions` partitions per topic, a plaintext
+    /// SQLite file.
     pub fn open(path: impl Into<PathBuf>, partitions: i32) -> Result<Self, LogError> {
+        Self::open_encrypted(path, partitions, &[])
+    }
+
+    /// Opens (or creates) the log at `path`, encrypted with SQLCipher under `keys[0]` (a file
+    /// under a later key is rekeyed; a plaintext file is encrypted in place).
+    pub fn open_encrypted(path: impl Into<PathBuf>, partitions: i32, keys: &[[u8; 32]]) -> Result<Self, LogError> {
         let path = path.into();
-        let connection = open(&path)?;
+        let keys: Arc<[[u8; 32]]> = Arc::from(keys);
+        let connection = open(&path, &keys)?;
         let mut next: HashMap<(Topic, i32), i64> = HashMap::new();
         {
             let mut statement = connection
@@ -112,7 +122,7 @@ impl SqliteLog {
             .name("playback-log-writer".into())
             .spawn(move || writer_loop(connection, receiver, next, partitions, appended_tx))
             .map_err(|error| LogError::storage_from("cannot start the log writer", error))?;
-        Ok(SqliteLog { path, partitions, writes, appended })
+        Ok(SqliteLog { path, keys, partitions, writes, appended })
     }
 
     async fn submit(&self, op: WriteOp, done: oneshot::Receiver<Result<(), LogError>>) -> Result<(), LogError> {
@@ -218,9 +228,10 @@ impl EventLog for SqliteLog {
 
     async fn consumer(&self, topic: Topic, group: &str) -> Result<Box<dyn Consumer>, LogError> {
         let path = self.path.clone();
+        let keys = Arc::clone(&self.keys);
         let group_name = group.to_string();
         let (connection, positions) = tokio::task::spawn_blocking(move || -> Result<_, LogError> {
-            let connection = open(&path)?;
+            let connection = open(&path, &keys)?;
             let mut positions = HashMap::new();
             {
                 let mut statement = connection
@@ -296,9 +307,10 @@ impl EventLog for SqliteLog {
 
     async fn delete_key(&self, topic: Topic, key: &[u8], dry_run: bool) -> Result<KeyDeletion, LogError> {
         let path = self.path.clone();
+        let keys = Arc::clone(&self.keys);
         let key = key.to_vec();
         tokio::task::spawn_blocking(move || -> Result<KeyDeletion, LogError> {
-            let connection = open(&path)?;
+            let connection = open(&path, &keys)?;
             // Freed cells and pages are overwritten with zeros (`secure_delete`, set by `open`),
             // and the write-ahead log, which holds the pages as they were, is emptied after.
             let removed = if dry_run {
@@ -325,8 +337,9 @@ impl EventLog for SqliteLog {
 
     async fn read_compacted(&self, topic: Topic) -> Result<KeyValues, LogError> {
         let path = self.path.clone();
+        let keys = Arc::clone(&self.keys);
         tokio::task::spawn_blocking(move || -> Result<_, LogError> {
-            let connection = open(&path)?;
+            let connection = open(&path, &keys)?;
             let mut statement = connection
                 .prepare("SELECT key, value FROM log WHERE topic = ?1 ORDER BY partition, offset")
                 .map_err(storage)?;
@@ -372,8 +385,9 @@ impl SqliteLog {
     /// The offsets of `topic` that a trim removes, per partition, in ascending order.
     async fn trimmable(&self, topic: Topic, before_ms: i64) -> Result<Vec<(i32, Vec<i64>)>, LogError> {
         let path = self.path.clone();
+        let keys = Arc::clone(&self.keys);
         tokio::task::spawn_blocking(move || {
-            let connection = open(&path)?;
+            let connection = open(&path, &keys)?;
             trimmable_offsets(&connection, topic, before_ms).map_err(storage)
         })
         .await
@@ -636,7 +650,7 @@ fn truncate_wal(connection: &Connection) -> Result<(), rusqlite::Error> {
 
 /// Reads a group's committed offsets; for tools and tests.
 pub fn committed_offsets(path: &Path, group: &str, topic: Topic) -> Result<Vec<(i32, i64)>, LogError> {
-    let connection = open(path)?;
+    let connection = open(path, &[])?;
     let mut statement = connection
         .prepare("SELECT partition, next_offset FROM committed WHERE grp = ?1 AND topic = ?2 ORDER BY partition")
         .map_err(storage)?;

@@ -166,6 +166,16 @@ binary refuses for integer fields, so the file is written here: strings with JSO
 playback.toml: every backend on "server", the listen addresses the Services point at, the
 projects and backends from values, then .Values.config over it. Credentials are not in it.
 */}}
+{{/* [encryption] of playback.toml: each master key read from the mounted Secret. */}}
+{{- define "playback.encryption" -}}
+{{- $keys := .Values.secrets.encryption }}
+{{- $entries := list }}
+{{- range $keys.keys }}{{ $entries = append $entries (dict "id" . "key_file" (printf "/etc/playback-keys/%s" .)) }}{{ end }}
+{{- $encryption := dict "keys" $entries }}
+{{- with $keys.current }}{{ $_ := set $encryption "current" . }}{{ end }}
+{{- toYaml $encryption }}
+{{- end }}
+
 {{- define "playback.configDict" -}}
 {{- $v := .Values }}
 {{- $host := $v.listenHost }}
@@ -188,6 +198,7 @@ projects and backends from values, then .Values.config over it. Credentials are 
   "gateway" (dict "listen" (printf "%s:%d" $host (int $v.stages.gateway.port)))
   "query" (dict "listen" (printf "%s:%d" $host (int $v.stages.queryApi.port)))
   "share" $share
+  "encryption" (include "playback.encryption" . | fromYaml)
 }}
 {{- $config = mergeOverwrite $config (deepCopy (default (dict) $v.config)) }}
 {{- toYaml $config }}
@@ -257,6 +268,23 @@ stage is one consumer group, so a member above it would own no partition. */}}
 {{- fail "the query API needs a share-link signing key: set secrets.shareLinks.existingSecret (and .key) to the Secret holding share.signing_key, at least 32 characters (helm/README.md, Secrets), or set stages.queryApi.enabled=false" }}
 {{- end }}
 {{- end }}
+{{- /* Every process seals and opens with the master keys. */}}
+{{- $keys := $v.secrets.encryption }}
+{{- if not $keys.existingSecret }}
+{{- fail "every process needs the master keys of encryption at rest: set secrets.encryption.existingSecret to the Secret holding them (one key of 32 random bytes per id in secrets.encryption.keys; docs/operations.md, Keys and rotation)" }}
+{{- end }}
+{{- if not $keys.keys }}
+{{- fail "secrets.encryption.keys names no master key: list the ids, each a key of the Secret" }}
+{{- end }}
+{{- if and $keys.current (not (has $keys.current $keys.keys)) }}
+{{- fail (printf "secrets.encryption.current (%s) is not one of secrets.encryption.keys" $keys.current) }}
+{{- end }}
+{{- if and (not $keys.current) (gt (len $keys.keys) 1) }}
+{{- fail "secrets.encryption.keys names several master keys: say which is current in secrets.encryption.current" }}
+{{- end }}
+{{- with $v.config }}{{ with .encryption }}{{ if or (hasKey . "keys") (hasKey . "current") }}
+{{- fail "config.encryption.keys and .current come from secrets.encryption: the chart mounts the keys from their Secret" }}
+{{- end }}{{ end }}{{ end }}
 {{- $defaultHours := int64 (dig "share" "default_hours" 168 $effective) }}
 {{- $maxHours := int64 (dig "share" "max_hours" 720 $effective) }}
 {{- if gt $defaultHours $maxHours }}
@@ -355,6 +383,10 @@ warehouse; only the query API checks API tokens and signs share links.
 - name: config
   configMap:
     name: {{ $configMap }}
+- name: master-keys
+  secret:
+    secretName: {{ $root.Values.secrets.encryption.existingSecret | quote }}
+    defaultMode: 0440
 - name: tmp
   emptyDir:
     {{- with $root.Values.tmpVolume.medium }}
@@ -371,6 +403,9 @@ warehouse; only the query API checks API tokens and signs share links.
 {{- define "playback.volumeMounts" -}}
 - name: config
   mountPath: /etc/playback
+  readOnly: true
+- name: master-keys
+  mountPath: /etc/playback-keys
   readOnly: true
 - name: tmp
   mountPath: /tmp

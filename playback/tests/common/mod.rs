@@ -38,6 +38,12 @@ pub fn on_servers(config: &mut Config, stack: playback_runtime::testsuite::Stack
     config.warehouse.clickhouse = stack.clickhouse;
     config.blobs.backend = Backend::Server;
     config.blobs.s3 = stack.s3;
+    // Every process on servers needs a master key; this is any 32 bytes.
+    config.encryption.keys = vec![playback::config::MasterKeyConfig {
+        id: "test".into(),
+        key_file: None,
+        key: Some("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=".into()),
+    }];
 }
 
 pub async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
