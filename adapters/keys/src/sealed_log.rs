@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use playback_log::{Consumer, EventLog, KeyValues, LogError, Record, Topic};
+use playback_log::{Consumer, EventLog, KeyDeletion, KeyValues, LogError, Record, Topic, TrimOptions, TrimReport};
 
 use crate::{metrics, sealed_key_id, KeyError, Keyring};
 
@@ -100,6 +100,14 @@ impl EventLog for SealedLog {
             }
         }
         Ok(opened)
+    }
+
+    async fn trim(&self, options: &TrimOptions) -> Result<TrimReport, LogError> {
+        self.inner.trim(options).await
+    }
+
+    async fn delete_key(&self, topic: Topic, key: &[u8], dry_run: bool) -> Result<KeyDeletion, LogError> {
+        self.inner.delete_key(topic, key, dry_run).await
     }
 
     async fn partitions(&self, topic: Topic) -> Result<i32, LogError> {

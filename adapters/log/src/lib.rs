@@ -175,10 +175,7 @@ pub trait EventLog: Send + Sync + 'static {
     /// appended before `options.before_ms` (with `options.dry_run` only counts them), then
     /// gives the space back. A compacted topic keeps the newest value of each key. A log whose
     /// server trims by itself (Kafka, by `retention.ms`) removes nothing and says why.
-    async fn trim(&self, options: &TrimOptions) -> Result<TrimReport, LogError> {
-        let _ = options;
-        Ok(TrimReport { note: Some("this log trims by itself".into()), ..TrimReport::default() })
-    }
+    async fn trim(&self, options: &TrimOptions) -> Result<TrimReport, LogError>;
 
     /// Whether the log can serve now: for readiness probes.
     async fn check(&self) -> Result<(), LogError> {
@@ -188,10 +185,7 @@ pub trait EventLog: Send + Sync + 'static {
     /// Removes every record of `key` on `topic` (with `dry_run`, only counts them), for
     /// deletion on request. A log that cannot remove single records (Kafka) removes nothing
     /// and says why in [`KeyDeletion::not_removed`]; its records go with the topic's retention.
-    async fn delete_key(&self, topic: Topic, key: &[u8], dry_run: bool) -> Result<KeyDeletion, LogError> {
-        let _ = (topic, key, dry_run);
-        Ok(KeyDeletion::not_possible("this log cannot delete records"))
-    }
+    async fn delete_key(&self, topic: Topic, key: &[u8], dry_run: bool) -> Result<KeyDeletion, LogError>;
 }
 
 /// What [`EventLog::delete_key`] did.

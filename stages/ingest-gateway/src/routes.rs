@@ -348,6 +348,19 @@ mod tests {
         async fn partitions(&self, _topic: Topic) -> Result<i32, LogError> {
             Ok(1)
         }
+
+        async fn trim(&self, _options: &playback_log::TrimOptions) -> Result<playback_log::TrimReport, LogError> {
+            Ok(playback_log::TrimReport::default())
+        }
+
+        async fn delete_key(
+            &self,
+            _topic: Topic,
+            _key: &[u8],
+            _dry_run: bool,
+        ) -> Result<playback_log::KeyDeletion, LogError> {
+            Ok(playback_log::KeyDeletion::default())
+        }
     }
 
     fn app() -> Router {
