@@ -44,6 +44,23 @@ fn projects(config: &mut Config) {
     config.retention.batch_rows = 7;
 }
 
+/// The embedded warehouse as the commands open it: SQLCipher under the data dir's master key.
+async fn embedded_warehouse(config: &Config) -> playback_warehouse::embedded::SqliteWarehouse {
+    let masters = playback::at_rest::master_keys(config).unwrap();
+    let path = config.data_dir.join("warehouse.db");
+    let warehouse =
+        playback_warehouse::embedded::SqliteWarehouse::open_encrypted(&path, &masters.database_keys("warehouse.db"))
+            .unwrap();
+    warehouse.migrate().await.unwrap();
+    warehouse
+}
+
+/// The embedded log as the commands open it.
+fn embedded_log(config: &Config) -> SqliteLog {
+    let masters = playback::at_rest::master_keys(config).unwrap();
+    SqliteLog::open_encrypted(config.data_dir.join("log.db"), 2, &masters.database_keys("log.db")).unwrap()
+}
+
 fn hash_of(name: &str) -> String {
     let mut hash = String::new();
     for byte in name.bytes().cycle().take(32) {
@@ -238,8 +255,7 @@ fn assert_same_counts(dry: &RetentionReport, real: &RetentionReport) {
 
 /// Fills the embedded log of `config` with raw batches that every group has read.
 async fn fill_log(config: &Config) -> u64 {
-    let path = config.data_dir.join("log.db");
-    let log = SqliteLog::open(&path, 2).unwrap();
+    let log = embedded_log(config);
     for index in 0..2_000 {
         let key = format!("demo/s{}", index % 50);
         log.publish(Topic::RawBatches, key.as_bytes(), vec![b'x'; 2_048]).await.unwrap();
@@ -292,8 +308,7 @@ async fn retention_on_the_embedded_stores_keeps_exactly_the_sessions_within_rete
     let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     projects(&mut config);
     let log_bytes = fill_log(&config).await;
-    let warehouse = playback_warehouse::embedded::SqliteWarehouse::open(&dir.path().join("warehouse.db")).unwrap();
-    warehouse.migrate().await.unwrap();
+    let warehouse = embedded_warehouse(&config).await;
     let blobs = playback_blobs::LocalDir::open(dir.path().join("blobs")).unwrap();
     let now = playback_schemas::now_ms() + 1_000;
     let seeded = seed(&warehouse, &blobs, now).await;
@@ -328,7 +343,7 @@ async fn retention_on_the_embedded_stores_keeps_exactly_the_sessions_within_rete
     let raw: u64 = report.log.removed.iter().filter(|(topic, _)| *topic == Topic::RawBatches).map(|(_, n)| *n).sum();
     assert_eq!(raw, 2_000 - 2, "every read record goes but the newest of each partition");
     assert!(file_bytes(&config) < log_bytes / 4, "the log file shrinks: {} bytes of {log_bytes}", file_bytes(&config));
-    let reopened = SqliteLog::open(config.data_dir.join("log.db"), 2).unwrap();
+    let reopened = embedded_log(&config);
     reopened.publish(Topic::RawBatches, b"demo/s0", b"after".to_vec()).await.unwrap();
     let mut consumer = reopened.consumer(Topic::RawBatches, "archiver").await.unwrap();
     let records = consumer.poll(10, std::time::Duration::from_secs(2)).await.unwrap();
@@ -346,6 +361,12 @@ async fn retention_on_clickhouse_and_s3_drops_whole_months_and_deletes_shorter_r
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     projects(&mut config);
+    // Every process on servers needs a master key; this is any 32 bytes.
+    config.encryption.keys = vec![playback::config::MasterKeyConfig {
+        id: "test".into(),
+        key_file: None,
+        key: Some("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=".into()),
+    }];
     config.warehouse.backend = Backend::Server;
     config.warehouse.clickhouse = clickhouse.clone();
     config.blobs.backend = Backend::Server;
@@ -395,8 +416,7 @@ async fn playback_up_runs_the_job_in_the_background() {
     projects(&mut config);
     config.retention.first_run_after_s = 0;
     config.paths.demo_dir = Some("".into());
-    let warehouse = playback_warehouse::embedded::SqliteWarehouse::open(&dir.path().join("warehouse.db")).unwrap();
-    warehouse.migrate().await.unwrap();
+    let warehouse = embedded_warehouse(&config).await;
     let blobs = playback_blobs::LocalDir::open(dir.path().join("blobs")).unwrap();
     let now = playback_schemas::now_ms();
     let seeded = seed(&warehouse, &blobs, now).await;
