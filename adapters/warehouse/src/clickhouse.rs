@@ -342,7 +342,12 @@ impl Warehouse for ClickHouseWarehouse {
     }
 
     async fn upsert_notes(&self, rows: Vec<NoteRow>) -> Result<(), WarehouseError> {
-        self.insert("notes", rows.into_iter().map(NoteRecord::from).collect()).await
+        let replaced = sql::delete_replaced_notes(&rows);
+        self.insert("notes", rows.into_iter().map(NoteRecord::from).collect()).await?;
+        match replaced {
+            Some(statement) => self.execute(&self.client, &statement).await,
+            None => Ok(()),
+        }
     }
 
     async fn session_notes(&self, project_id: &str, session_id: &str) -> Result<Vec<NoteRow>, WarehouseError> {

@@ -644,7 +644,8 @@ impl Warehouse for SqliteWarehouse {
                 row.note_id.into(),
                 row.offset_ms.into(),
                 row.author.into(),
-                row.text.into(),
+                // A tombstone keeps no text.
+                if row.deleted { String::new() } else { row.text }.into(),
                 row.created_at_ms.into(),
                 i64::from(row.deleted).into(),
                 row.version.into(),

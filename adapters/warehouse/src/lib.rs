@@ -416,7 +416,9 @@ pub trait Warehouse: Send + Sync + 'static {
     async fn session_marks(&self, project_id: &str, session_ids: &[String]) -> Result<Vec<Mark>, WarehouseError>;
     /// A user's sessions by start time (their newest versions carry `user_id`).
     async fn user_sessions(&self, project_id: &str, user_id: &str) -> Result<Vec<UserSession>, WarehouseError>;
-    /// Upserts notes, keeping the highest `version` of each.
+    /// Upserts notes, keeping the highest `version` of each. A tombstone (`deleted`) removes the
+    /// versions it replaces from the store, text and all (on ClickHouse by a mutation, shortly
+    /// after it returns).
     async fn upsert_notes(&self, rows: Vec<NoteRow>) -> Result<(), WarehouseError>;
     /// A session's notes that are not deleted, by offset.
     async fn session_notes(&self, project_id: &str, session_id: &str) -> Result<Vec<NoteRow>, WarehouseError>;

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use common::with_database;
 use playback_warehouse::clickhouse::{migration_statements, ClickHouseConfig, ClickHouseWarehouse};
 use playback_warehouse::conformance::{self, session};
-use playback_warehouse::{AssetRow, AssetStatus, PageAfter, SessionAssetRow, SessionOrder, SessionQuery, Warehouse};
+use playback_warehouse::{
+    AssetRow, AssetStatus, NoteRow, PageAfter, SessionAssetRow, SessionOrder, SessionQuery, Warehouse,
+};
 
 /// Runs `check` on a migrated warehouse in a database of its own, dropped afterwards.
 async fn own_database(check: conformance::Check) {
@@ -267,4 +269,59 @@ async fn asset_merges_in(config: ClickHouseConfig) {
         warehouse.session_assets("p", "s").await.expect("session assets"),
     );
     assert_eq!(after, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_note_leaves_no_text_behind() {
+    with_database(deleted_note_in).await;
+}
+
+/// Deleting a note removes the versions that held its text from the table, not only from the
+/// reads: the tombstone has no text, and a mutation drops the rows it replaced.
+async fn deleted_note_in(config: ClickHouseConfig) {
+    let client = clickhouse::Client::default()
+        .with_url(&config.url)
+        .with_user(&config.user)
+        .with_password(&config.password)
+        .with_database(&config.database)
+        .with_validation(false);
+    let warehouse = ClickHouseWarehouse::new(config).expect("config");
+    warehouse.migrate().await.expect("migrate");
+    let text = "Ada paid with card 4111 1111 1111 1111";
+    let note = |text: &str, deleted: bool, version: i64| NoteRow {
+        project_id: "p".into(),
+        session_id: "s".into(),
+        note_id: "n1".into(),
+        offset_ms: 10,
+        author: "ada".into(),
+        text: text.into(),
+        created_at_ms: 1,
+        deleted,
+        version,
+    };
+    let kept = NoteRow { note_id: "n2".into(), ..note("kept", false, 1) };
+    warehouse.upsert_notes(vec![note(text, false, 1), kept.clone()]).await.expect("write");
+    warehouse
+        .upsert_notes(vec![note("Ada paid with card 4111 1111 1111 1111 (edited)", false, 2)])
+        .await
+        .expect("edit");
+    warehouse.upsert_notes(vec![note(text, true, 3)]).await.expect("delete");
+    assert_eq!(warehouse.session_notes("p", "s").await.expect("notes"), vec![kept]);
+
+    let count = "SELECT count() FROM notes WHERE position(text, 'Ada paid') > 0";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let holding: u64 = client.query(count).fetch_one().await.expect("count");
+        if holding == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{holding} rows still hold the deleted note's text");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let rows: Vec<(String, u8, i64)> = client
+        .query("SELECT note_id, deleted, version FROM notes ORDER BY note_id, version")
+        .fetch_all()
+        .await
+        .expect("rows");
+    assert_eq!(rows, [("n1".to_string(), 1, 3), ("n2".to_string(), 0, 1)], "the tombstone and the other note stay");
 }

@@ -91,6 +91,8 @@ pub async fn delete_note(
         .into_iter()
         .find(|note| note.note_id == note_id)
         .ok_or_else(|| QueryError::NotFound("note not found".into()))?;
+    // The tombstone keeps no text, and the warehouse removes the versions it replaces.
+    note.text.clear();
     note.deleted = true;
     note.version += 1;
     state.warehouse.upsert_notes(vec![note]).await?;

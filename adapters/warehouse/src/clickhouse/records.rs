@@ -148,7 +148,8 @@ impl From<NoteRow> for NoteRecord {
             note_id: row.note_id,
             offset_ms: row.offset_ms,
             author: row.author,
-            text: row.text,
+            // A tombstone keeps no text.
+            text: if row.deleted { String::new() } else { row.text },
             created_at_ms: row.created_at_ms,
             deleted: u8::from(row.deleted),
             version: row.version,

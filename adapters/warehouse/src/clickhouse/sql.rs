@@ -6,7 +6,7 @@ use ::clickhouse::Client;
 
 use super::schema::{CHUNK_COLUMNS, EVENT_COLUMNS, NOTE_COLUMNS, SAVED_FILTER_COLUMNS, SHARE_COLUMNS};
 use crate::{
-    ChunkRow, PageAfter, PropertyMatch, Recency, SessionFilter, SessionOrder, SessionQuery, SessionRow, Table,
+    ChunkRow, NoteRow, PageAfter, PropertyMatch, Recency, SessionFilter, SessionOrder, SessionQuery, SessionRow, Table,
 };
 
 /// One bound value.
@@ -347,6 +347,27 @@ pub(crate) fn session_chunks(project_id: &str, session_id: &str) -> Statement {
     builder.text(" AND session_id = ").string(session_id);
     builder.text(" ORDER BY window_id, first_seq, last_seq");
     builder.build()
+}
+
+/// The mutation that removes the versions a note tombstone replaces, so that a deleted note's
+/// text does not wait for a merge that may never come; `None` when no row is a tombstone.
+pub(crate) fn delete_replaced_notes(rows: &[NoteRow]) -> Option<Statement> {
+    let tombstones: Vec<&NoteRow> = rows.iter().filter(|row| row.deleted).collect();
+    if tombstones.is_empty() {
+        return None;
+    }
+    let mut builder = Builder::default();
+    builder.text("ALTER TABLE notes DELETE WHERE ");
+    for (index, row) in tombstones.iter().enumerate() {
+        if index > 0 {
+            builder.text(" OR ");
+        }
+        builder.text("(project_id = ").string(&row.project_id);
+        builder.text(" AND session_id = ").string(&row.session_id);
+        builder.text(" AND note_id = ").string(&row.note_id);
+        builder.text(" AND version < ").int(row.version).text(")");
+    }
+    Some(builder.build())
 }
 
 /// Mutations that remove chunk rows by identity, one per session.
