@@ -354,6 +354,42 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     assert_eq!(client.call(Method::DELETE, &note_path, Some(OTHER_ADMIN), None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(client.call(Method::DELETE, &note_path, Some(VIEWER), None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(client.call(Method::GET, &format!("/v1/sessions/{one}/notes"), admin, None).await.1["notes"], json!([]));
+    // An admin's note: a viewer may not delete it, its author may.
+    let (status, admins_note) = client
+        .call(
+            Method::POST,
+            &format!("/v1/sessions/{one}/notes"),
+            admin,
+            Some(json!({"offset_ms": 2000, "text": "Support called back"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let admins_note_path = format!("/v1/sessions/{one}/notes/{}", admins_note["note_id"].as_str().unwrap());
+    let (status, refused) = client.call(Method::DELETE, &admins_note_path, Some(VIEWER), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(refused["error"].as_str().is_some_and(|reason| reason.contains("another's note")), "{refused}");
+    assert_eq!(
+        client.call(Method::GET, &format!("/v1/sessions/{one}/notes"), admin, None).await.1["notes"][0]["note_id"],
+        admins_note["note_id"]
+    );
+    assert_eq!(client.call(Method::DELETE, &admins_note_path, admin, None).await.0, StatusCode::NO_CONTENT);
+
+    // A body that is not a note's is refused with the documented error body.
+    for (content_type, body) in [
+        ("application/json", r#"{"offset_ms": 1000, "text": "x", "colour": "red"}"#),
+        ("application/json", r#"{"offset_ms": "#),
+        ("text/plain", r#"{"offset_ms": 1000, "text": "x"}"#),
+    ] {
+        let request = Request::post(format!("/v1/sessions/{one}/notes"))
+            .header("authorization", format!("Bearer {VIEWER}"))
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap();
+        let (status, answer, headers) = harness.send(request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type} {body}");
+        assert!(answer["error"].as_str().is_some_and(|reason| reason.starts_with("invalid body")), "{answer}");
+        assert_eq!(headers["content-type"], "application/json");
+    }
 
     // Saved filters, checked like the list's parameters.
     let (status, saved) = client
@@ -373,7 +409,49 @@ async fn every_operation_answers_as_documented_with_tokens_per_project_and_role(
     assert_eq!(filters["filters"][0]["query"], "has_errors=true&sort=score");
     assert_eq!(client.call(Method::GET, "/v1/saved-filters", Some(OTHER_ADMIN), None).await.1["filters"], json!([]));
     let filter_path = format!("/v1/saved-filters/{}", saved["filter_id"].as_str().unwrap());
-    assert_eq!(client.call(Method::DELETE, &filter_path, Some(VIEWER), None).await.0, StatusCode::NO_CONTENT);
+    // An admin deletes anyone's saved filter.
+    assert_eq!(client.call(Method::DELETE, &filter_path, admin, None).await.0, StatusCode::NO_CONTENT);
+    let (status, admins_filter) = client
+        .call(Method::POST, "/v1/saved-filters", admin, Some(json!({"name": "Slow", "query": "sort=score"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let admins_filter_path = format!("/v1/saved-filters/{}", admins_filter["filter_id"].as_str().unwrap());
+    assert_eq!(client.call(Method::DELETE, &admins_filter_path, Some(VIEWER), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(client.call(Method::DELETE, &admins_filter_path, admin, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(client.call(Method::GET, "/v1/saved-filters", admin, None).await.1["filters"], json!([]));
+
+    // API answers are not sniffed, send no referrer and are not stored; an unknown method
+    // answers in the documented error body too.
+    let (_, _, headers) = harness
+        .send(
+            Request::get("/v1/sessions")
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (&headers["x-content-type-options"], &headers["referrer-policy"], &headers["cache-control"]),
+        (
+            &"nosniff".parse::<axum::http::HeaderValue>().unwrap(),
+            &"no-referrer".parse().unwrap(),
+            &"no-store".parse().unwrap()
+        )
+    );
+    let (status, answer, headers) = harness
+        .send(
+            Request::patch("/v1/sessions")
+                .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        (answer["error"].as_str().is_some(), &headers["content-type"]),
+        (true, &"application/json".parse::<axum::http::HeaderValue>().unwrap()),
+        "{answer}"
+    );
 
     // Assets: the listing's base opens the copy without a token, as a replay loads it.
     let assets_path = format!("/v1/sessions/{one}/assets");

@@ -84,6 +84,16 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Fails with 403 unless the caller wrote it (`author` is their token's name) or is an
+    /// admin.
+    pub fn require_author(&self, author: &str, action: &str) -> Result<(), QueryError> {
+        if self.name == author {
+            Ok(())
+        } else {
+            self.require_admin(action)
+        }
+    }
+
     /// Fails with 403 unless the caller is an admin.
     pub fn require_admin(&self, action: &str) -> Result<(), QueryError> {
         if self.role == Role::Admin {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Caller;
+use crate::error::JsonBody;
 use crate::sessions::find;
 use crate::{list_query, now_ms, QueryError, QueryState};
 
@@ -53,7 +54,7 @@ pub async fn add_note(
     State(state): State<QueryState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(new): Json<NewNote>,
+    JsonBody(new): JsonBody<NewNote>,
 ) -> Result<(StatusCode, Json<Value>), QueryError> {
     let session = find(&state, &caller.project_id, &id).await?;
     let text = new.text.trim();
@@ -91,6 +92,7 @@ pub async fn delete_note(
         .into_iter()
         .find(|note| note.note_id == note_id)
         .ok_or_else(|| QueryError::NotFound("note not found".into()))?;
+    caller.require_author(&note.author, "deleting another's note")?;
     // The tombstone keeps no text, and the warehouse removes the versions it replaces.
     note.text.clear();
     note.deleted = true;
@@ -126,7 +128,7 @@ pub struct NewFilter {
 pub async fn save_filter(
     State(state): State<QueryState>,
     caller: Caller,
-    Json(new): Json<NewFilter>,
+    JsonBody(new): JsonBody<NewFilter>,
 ) -> Result<(StatusCode, Json<Value>), QueryError> {
     let name = new.name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
@@ -159,6 +161,7 @@ pub async fn delete_filter(
         .into_iter()
         .find(|filter| filter.filter_id == filter_id)
         .ok_or_else(|| QueryError::NotFound("saved filter not found".into()))?;
+    caller.require_author(&filter.author, "deleting another's saved filter")?;
     filter.deleted = true;
     filter.version += 1;
     state.warehouse.upsert_saved_filters(vec![filter]).await?;

@@ -116,6 +116,8 @@ pub fn router(state: QueryState) -> Router {
         .route("/v1/shared/{token}/assets/{hash}", get(assets::shared_asset))
         .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::map_response(error::log_internal_errors))
+        .layer(axum::middleware::map_response(error::json_errors))
+        .layer(axum::middleware::map_response(error::api_headers))
         .with_state(state)
 }
 

@@ -55,6 +55,11 @@ fn forbidden(mut operation: Value) -> Value {
     operation
 }
 
+fn own(mut operation: Value) -> Value {
+    operation["responses"]["403"] = error("the token is neither the author's nor an admin token");
+    operation
+}
+
 fn with_body(mut operation: Value, schema: Value) -> Value {
     operation["requestBody"] = json_body(schema);
     operation["requestBody"]["required"] = json!(true);
@@ -225,7 +230,7 @@ pub fn document() -> Value {
                 "get": operation("listNotes", "A session's notes", vec![id()], ("200", ok("the notes", schema_ref("Notes")))),
                 "post": with_body(operation("addNote", "Adds a note at a time of the session", vec![id()], ("201", ok("the note", schema_ref("Note")))), schema_ref("NewNote")),
             },
-            "/v1/sessions/{id}/notes/{note_id}": { "delete": operation("deleteNote", "Deletes a note", vec![id(), path_param("note_id", "note id")], no_content()) },
+            "/v1/sessions/{id}/notes/{note_id}": { "delete": own(operation("deleteNote", "Deletes a note (its author, or an admin)", vec![id(), path_param("note_id", "note id")], no_content())) },
             "/v1/sessions/{id}/shares": {
                 "get": forbidden(operation("listShares", "A session's share links (admin)", vec![id()], ("200", ok("the share links", schema_ref("Shares"))))),
                 "post": forbidden(with_body(operation("createShare", "Creates a share link (admin)", vec![id()], ("201", ok("the share link with its url", schema_ref("Share")))), schema_ref("NewShare"))),
@@ -235,7 +240,7 @@ pub fn document() -> Value {
                 "get": operation("listSavedFilters", "The project's saved filters", vec![], ("200", ok("the saved filters", schema_ref("SavedFilters")))),
                 "post": with_body(operation("saveFilter", "Saves list parameters under a name", vec![], ("201", ok("the saved filter", schema_ref("SavedFilter")))), schema_ref("NewSavedFilter")),
             },
-            "/v1/saved-filters/{filter_id}": { "delete": operation("deleteSavedFilter", "Deletes a saved filter", vec![path_param("filter_id", "saved filter id")], no_content()) },
+            "/v1/saved-filters/{filter_id}": { "delete": own(operation("deleteSavedFilter", "Deletes a saved filter (its author, or an admin)", vec![path_param("filter_id", "saved filter id")], no_content())) },
             "/v1/users/{user_id}": {
                 "get": operation("getUser", "A user's card", vec![path_param("user_id", "user id")], ("200", ok("the user", schema_ref("User")))),
                 "delete": forbidden(operation("deleteUser", "Deletes every session of a user from every store, with a receipt (admin)", vec![path_param("user_id", "user id")], ("200", ok("what was removed where, and what is not gone yet", schema_ref("DeletionReceipt"))))),

@@ -96,7 +96,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Deletes a saved filter */
+        /** Deletes a saved filter (its author, or an admin) */
         delete: operations["deleteSavedFilter"];
         options?: never;
         head?: never;
@@ -200,7 +200,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Deletes a note */
+        /** Deletes a note (its author, or an admin) */
         delete: operations["deleteNote"];
         options?: never;
         head?: never;
@@ -1205,6 +1205,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description the token is neither the author's nor an admin token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description not found in the token's project */
             404: {
                 headers: {
@@ -1655,6 +1664,15 @@ export interface operations {
             };
             /** @description no token, or an unknown one */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token is neither the author's nor an admin token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
