@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use playback_ingest_gateway::{parse_batch, parse_device, GatewayError, Limits, ParsedBatch};
+use playback_ingest_gateway::{parse_batch, parse_device, scrub_batch, GatewayError, Limits, ParsedBatch};
 use playback_schemas::json::{from_slice_deep, from_str_deep};
 use playback_schemas::{AvroMessage, RawBatch, User};
 
@@ -122,6 +122,17 @@ pub fn check_parse_outcome(
     for event in events {
         assert!(event.get().len() <= limits.max_event_bytes, "an event above max_event_bytes passed");
     }
+
+    // The project's privacy rules apply to every accepted batch: they never refuse it, keep
+    // its events, and leave nothing more to do when applied again.
+    let rules = playback_ingest_gateway::Project::new("fuzz", "pk_fuzz").privacy_rules().expect("default rules compile");
+    let mut scrubbed = parsed.clone();
+    scrub_batch(&mut scrubbed, &rules).expect("an accepted batch can be scrubbed");
+    let kept: Vec<&serde_json::value::RawValue> =
+        from_slice_deep(&scrubbed.events_json).expect("scrubbed events are a JSON array");
+    assert_eq!(kept.len(), parsed.event_count, "scrubbing keeps every event");
+    let mut again = scrubbed.clone();
+    assert_eq!(scrub_batch(&mut again, &rules).expect("scrubbed twice"), 0, "scrubbing twice changes nothing");
 
     // The gateway encodes what it accepted; the sessionizer and archiver decode it.
     let raw = raw_batch(parsed.clone());

@@ -100,11 +100,13 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn gateway_state(config: &Config, log: Arc<dyn EventLog>) -> GatewayState {
+/// The gateway's state; fails on a project whose privacy settings do not compile.
+fn gateway_state(config: &Config, log: Arc<dyn EventLog>) -> anyhow::Result<GatewayState> {
     let gateway = &config.gateway;
-    GatewayState {
+    let projects = ProjectRegistry::new(config.projects.clone()).context("invalid project privacy settings")?;
+    Ok(GatewayState {
         log,
-        projects: Arc::new(ProjectRegistry::new(config.projects.clone())),
+        projects: Arc::new(projects),
         limits: Limits {
             max_body_bytes: gateway.max_body_bytes,
             max_decompressed_bytes: gateway.max_decompressed_bytes,
@@ -121,7 +123,7 @@ fn gateway_state(config: &Config, log: Arc<dyn EventLog>) -> GatewayState {
             session_max_ms: config.sessionizer.max_session_ms.max(0) as u64,
         },
         recorder_js: Some(ui::recorder_bundle(&config.paths)),
-    }
+    })
 }
 
 /// The tokens and the share-link key of the query API.
@@ -345,7 +347,7 @@ pub async fn all_in_one(config: &Config) -> anyhow::Result<(Router, Stages)> {
     }
 
     let apis = admin_router(&adapters)
-        .merge(playback_ingest_gateway::router(gateway_state(config, Arc::clone(&adapters.log))))
+        .merge(playback_ingest_gateway::router(gateway_state(config, Arc::clone(&adapters.log))?))
         .merge(playback_query_api::router(query_state(config, &adapters, access)));
     let router = ui::with_demo(apis, &config.paths).merge(ui::web_router(&config.paths));
     Ok((router, stages))
@@ -397,7 +399,7 @@ fn own_origins(address: std::net::SocketAddr) -> Vec<String> {
 /// tests that need a real socket.
 pub async fn spawn_gateway(config: &Config) -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
     let adapters = open_adapters(config).await?;
-    let router = admin_router(&adapters).merge(playback_ingest_gateway::router(gateway_state(config, adapters.log)));
+    let router = admin_router(&adapters).merge(playback_ingest_gateway::router(gateway_state(config, adapters.log)?));
     let (listener, router) = serve(&config.gateway.listen, router).await?;
     let address = listener.local_addr()?;
     let handle = tokio::spawn(async move {
@@ -412,7 +414,7 @@ pub async fn spawn_gateway(config: &Config) -> anyhow::Result<(std::net::SocketA
 pub async fn gateway(config: Config) -> anyhow::Result<()> {
     let adapters = open_adapters(&config).await?;
     let mut router = admin_router(&adapters)
-        .merge(playback_ingest_gateway::router(gateway_state(&config, Arc::clone(&adapters.log))));
+        .merge(playback_ingest_gateway::router(gateway_state(&config, Arc::clone(&adapters.log))?));
     if config.gateway.serve_demo {
         router = ui::with_demo(router, &config.paths);
     }
@@ -618,14 +620,7 @@ mod tests {
     fn playback_up_makes_one_admin_token_per_project_and_keeps_it() {
         let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let mut config = Config { data_dir: dir.path().join("data"), ..Config::default() };
-        config.projects.push(playback_ingest_gateway::Project {
-            id: "shop".into(),
-            key: "pk_shop".into(),
-            enabled: true,
-            sample_rate: 1.0,
-            retention_days: 365,
-            inline_assets: false,
-        });
+        config.projects.push(playback_ingest_gateway::Project::new("shop", "pk_shop"));
         let first = local_access(&config).unwrap_or_else(|error| panic!("{error}"));
         let tokens: Vec<(String, Role)> =
             first.tokens.all().iter().map(|token| (token.project.clone(), token.role)).collect();

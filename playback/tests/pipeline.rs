@@ -174,12 +174,8 @@ async fn bad_requests_get_clear_statuses() {
         config.gateway.rate_limit_per_sec = 1.0;
         config.gateway.rate_limit_burst = 3.0;
         config.projects.push(playback_ingest_gateway::Project {
-            id: "off".into(),
-            key: "pk_off".into(),
             enabled: false,
-            sample_rate: 1.0,
-            retention_days: 365,
-            inline_assets: false,
+            ..playback_ingest_gateway::Project::new("off", "pk_off")
         });
     })
     .await;

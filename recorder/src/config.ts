@@ -20,7 +20,44 @@ export interface ProjectConfig {
    * (`collectFonts`), for assets the server cannot fetch itself, such as ones behind a login.
    */
   inline_assets: boolean;
+  /**
+   * How much page text is masked: `sensitive` masks e-mail addresses and long digit runs
+   * (cards, IBANs, phone numbers) and the whole text of elements marked sensitive, `all`
+   * masks all text, `none` only the project's `text_patterns` and the marked elements.
+   */
+  mask_text: MaskText;
+  /**
+   * Name parts of URL parameters whose values are replaced by `redacted`: a parameter is
+   * scrubbed when its decoded, lowercased name contains one of them. Empty scrubs nothing.
+   */
+  scrub_params: string[];
+  /** Regular expression sources of extra text masked in the page, as with e-mail addresses. */
+  text_patterns: string[];
 }
+
+export type MaskText = 'none' | 'sensitive' | 'all';
+
+/** Shared with the gateway through `schemas/privacy/vectors.json`. */
+export const DEFAULT_SCRUB_PARAMS: readonly string[] = [
+  'token',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'email',
+  'code',
+  'reset',
+  'auth',
+  'session',
+  'signature',
+  'apikey',
+  'api_key',
+  'otp',
+  'ssn',
+  'card',
+  'iban',
+  'phone',
+];
 
 export const DEFAULT_CONFIG: Readonly<ProjectConfig> = {
   enabled: true,
@@ -31,6 +68,9 @@ export const DEFAULT_CONFIG: Readonly<ProjectConfig> = {
   session_idle_timeout_ms: 30 * 60_000,
   session_max_ms: 24 * 60 * 60_000,
   inline_assets: false,
+  mask_text: 'sensitive',
+  scrub_params: [...DEFAULT_SCRUB_PARAMS],
+  text_patterns: [],
 };
 
 /** The gateway refuses bodies above 1 MiB; keep room for the envelope. */
@@ -41,6 +81,52 @@ function numberIn(value: unknown, fallback: number, min: number, max: number): n
     return fallback;
   }
   return Math.min(max, Math.max(min, value));
+}
+
+const MAX_SCRUB_PARAMS = 100;
+const MAX_SCRUB_PARAM_LENGTH = 100;
+const MAX_TEXT_PATTERNS = 50;
+const MAX_TEXT_PATTERN_LENGTH = 500;
+
+function maskTextOf(value: unknown): MaskText {
+  return value === 'none' || value === 'all' || value === 'sensitive' ? value : DEFAULT_CONFIG.mask_text;
+}
+
+/** Trimmed, lowercased, non-empty name parts; the default list when `value` is not an array. */
+function scrubParamsOf(value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    return [...DEFAULT_SCRUB_PARAMS];
+  }
+  const params: string[] = [];
+  for (const entry of value) {
+    if (params.length === MAX_SCRUB_PARAMS) {
+      break;
+    }
+    if (typeof entry !== 'string') {
+      continue;
+    }
+    const param = entry.trim().toLowerCase();
+    if (param !== '' && param.length <= MAX_SCRUB_PARAM_LENGTH) {
+      params.push(param);
+    }
+  }
+  return params;
+}
+
+function textPatternsOf(value: unknown): string[] {
+  if (!Array.isArray(value)) {
+    return [];
+  }
+  const patterns: string[] = [];
+  for (const entry of value) {
+    if (patterns.length === MAX_TEXT_PATTERNS) {
+      break;
+    }
+    if (typeof entry === 'string' && entry !== '' && entry.length <= MAX_TEXT_PATTERN_LENGTH) {
+      patterns.push(entry);
+    }
+  }
+  return patterns;
 }
 
 /** Validates a config response; missing or invalid fields take their defaults. */
@@ -56,6 +142,9 @@ export function parseConfig(raw: unknown): ProjectConfig {
     session_idle_timeout_ms: numberIn(source.session_idle_timeout_ms, d.session_idle_timeout_ms, 60_000, 7 * 24 * 60 * 60_000),
     session_max_ms: numberIn(source.session_max_ms, d.session_max_ms, 60_000, 7 * 24 * 60 * 60_000),
     inline_assets: typeof source.inline_assets === 'boolean' ? source.inline_assets : d.inline_assets,
+    mask_text: maskTextOf(source.mask_text),
+    scrub_params: scrubParamsOf(source.scrub_params),
+    text_patterns: textPatternsOf(source.text_patterns),
   };
 }
 

@@ -20,6 +20,7 @@ import {
   rejectionPayload,
 } from './capture';
 import { loadConfig, type ProjectConfig } from './config';
+import { compilePatterns, maskAll, maskEventText, maskMatches, maskFormState, scrubUrls } from './privacy';
 import { SelectChanges } from './select-changes';
 import { isSampledIn, SessionManager, type SessionState, type UserIdentity } from './session';
 import { browserStore, type KeyValueStore } from './storage';
@@ -34,7 +35,7 @@ export interface RecorderOptions {
   endpoint: string;
   /** Extra CSS selector of elements recorded as empty boxes (besides `.pb-block`). */
   blockSelector?: string;
-  /** Extra CSS selector of elements whose text is masked (besides `.pb-mask`). */
+  /** Extra CSS selector of elements whose whole text is masked (besides `.pb-mask` and `[data-pb-mask]`). */
   maskTextSelector?: string;
 }
 
@@ -42,6 +43,10 @@ export interface RecorderOptions {
 export const INPUT_MASK = '*'.repeat(8);
 /** Text typed into editable elements is masked like `.pb-mask` text. */
 const EDITABLE_SELECTOR = '[contenteditable]:not([contenteditable="false"])';
+/** Elements whose whole text is masked, whatever the project's `mask_text`. */
+const SENSITIVE_SELECTOR = '.pb-mask, [data-pb-mask]';
+/** Never recorded: their values are meant for the server, not for the visitor. */
+const HIDDEN_INPUT_SELECTOR = 'input[type="hidden" i]';
 /** How long a page whose window id came from sessionStorage waits to learn it is a copy. */
 const WINDOW_CLAIM_TIMEOUT_MS = 200;
 /** Custom events kept while recording has not started yet. */
@@ -95,6 +100,19 @@ export function toJsonObject(value: unknown): Record<string, unknown> {
   return typeof clone === 'object' && clone !== null && !Array.isArray(clone) ? (clone as Record<string, unknown>) : {};
 }
 
+/** The element, or one of its ancestors, matches `selector`. */
+function isSensitive(element: HTMLElement | null, selector: string): boolean {
+  if (element === null) {
+    return false;
+  }
+  try {
+    return element.closest(selector) !== null;
+  } catch {
+    // An invalid selector from the page's options: mask rather than leak.
+    return true;
+  }
+}
+
 export class Recorder {
   private phase: 'loading' | 'active' | 'off' = 'loading';
   private config: ProjectConfig | null = null;
@@ -120,6 +138,8 @@ export class Recorder {
   private pageviewScheduled = false;
   private flushTimer: ReturnType<typeof setInterval> | null = null;
   private selectChanges = new SelectChanges();
+  /** The project's text patterns, compiled when recording starts. */
+  private textPatterns: RegExp[] = [];
   private readonly cleanups: Array<() => void> = [];
 
   constructor(private readonly options: RecorderOptions) {
@@ -281,7 +301,20 @@ export class Recorder {
     this.rrwebReady = false;
     this.seenMeta = false;
     this.lastPageviewHref = null;
-    const maskTextSelector = [this.options.maskTextSelector, EDITABLE_SELECTOR].filter(Boolean).join(', ');
+    const sensitiveSelector = [SENSITIVE_SELECTOR, this.options.maskTextSelector, EDITABLE_SELECTOR].filter(Boolean).join(', ');
+    const blockSelector = [this.options.blockSelector, HIDDEN_INPUT_SELECTOR].filter(Boolean).join(', ');
+    const { patterns, invalid } = compilePatterns(config);
+    this.textPatterns = patterns;
+    if (invalid.length > 0) {
+      warn(`text patterns skipped, not regular expressions: ${invalid.join(', ')}`);
+    }
+    const maskAllText = config.mask_text === 'all';
+    const maskText = (text: string, element: HTMLElement | null): string => {
+      if (maskAllText || isSensitive(element, sensitiveSelector)) {
+        return maskAll(text);
+      }
+      return maskMatches(text, patterns);
+    };
     const stop = record<eventWithTime>({
       emit: (event) => this.onEmit(event),
       recordAfter: 'load',
@@ -290,9 +323,11 @@ export class Recorder {
       maskInputOptions: MASK_ALL_INPUTS,
       maskInputFn: () => INPUT_MASK,
       blockClass: 'pb-block',
-      blockSelector: this.options.blockSelector,
+      blockSelector,
       maskTextClass: 'pb-mask',
-      maskTextSelector,
+      // Every text goes through maskText, which decides how much of it to mask.
+      maskTextSelector: '*',
+      maskTextFn: maskText,
       checkoutEveryNms: config.snapshot_interval_ms,
       inlineImages: config.inline_assets,
       collectFonts: config.inline_assets,
@@ -340,7 +375,8 @@ export class Recorder {
   private onEmit(event: eventWithTime): void {
     const sessions = this.sessions;
     const buffer = this.buffer;
-    if (!this.recording || sessions === null || buffer === null) {
+    const config = this.config;
+    if (!this.recording || sessions === null || buffer === null || config === null) {
       return;
     }
     if (!this.seenMeta) {
@@ -359,7 +395,12 @@ export class Recorder {
     }
     let json: string;
     try {
-      json = JSON.stringify(event);
+      maskFormState(event, (id) => record.mirror.getNode(id));
+      // Attribute values, text changes and event payloads, by the rules the gateway applies.
+      maskEventText(event, this.textPatterns);
+      // The expression stops at quotes and backslashes, so it finds in the JSON text the same
+      // parameters it finds in each string: Meta and `$pageview` URLs, attributes, CSS urls.
+      json = scrubUrls(JSON.stringify(event), config.scrub_params);
     } catch {
       return;
     }

@@ -65,14 +65,7 @@ pub async fn start(tune: impl FnOnce(&mut Config)) -> Harness {
 
 /// Adds project `id` (recorder key `pk_{id}`) with an admin token `token` named `name`.
 pub fn add_project(config: &mut Config, id: &str, name: &str, token: &str) {
-    config.projects.push(playback_ingest_gateway::Project {
-        id: id.into(),
-        key: format!("pk_{id}"),
-        enabled: true,
-        sample_rate: 1.0,
-        retention_days: 365,
-        inline_assets: false,
-    });
+    config.projects.push(playback_ingest_gateway::Project::new(id, format!("pk_{id}")));
     config.auth.tokens.push(playback_query_api::ApiToken {
         name: name.into(),
         token: token.into(),

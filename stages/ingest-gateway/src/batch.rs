@@ -9,7 +9,7 @@ use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::GatewayError;
+use crate::{GatewayError, PrivacyRules};
 
 /// Size limits, applied before and after decompression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,10 +278,103 @@ pub fn parse_batch(body: &[u8], gzip_header: bool, limits: &Limits) -> Result<Pa
     })
 }
 
+/// Applies the project's privacy rules to a parsed batch: each event that holds something the
+/// rules forbid is written anew without it, the others are kept byte for byte. Returns how many
+/// events changed.
+pub fn scrub_batch(batch: &mut ParsedBatch, rules: &PrivacyRules) -> Result<usize, GatewayError> {
+    let text = std::str::from_utf8(&batch.events_json).map_err(|_| bad("events are not utf-8"))?;
+    let events = parse_events(text, usize::MAX)?;
+    let mut out = String::with_capacity(text.len());
+    let mut changed = 0;
+    out.push('[');
+    for (index, event) in events.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        let text = event.get();
+        let mut value: serde_json::Value = match from_str_deep(text) {
+            Ok(value) => value,
+            // JavaScript strings may hold a lone surrogate, which JSON.stringify writes as
+            // `\ud800`: valid JSON text, but not a string Rust can hold. The event is read with
+            // the replacement character in its place, and kept as sent unless it is scrubbed.
+            Err(_) => from_str_deep(&without_lone_surrogates(text))
+                .map_err(|error| bad(format!("event {index} is not json: {error}")))?,
+        };
+        if rules.scrub_event(&mut value) {
+            changed += 1;
+            out.push_str(&value.to_string());
+        } else {
+            out.push_str(event.get());
+        }
+    }
+    out.push(']');
+    if changed > 0 {
+        batch.events_json = out.into_bytes();
+    }
+    Ok(changed)
+}
+
+/// `text` with every `\uXXXX` escape of a lone UTF-16 surrogate replaced by `\ufffd`, the
+/// replacement character a browser shows for it.
+fn without_lone_surrogates(text: &str) -> String {
+    let surrogate_at = |at: usize| -> Option<u16> {
+        let escape = text.get(at..at + 6)?;
+        let hex = escape.strip_prefix("\\u")?;
+        let unit = u16::from_str_radix(hex, 16).ok()?;
+        (0xD800..=0xDFFF).contains(&unit).then_some(unit)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    let mut at = 0;
+    let bytes = text.as_bytes();
+    while at < bytes.len() {
+        if bytes[at] != b'\\' {
+            at += 1;
+            continue;
+        }
+        match surrogate_at(at) {
+            Some(0xD800..=0xDBFF) if surrogate_at(at + 6).is_some_and(|low| low >= 0xDC00) => at += 12,
+            Some(_) => {
+                out.push_str(&text[rest..at]);
+                out.push_str("\\ufffd");
+                at += 6;
+                rest = at;
+            }
+            // Any other escape: the backslash and the character it escapes.
+            None => at += 2,
+        }
+    }
+    out.push_str(&text[rest.min(text.len())..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn an_event_with_a_lone_surrogate_is_kept_as_sent_or_scrubbed_with_the_replacement_character() {
+        assert_eq!(without_lone_surrogates(r#""a\ud800b""#), r#""a\ufffdb""#);
+        assert_eq!(
+            without_lone_surrogates(r#""\udc00\\ud800""#),
+            r#""\ufffd\\ud800""#,
+            "an escaped backslash is no escape"
+        );
+        assert_eq!(without_lone_surrogates(r#""\ud83d\ude00 ok""#), r#""\ud83d\ude00 ok""#, "a pair stays");
+        assert_eq!(without_lone_surrogates(r#""\ud83d\u0041""#), r#""\ufffd\u0041""#);
+        let events = r#"[{"type":3,"data":{"source":5,"id":7,"text":"ada@example.com \ud800","isChecked":false},"timestamp":1764300000002}]"#;
+        let mut parsed = parse_batch(body(events).as_bytes(), false, &Limits::default()).unwrap();
+        let rules = crate::Project::new("demo", "pk_demo").privacy_rules().unwrap();
+        assert_eq!(scrub_batch(&mut parsed, &rules).unwrap(), 1);
+        let value: serde_json::Value = serde_json::from_slice(&parsed.events_json).unwrap();
+        assert_eq!(value[0]["data"]["text"], "*************** \u{fffd}");
+        let clean =
+            r#"[{"type":5,"data":{"tag":"note","payload":{"text":"broken \ud800 text"}},"timestamp":1764300000002}]"#;
+        let mut parsed = parse_batch(body(clean).as_bytes(), false, &Limits::default()).unwrap();
+        assert_eq!(scrub_batch(&mut parsed, &rules).unwrap(), 0);
+        assert_eq!(parsed.events_json, clean.as_bytes(), "nothing to scrub: kept byte for byte");
+    }
 
     const SESSION: &str = "0192d3a4-7b1c-7c2e-9f00-3a6b2c1d4e5f";
 
@@ -322,6 +415,28 @@ mod tests {
             let parsed = parse_batch(with_screen(not_a_size).as_bytes(), false, &Limits::default()).unwrap();
             assert_eq!(parsed.screen, None, "{not_a_size} is left out");
         }
+    }
+
+    #[test]
+    fn scrubbing_rewrites_only_the_events_that_hold_something_forbidden() {
+        let events = r#"[{"type":4,"data":{"href":"https://a.test/?reset_token=abc","width":1,"height":1},"timestamp":1764300000000},
+            {"type":3,"data":{"source":2,"type":2,"id":2,"x":1.50,"y":1},"timestamp":1764300000001},
+            {"type":3,"data":{"source":5,"id":7,"text":"ada@example.com","isChecked":false},"timestamp":1764300000002}]"#;
+        let mut parsed = parse_batch(body(events).as_bytes(), false, &Limits::default()).unwrap();
+        let rules = crate::Project::new("demo", "pk_demo").privacy_rules().unwrap();
+        assert_eq!(scrub_batch(&mut parsed, &rules).unwrap(), 2);
+        let text = String::from_utf8(parsed.events_json.clone()).unwrap();
+        assert!(
+            text.contains(r#"{"type":3,"data":{"source":2,"type":2,"id":2,"x":1.50,"y":1},"timestamp":1764300000001}"#),
+            "{text}"
+        );
+        assert!(text.contains("reset_token=redacted") && !text.contains("abc"), "{text}");
+        assert!(text.contains(r#""text":"***************""#) && !text.contains("ada@"), "{text}");
+        let scrubbed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(scrubbed.as_array().map(Vec::len), Some(3));
+        let again = parsed.events_json.clone();
+        assert_eq!(scrub_batch(&mut parsed, &rules).unwrap(), 0, "a scrubbed batch is scrubbed");
+        assert_eq!(parsed.events_json, again);
     }
 
     #[test]

@@ -58,6 +58,16 @@ pub static RECEIVED_BYTES: LazyLock<IntCounter> = LazyLock::new(|| {
         .expect("metric registers once")
 });
 
+/// `playback_gateway_scrubbed_events_total`: events the gateway rewrote to remove what the
+/// project's privacy rules forbid (URL parameters, text patterns, form state).
+pub static SCRUBBED_EVENTS: LazyLock<IntCounter> = LazyLock::new(|| {
+    register_int_counter!(
+        "playback_gateway_scrubbed_events_total",
+        "Events rewritten to remove what the project's privacy rules forbid"
+    )
+    .expect("metric registers once")
+});
+
 /// `playback_gateway_publish_seconds`: time from publish to the event log's acknowledgement.
 pub static PUBLISH_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
     register_histogram!(
@@ -97,6 +107,7 @@ pub fn register() {
     }
     LazyLock::force(&EVENTS_ACCEPTED);
     LazyLock::force(&RECEIVED_BYTES);
+    LazyLock::force(&SCRUBBED_EVENTS);
     LazyLock::force(&PUBLISH_SECONDS);
     LazyLock::force(&BATCH_EVENTS);
     LazyLock::force(&BATCH_BYTES);

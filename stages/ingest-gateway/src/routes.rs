@@ -17,7 +17,10 @@ use serde::Deserialize;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::metrics::InternalCause;
-use crate::{parse_batch, parse_device, GatewayError, Limits, ParsedBatch, ProjectRegistry, RateLimiter};
+use crate::{
+    parse_batch, parse_device, scrub_batch, GatewayError, Limits, ParsedBatch, PrivacyRules, ProjectRegistry,
+    RateLimiter,
+};
 
 /// What the gateway's handlers share.
 #[derive(Clone)]
@@ -167,20 +170,20 @@ async fn post_batch(
         return Err(GatewayError::Unauthorized("project is disabled"));
     }
     let project_id = project.id.clone();
+    let rules = state.projects.privacy(&key).ok_or(GatewayError::Unauthorized("unknown project key"))?;
     state.limiter.check(&project_id).map_err(|retry_after_secs| GatewayError::RateLimited { retry_after_secs })?;
     let gzip_header = gzip_encoded(&headers)?;
 
     let bytes = read_limited(body, state.limits.max_body_bytes).await?;
     crate::metrics::RECEIVED_BYTES.inc_by(bytes.len() as u64);
     let limits = state.limits;
-    let parsed =
-        tokio::task::spawn_blocking(move || run_parser(&bytes, gzip_header, &limits)).await.map_err(|error| {
-            GatewayError::Internal {
-                reason: "batch could not be parsed",
-                cause: InternalCause::ParserPanic,
-                source: Box::new(error),
-            }
-        })??;
+    let parsed = tokio::task::spawn_blocking(move || run_parser(&bytes, gzip_header, &limits, &rules)).await.map_err(
+        |error| GatewayError::Internal {
+            reason: "batch could not be parsed",
+            cause: InternalCause::ParserPanic,
+            source: Box::new(error),
+        },
+    )??;
 
     let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).unwrap_or("");
     let raw = raw_batch(project_id, parsed, user_agent, now_ms());
@@ -214,14 +217,24 @@ async fn post_batch(
     }
 }
 
-/// [`parse_batch`], with a hook in tests that panics on [`tests::PANICKING_BODY`], the way a
-/// parser bug would.
-fn run_parser(bytes: &[u8], gzip_header: bool, limits: &Limits) -> Result<ParsedBatch, GatewayError> {
+/// [`parse_batch`] then [`scrub_batch`], with a hook in tests that panics on
+/// [`tests::PANICKING_BODY`], the way a parser bug would.
+fn run_parser(
+    bytes: &[u8],
+    gzip_header: bool,
+    limits: &Limits,
+    rules: &PrivacyRules,
+) -> Result<ParsedBatch, GatewayError> {
     #[cfg(test)]
     if bytes == tests::PANICKING_BODY {
         panic!("the parser failed on this body");
     }
-    parse_batch(bytes, gzip_header, limits)
+    let mut parsed = parse_batch(bytes, gzip_header, limits)?;
+    let scrubbed = scrub_batch(&mut parsed, rules)?;
+    if scrubbed > 0 {
+        crate::metrics::SCRUBBED_EVENTS.inc_by(scrubbed as u64);
+    }
+    Ok(parsed)
 }
 
 /// The envelope around an accepted batch.
@@ -263,6 +276,9 @@ async fn project_config(State(state): State<GatewayState>, Path(key): Path<Strin
         "session_idle_timeout_ms": settings.session_idle_timeout_ms,
         "session_max_ms": settings.session_max_ms,
         "inline_assets": project.inline_assets,
+        "mask_text": project.mask_text,
+        "scrub_params": project.scrub_params,
+        "text_patterns": project.text_patterns,
     });
     Ok(([(header::CACHE_CONTROL, "max-age=60")], Json(body)).into_response())
 }
@@ -368,17 +384,10 @@ mod tests {
     }
 
     fn app_with(recorder_js: Option<RecorderBundle>) -> Router {
-        let project = crate::Project {
-            id: "demo".into(),
-            key: "pk_demo".into(),
-            enabled: true,
-            sample_rate: 1.0,
-            retention_days: 365,
-            inline_assets: false,
-        };
+        let project = crate::Project::new("demo", "pk_demo");
         router(GatewayState {
             log: Arc::new(AcceptingLog),
-            projects: Arc::new(ProjectRegistry::new([project])),
+            projects: Arc::new(ProjectRegistry::new([project]).unwrap()),
             limits: Limits::default(),
             limiter: Arc::new(RateLimiter::new(0.0, 1.0)),
             publish_timeout: Duration::from_secs(5),

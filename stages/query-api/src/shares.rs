@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::auth::Caller;
 use crate::collab::new_id;
-use crate::recording::{self, RecordingParams};
+use crate::recording::{self, Audience, RecordingParams};
 use crate::sessions::{detail, find, transcript};
 use crate::share_token::ShareClaims;
 use crate::wire::{Hidden, SessionDetail, Transcript};
@@ -173,7 +173,7 @@ pub async fn recording(
     Query(params): Query<RecordingParams>,
 ) -> Result<Response, QueryError> {
     let row = shared_session(&state, &token).await?;
-    recording::response(&state, &row, params.window_id.as_deref()).await
+    recording::response(&state, &row, params.window_id.as_deref(), Audience::Shared).await
 }
 
 /// `GET /v1/shared/{token}/recording/manifest`.
@@ -192,5 +192,5 @@ pub async fn recording_chunk(
     headers: HeaderMap,
 ) -> Result<Response, QueryError> {
     let row = shared_session(&state, &token).await?;
-    recording::chunk_of(&state, &row, &chunk_id, &headers).await
+    recording::chunk_of(&state, &row, &chunk_id, &headers, Audience::Shared).await
 }

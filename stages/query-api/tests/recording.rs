@@ -73,13 +73,17 @@ impl World {
 
     /// Writes a chunk of `seqs` of `window` as the archiver does: the blob, then its row.
     async fn chunk(&self, project: &str, session: &str, window: &str, seqs: &[i64]) -> ChunkRow {
-        let batches: Vec<BatchEvents> = seqs
-            .iter()
-            .map(|&seq| {
-                let json = serde_json::to_vec(&events(window, seq, seq == 0)).unwrap();
-                BatchEvents::new(seq, json).unwrap()
-            })
-            .collect();
+        let batches =
+            seqs.iter().map(|&seq| (seq, serde_json::to_string(&events(window, seq, seq == 0)).unwrap())).collect();
+        self.chunk_of(project, session, window, batches).await
+    }
+
+    /// Writes a chunk of these batches (seq, events JSON text) of `window`, as [`World::chunk`]
+    /// does.
+    async fn chunk_of(&self, project: &str, session: &str, window: &str, batches: Vec<(i64, String)>) -> ChunkRow {
+        let seqs: Vec<i64> = batches.iter().map(|(seq, _)| *seq).collect();
+        let batches: Vec<BatchEvents> =
+            batches.into_iter().map(|(seq, events)| BatchEvents::new(seq, events.into_bytes()).unwrap()).collect();
         let chunk = Chunk {
             project_id: project.into(),
             session_id: session.into(),
@@ -105,6 +109,19 @@ impl World {
         self.blobs.put(&key, bytes).await.unwrap();
         self.warehouse.insert_chunks(vec![row.clone()]).await.unwrap();
         row
+    }
+
+    /// Creates a share link to `session` of project demo; returns its token.
+    async fn share(&self, session: &str) -> String {
+        let request = Request::post(format!("/v1/sessions/{session}/shares"))
+            .header("authorization", format!("Bearer {ADMIN}"))
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let share: Value = serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        share["url"].as_str().unwrap().trim_start_matches("/s/").to_string()
     }
 
     async fn session(&self, project: &str, session: &str, events: i64, windows: i32) {
@@ -340,15 +357,7 @@ async fn a_share_link_reads_the_manifest_and_chunks_of_its_session_only() {
     let neighbour = world.chunk("demo", "s2", "w1", &[0, 1]).await;
     world.session("demo", "s1", 6, 1).await;
     world.session("demo", "s2", 6, 1).await;
-    let request = Request::post("/v1/sessions/s1/shares")
-        .header("authorization", format!("Bearer {ADMIN}"))
-        .header("content-type", "application/json")
-        .body(Body::from("{}"))
-        .unwrap();
-    let response = world.router.clone().oneshot(request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let share: Value = serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
-    let token = share["url"].as_str().unwrap().trim_start_matches("/s/").to_string();
+    let token = world.share("s1").await;
 
     let (status, manifest) = world.json(&format!("/v1/shared/{token}/recording/manifest"), None).await;
     assert_eq!(status, StatusCode::OK);
@@ -364,6 +373,38 @@ async fn a_share_link_reads_the_manifest_and_chunks_of_its_session_only() {
     assert!(body.get("batches").is_none());
     let (status, _) = world.json(&format!("/v1/shared/{token}x/recording/manifest"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_shared_recording_has_no_identify_events() {
+    let world = World::new().await;
+    let mut first = events("w1", 0, true);
+    let identify = |tag: &str| json!({"type": 5, "timestamp": 1_700_000_000_500_i64, "data": {"tag": tag, "payload": {"user_id": "ada@example.com", "traits": {"plan": "pro"}}}});
+    first.push(identify("$identify"));
+    let mut second = events("w1", 1, false);
+    second.push(
+        json!({"type": 5, "timestamp": 1_700_000_001_500_i64, "data": {"tag": "signup", "payload": {"plan": "pro"}}}),
+    );
+    // The same tag, escaped as a foreign client may send it.
+    let escaped = identify("$identify").to_string().replace("$identify", "\\u0024identify");
+    let second_text = serde_json::to_string(&second).unwrap();
+    let second_text = format!("{},{escaped}]", second_text.strip_suffix(']').unwrap());
+    let row =
+        world.chunk_of("demo", "s1", "w1", vec![(0, serde_json::to_string(&first).unwrap()), (1, second_text)]).await;
+    world.session("demo", "s1", 9, 1).await;
+    let token = world.share("s1").await;
+
+    let (status, own) = world.json("/v1/sessions/s1/recording", Some(ADMIN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(own["windows"][0]["events"].as_array().unwrap().len(), 9, "the team sees the recording as recorded");
+    let chunk_path = format!("/v1/shared/{token}/recording/chunks/{}", chunk_id(&row));
+    for path in [format!("/v1/shared/{token}/recording"), chunk_path] {
+        let (status, _, body) = world.send(&path, None, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let text = String::from_utf8(body).unwrap();
+        assert!(!text.contains("ada@example.com") && !text.contains("identify"), "{path}: {text}");
+        assert!(text.contains("signup") && text.contains("w1-1-1"), "{path}: the other events stay");
+    }
 }
 
 #[tokio::test]

@@ -150,6 +150,7 @@ pub(crate) async fn chunk_response(
     session: &SessionRow,
     chunk_id_wanted: &str,
     headers: &HeaderMap,
+    audience: super::Audience,
 ) -> Result<Response, QueryError> {
     let rows = state.warehouse.session_chunks(&session.project_id, &session.session_id).await?;
     let row = rows
@@ -165,7 +166,7 @@ pub(crate) async fn chunk_response(
     let decoded = load_chunk(state.blobs.as_ref(), &row).await?;
     let mut batches: BTreeMap<i64, Box<RawValue>> = BTreeMap::new();
     for batch in decoded.batches {
-        batches.entry(batch.seq).or_insert(batch.events);
+        batches.entry(batch.seq).or_insert_with(|| audience.events(batch.events));
     }
     let mut body = Vec::with_capacity(batches.values().map(|events| events.get().len() + 24).sum::<usize>() + 64);
     body.extend_from_slice(format!("{{\"window_id\":{},\"batches\":[", json_string(&row.window_id)).as_bytes());

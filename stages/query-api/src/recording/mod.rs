@@ -15,8 +15,10 @@ use axum::response::Response;
 use axum::Json;
 use playback_blobs::BlobStore;
 use playback_schemas::chunk::{decode_chunk, DecodedChunk};
+use playback_schemas::json::from_str_deep;
 use playback_warehouse::{ChunkRow, SessionRow, Warehouse};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::auth::Caller;
@@ -93,6 +95,60 @@ pub async fn assemble(
     Ok(ordered)
 }
 
+/// Who reads a recording: the project's own team sees it as recorded; a share link's reader gets
+/// it without `$identify` events, so the recording does not say who the user is any more than
+/// the shared summary does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Audience {
+    Team,
+    Shared,
+}
+
+impl Audience {
+    /// The events of one batch (a JSON array text) as this audience gets them.
+    pub(crate) fn events(self, events: Box<RawValue>) -> Box<RawValue> {
+        if self == Audience::Team {
+            return events;
+        }
+        let text = events.get();
+        // A tag is `$identify` or an escaped spelling of it; without either, nothing to drop.
+        if !text.contains("identify") && !text.contains('\\') {
+            return events;
+        }
+        let Ok(items) = from_str_deep::<Vec<&RawValue>>(text) else {
+            return events;
+        };
+        let kept: Vec<&str> = items.iter().filter(|event| !is_identify(event)).map(|event| event.get()).collect();
+        if kept.len() == items.len() {
+            return events;
+        }
+        RawValue::from_string(format!("[{}]", kept.join(","))).unwrap_or(events)
+    }
+}
+
+/// Whether an rrweb event is the custom event `$identify`.
+fn is_identify(event: &RawValue) -> bool {
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(rename = "type")]
+        kind: Option<u8>,
+        #[serde(borrow)]
+        data: Option<&'a RawValue>,
+    }
+    #[derive(Deserialize)]
+    struct Data {
+        tag: Option<String>,
+    }
+    let Ok(head) = from_str_deep::<Head<'_>>(event.get()) else {
+        return false;
+    };
+    if head.kind != Some(5) {
+        return false;
+    }
+    let tag = head.data.and_then(|data| from_str_deep::<Data>(data.get()).ok()).and_then(|data| data.tag);
+    tag.as_deref() == Some("$identify")
+}
+
 pub(crate) fn json_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
@@ -105,7 +161,7 @@ pub async fn get(
     Query(params): Query<RecordingParams>,
 ) -> Result<Response, QueryError> {
     let session = find(&state, &caller.project_id, &id).await?;
-    response(&state, &session, params.window_id.as_deref()).await
+    response(&state, &session, params.window_id.as_deref(), Audience::Team).await
 }
 
 /// `GET /v1/sessions/{id}/recording/manifest`.
@@ -126,7 +182,7 @@ pub async fn chunk(
     headers: HeaderMap,
 ) -> Result<Response, QueryError> {
     let session = find(&state, &caller.project_id, &id).await?;
-    manifest::chunk_response(&state, &session, &chunk_id, &headers).await
+    manifest::chunk_response(&state, &session, &chunk_id, &headers, Audience::Team).await
 }
 
 /// The recording of `session`, of one window when `window_id` is given, streamed.
@@ -134,8 +190,9 @@ pub(crate) async fn response(
     state: &QueryState,
     session: &SessionRow,
     window_id: Option<&str>,
+    audience: Audience,
 ) -> Result<Response, QueryError> {
-    stream::response(state, session, window_id).await
+    stream::response(state, session, window_id, audience).await
 }
 
 /// The manifest of `session`.
@@ -149,6 +206,7 @@ pub(crate) async fn chunk_of(
     session: &SessionRow,
     chunk_id: &str,
     headers: &HeaderMap,
+    audience: Audience,
 ) -> Result<Response, QueryError> {
-    manifest::chunk_response(state, session, chunk_id, headers).await
+    manifest::chunk_response(state, session, chunk_id, headers, audience).await
 }

@@ -16,7 +16,7 @@ use playback_warehouse::{ChunkRow, SessionRow};
 use serde_json::value::RawValue;
 
 use super::merge::SeqMerge;
-use super::{json_string, load_chunk};
+use super::{json_string, load_chunk, Audience};
 use crate::{QueryError, QueryState};
 
 /// One tab's chunks, in the order they are read.
@@ -54,6 +54,7 @@ fn plan(rows: Vec<ChunkRow>, window_id: Option<&str>) -> VecDeque<WindowPlan> {
 
 /// The tab being written.
 struct OpenWindow {
+    audience: Audience,
     chunks: VecDeque<ChunkRow>,
     merge: SeqMerge<Box<RawValue>>,
     wrote_event: bool,
@@ -63,6 +64,7 @@ impl OpenWindow {
     /// Appends the events of `batches` to the window's `events` array.
     fn write(&mut self, out: &mut Vec<u8>, batches: Vec<(i64, Box<RawValue>)>) {
         for (_, events) in batches {
+            let events = self.audience.events(events);
             let items = array_items(events.get());
             if items.is_empty() {
                 continue;
@@ -87,6 +89,7 @@ fn array_items(array: &str) -> &str {
 pub(crate) struct RecordingWriter {
     blobs: Arc<dyn BlobStore>,
     session_id: String,
+    audience: Audience,
     windows: VecDeque<WindowPlan>,
     open: Option<OpenWindow>,
     windows_opened: usize,
@@ -95,8 +98,17 @@ pub(crate) struct RecordingWriter {
 }
 
 impl RecordingWriter {
-    fn new(blobs: Arc<dyn BlobStore>, session_id: String, windows: VecDeque<WindowPlan>) -> Self {
-        RecordingWriter { blobs, session_id, windows, open: None, windows_opened: 0, started: false, finished: false }
+    fn new(blobs: Arc<dyn BlobStore>, session_id: String, audience: Audience, windows: VecDeque<WindowPlan>) -> Self {
+        RecordingWriter {
+            blobs,
+            session_id,
+            audience,
+            windows,
+            open: None,
+            windows_opened: 0,
+            started: false,
+            finished: false,
+        }
     }
 
     /// The next piece of the body: what can be written before the next chunk is read, then that
@@ -126,7 +138,12 @@ impl RecordingWriter {
                 out.extend_from_slice(
                     format!("{{\"window_id\":{},\"events\":[", json_string(&window.window_id)).as_bytes(),
                 );
-                self.open = Some(OpenWindow { chunks: window.chunks, merge: SeqMerge::default(), wrote_event: false });
+                self.open = Some(OpenWindow {
+                    audience: self.audience,
+                    chunks: window.chunks,
+                    merge: SeqMerge::default(),
+                    wrote_event: false,
+                });
                 continue;
             };
             let Some(row) = open.chunks.pop_front() else {
@@ -160,9 +177,11 @@ pub(crate) async fn response(
     state: &QueryState,
     session: &SessionRow,
     window_id: Option<&str>,
+    audience: Audience,
 ) -> Result<Response, QueryError> {
     let rows = state.warehouse.session_chunks(&session.project_id, &session.session_id).await?;
-    let mut writer = RecordingWriter::new(state.blobs.clone(), session.session_id.clone(), plan(rows, window_id));
+    let plan = plan(rows, window_id);
+    let mut writer = RecordingWriter::new(state.blobs.clone(), session.session_id.clone(), audience, plan);
     // Reads the first chunk while an error can still be the status.
     let first = writer.next_piece().await?;
     let session_id = session.session_id.clone();
