@@ -292,13 +292,16 @@ pub fn scrub_batch(batch: &mut ParsedBatch, rules: &PrivacyRules) -> Result<usiz
             out.push(',');
         }
         let text = event.get();
-        let mut value: serde_json::Value = match from_str_deep(text) {
-            Ok(value) => value,
-            // JavaScript strings may hold a lone surrogate, which JSON.stringify writes as
-            // `\ud800`: valid JSON text, but not a string Rust can hold. The event is read with
-            // the replacement character in its place, and kept as sent unless it is scrubbed.
-            Err(_) => from_str_deep(&without_lone_surrogates(text))
-                .map_err(|error| bad(format!("event {index} is not json: {error}")))?,
+        // JavaScript strings may hold a lone surrogate, which JSON.stringify writes as `\ud800`:
+        // valid JSON text, but not a string Rust can hold. The event is read with the
+        // replacement character in its place, and kept as sent unless it is scrubbed. An event
+        // that still cannot be held as a value (a number such as `1e400`, which no browser's
+        // JSON.stringify writes) is kept as sent.
+        let parsed = from_str_deep::<serde_json::Value>(text)
+            .or_else(|_| from_str_deep::<serde_json::Value>(&without_lone_surrogates(text)));
+        let Ok(mut value) = parsed else {
+            out.push_str(text);
+            continue;
         };
         if rules.scrub_event(&mut value) {
             changed += 1;
@@ -374,6 +377,10 @@ mod tests {
         let mut parsed = parse_batch(body(clean).as_bytes(), false, &Limits::default()).unwrap();
         assert_eq!(scrub_batch(&mut parsed, &rules).unwrap(), 0);
         assert_eq!(parsed.events_json, clean.as_bytes(), "nothing to scrub: kept byte for byte");
+        let huge = r#"[{"type":5,"data":{"tag":"n","payload":{"n":1e400}},"timestamp":1764300000002}]"#;
+        let mut parsed = parse_batch(body(huge).as_bytes(), false, &Limits::default()).unwrap();
+        assert_eq!(scrub_batch(&mut parsed, &rules).unwrap(), 0, "an out-of-range number is kept as sent");
+        assert_eq!(parsed.events_json, huge.as_bytes());
     }
 
     const SESSION: &str = "0192d3a4-7b1c-7c2e-9f00-3a6b2c1d4e5f";
